@@ -1,0 +1,37 @@
+"""An in-memory Alembic migration environment built from plain Python
+settings: no ``alembic.ini``, no ``env.py``.
+"""
+
+from ._environment import Environment
+from ._environment import Scope
+from ._errors import ConfigurationError
+from ._errors import EnvkitError
+from ._errors import MigrationError
+from ._errors import RevisionError
+from ._errors import TemplateMismatchError
+from ._revisions import RevisionArg
+from ._revisions import TargetArg
+from ._revisions import new_rev_id
+from ._settings import Settings
+from ._targets import EngineArg
+from ._targets import MetadataArg
+from ._targets import Target
+from ._targets import Targets
+
+__all__ = [
+    "ConfigurationError",
+    "EngineArg",
+    "Environment",
+    "EnvkitError",
+    "MetadataArg",
+    "MigrationError",
+    "RevisionArg",
+    "RevisionError",
+    "Scope",
+    "Settings",
+    "Target",
+    "TargetArg",
+    "Targets",
+    "TemplateMismatchError",
+    "new_rev_id",
+]

@@ -1,0 +1,571 @@
+"""Environment: what ``env.py`` is in plain Alembic, built from settings."""
+
+from __future__ import annotations
+
+import os
+import threading
+import typing as t
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+
+from alembic.config import Config
+from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script
+from alembic.script import ScriptDirectory
+
+from . import _migrate
+from ._config import build_config
+from ._errors import ConfigurationError
+from ._errors import RevisionError
+from ._errors import translate_alembic_errors
+from ._revisions import RevisionArg
+from ._revisions import TargetArg
+from ._revisions import new_rev_id
+from ._revisions import replace_current
+from ._revisions import revision_ids
+from ._revisions import step_target
+from ._settings import Settings
+from ._targets import Targets
+from ._templates import check_template
+from ._templates import make_directories
+
+if t.TYPE_CHECKING:
+    from alembic.operations import MigrationScript
+
+#: Where an environment keeps its connections: a callable returning a dict
+#: that lives as long as the connections should (a thread, a request).
+Scope: t.TypeAlias = t.Callable[[], t.MutableMapping[t.Any, t.Any]]
+
+
+class Environment:
+    """An Alembic migration environment built from :class:`.Settings` and
+    :class:`.Targets`, with no ``alembic.ini`` or ``env.py``.
+
+    Alembic's objects are created on first use and cached. The revision files
+    are checked by their size and modification time on each use, so edits are
+    seen by a long-running process. Connections are opened on first use, kept
+    per :paramref:`scope` (by default per thread), and released by
+    :meth:`close` or at the end of a ``with`` block.
+
+    The methods return data and never print.
+
+    :param settings: Where revisions live and which options to use.
+    :param targets: The databases to migrate, or a callable that returns them
+        on first use.
+    :param rev_id: Makes the id of each new revision. The default is the UTC
+        time to the millisecond, ``20261122T142530123``.
+    :param scope: Returns the dict that connections are kept in. The default
+        keeps one set per thread.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        targets: Targets | t.Callable[[], Targets],
+        *,
+        rev_id: t.Callable[[], str] | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        self.settings = settings
+        self._targets = targets
+        self._rev_id = rev_id or new_rev_id
+        self._scope = scope or _ThreadScope()
+        self._lock = threading.RLock()
+        self._config: Config | None = None
+        self._script: ScriptDirectory | None = None
+        self._script_stamp: tuple[t.Any, ...] | None = None
+        self._env: EnvironmentContext | None = None
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def targets(self) -> Targets:
+        """The databases this environment migrates."""
+        if not isinstance(self._targets, Targets):
+            with self._lock:
+                if not isinstance(self._targets, Targets):
+                    self._targets = self._targets()
+
+        return self._targets
+
+    def close(self) -> None:
+        """Close the connections opened in the current scope. Alembic objects
+        stay cached; new connections are opened on next use.
+        """
+        bound = self._scope().pop(self, None)
+
+        if bound is not None:
+            bound.close()
+
+    def rev_id(self) -> str:
+        """Make a new revision id that no existing revision has."""
+        known = {s.revision for s in self.script_directory.walk_revisions()}
+
+        for _ in range(1000):
+            value = self._rev_id()
+
+            if value not in known:
+                return value
+
+        raise RevisionError(
+            f"The revision id function keeps returning existing ids ({value!r})."
+            " Make it return a new id on each call."
+        )
+
+    # Alembic objects
+
+    @property
+    def config(self) -> Config:
+        """The Alembic :class:`~alembic.config.Config`, in memory."""
+        if self._config is None:
+            with self._lock:
+                if self._config is None:
+                    self._config = build_config(self.settings, list(self.targets))
+
+        return self._config
+
+    @property
+    def script_directory(self) -> ScriptDirectory:
+        """The Alembic :class:`~alembic.script.ScriptDirectory`. Rebuilt when
+        a revision file is added, removed or changed.
+        """
+        stamp = _stamp_locations(p for _, p in self.settings.version_locations)
+
+        with self._lock:
+            if self._script is None or stamp != self._script_stamp:
+                if not os.path.isdir(self.settings.script_location):
+                    raise ConfigurationError(
+                        f"The migrations folder {self.settings.script_location!r}"
+                        " does not exist. Create it with the 'mkdir' command or"
+                        " check the 'script_location' setting."
+                    )
+
+                with translate_alembic_errors():
+                    self._script = ScriptDirectory.from_config(self.config)
+
+                self._script_stamp = stamp
+                self._env = None
+
+            return self._script
+
+    @property
+    def environment_context(self) -> EnvironmentContext:
+        """An Alembic
+        :class:`~alembic.runtime.environment.EnvironmentContext` for this
+        configuration. Each database's migration context is configured on an
+        environment context of its own, see :attr:`migration_contexts`.
+        """
+        script = self.script_directory
+
+        if self._env is None:
+            self._env = EnvironmentContext(self.config, script)
+
+        return self._env
+
+    @property
+    def migration_contexts(self) -> dict[str, MigrationContext]:
+        """The Alembic
+        :class:`~alembic.runtime.migration.MigrationContext` of each database,
+        connected in the current scope.
+        """
+        return {
+            name: env.get_context() for name, env in self._bound().environments.items()
+        }
+
+    @property
+    def migration_context(self) -> MigrationContext:
+        """The migration context of the primary database: ``"default"``, or
+        the only or first configured one.
+        """
+        return self.migration_contexts[self.targets.primary]
+
+    @property
+    def ops(self) -> dict[str, Operations]:
+        """An Alembic :class:`~alembic.operations.Operations` for each
+        database, bound to that database's migration context.
+        """
+        bound = self._bound()
+
+        if bound.ops is None:
+            bound.ops = {
+                name: Operations(env.get_context())
+                for name, env in bound.environments.items()
+            }
+
+        return bound.ops
+
+    @property
+    def op(self) -> Operations:
+        """The :class:`~alembic.operations.Operations` of the primary
+        database.
+        """
+        return self.ops[self.targets.primary]
+
+    def run_migrations(self, fn: _migrate.StepsFn, **kwargs: t.Any) -> None:
+        """Run a work function on every database, as ``env.py`` would.
+
+        All transactions are opened before any migration runs. A failure
+        rolls back every open transaction and raises
+        :exc:`.MigrationError` naming the database and revision.
+
+        :param fn: Given the current heads and the migration context, returns
+            the steps to run.
+        :param kwargs: Passed to each revision's ``upgrade()`` or
+            ``downgrade()``.
+        """
+        _migrate.run_migrations(
+            self._bound().environments, fn, multidb=self.targets.multidb, **kwargs
+        )
+
+    # Reading
+
+    def mkdir(self) -> None:
+        """Create the migrations folder, its template (Alembic's ``generic``
+        for one database, ``multidb`` for several) and every version folder,
+        where they do not exist.
+        """
+        make_directories(
+            self.settings.script_location,
+            [p for _, p in self.settings.version_locations[1:]],
+            multidb=self.targets.multidb,
+        )
+
+    def current(self) -> tuple[Script, ...]:
+        """The current revisions of the primary database."""
+        return self.current_by_database()[self.targets.primary]
+
+    def current_by_database(self) -> dict[str, tuple[Script, ...]]:
+        """The current revisions of each database, by name."""
+        script = self.script_directory
+
+        with translate_alembic_errors():
+            return {
+                name: script.get_revisions(_current_heads(context))
+                for name, context in self.migration_contexts.items()
+            }
+
+    def needs_upgrade(self) -> bool:
+        """Whether any database is not at all head revisions."""
+        heads = {s.revision for s in self.heads()}
+        return any(
+            {s.revision for s in current} != heads
+            for current in self.current_by_database().values()
+        )
+
+    def heads(self, resolve_dependencies: bool = False) -> tuple[Script, ...]:
+        """The revisions that have no child revisions.
+
+        :param resolve_dependencies: Treat dependencies as down revisions.
+        """
+        script = self.script_directory
+
+        with translate_alembic_errors():
+            if resolve_dependencies:
+                return script.get_revisions("heads")
+
+            return script.get_revisions(script.get_heads())
+
+    def branches(self) -> list[Script]:
+        """The revisions that have more than one next revision."""
+        with translate_alembic_errors():
+            return [s for s in self.script_directory.walk_revisions() if s.is_branch_point]
+
+    def log(self, start: RevisionArg = "base", end: RevisionArg = "heads") -> list[Script]:
+        """The revisions between two revisions, newest first.
+
+        :param start: Oldest revision to include.
+        :param end: Newest revision to include.
+        """
+        start_ids = self._with_current(revision_ids(start))
+        end_ids = self._with_current(revision_ids(end))
+
+        with translate_alembic_errors():
+            return list(
+                self.script_directory.walk_revisions(
+                    _scalar(start_ids), _scalar(end_ids)  # type: ignore[arg-type]
+                )
+            )
+
+    def show(self, revisions: RevisionArg) -> tuple[Script, ...]:
+        """Look up revisions by id, prefix or symbol.
+
+        :param revisions: What to look up; ``current`` means the primary
+            database's current revisions.
+        """
+        ids = self._with_current(revision_ids(revisions))
+
+        with translate_alembic_errors():
+            return tuple(
+                s for s in self.script_directory.get_revisions(ids) if s is not None
+            )
+
+    # Changing databases
+
+    def stamp(self, target: RevisionArg = "heads") -> None:
+        """Record revisions as current without running them.
+
+        :param target: Revisions to record.
+        """
+        script = self.script_directory
+        self.run_migrations(_migrate.stamp_steps(script, revision_ids(target)))
+
+    def upgrade(self, target: TargetArg = "heads") -> None:
+        """Run revisions to upgrade every database.
+
+        :param target: Revision to go up to, or a number of steps.
+        """
+        script = self.script_directory
+        self._check_template()
+        self.run_migrations(
+            _migrate.upgrade_steps(script, step_target(script, target, down=False))
+        )
+
+    def downgrade(self, target: TargetArg = -1) -> None:
+        """Run revisions to downgrade every database.
+
+        :param target: Revision to go down to, or a number of steps down.
+        """
+        script = self.script_directory
+        self._check_template()
+        dest = step_target(script, target, down=True)
+
+        if isinstance(dest, list):
+            raise RevisionError("Downgrade takes one target revision, not several.")
+
+        self.run_migrations(_migrate.downgrade_steps(script, dest))
+
+    # Writing revisions
+
+    def revision(
+        self,
+        message: str,
+        empty: bool = False,
+        branch: str = "default",
+        parent: RevisionArg = "head",
+        splice: bool = False,
+        depend: RevisionArg | None = None,
+        label: str | t.Sequence[str] | None = None,
+        path: str | os.PathLike[str] | None = None,
+    ) -> list[Script | None]:
+        """Create a revision. Its operations are autogenerated by comparing
+        the metadata with the databases, unless ``empty``.
+
+        :param message: Description of the revision.
+        :param empty: Do not autogenerate operations.
+        :param branch: Independent branch to add to. A branch that does not
+            exist yet starts from ``base`` with this label, in the branch's
+            configured version location. Empty for no branch handling.
+        :param parent: Parent revisions.
+        :param splice: Allow a parent that is not a head.
+        :param depend: Revisions this one depends on.
+        :param label: Branch labels for this revision.
+        :param path: Folder to write to; relative to the settings' root.
+        :return: The new revisions.
+        """
+        from ._writing import plan_revision
+        from ._writing import write_revision
+
+        self._check_template()
+        plan = plan_revision(self, message, branch, parent, depend, label, path)
+        return write_revision(self, plan, empty=empty, splice=splice)
+
+    def merge(
+        self,
+        revisions: RevisionArg = "heads",
+        message: str | None = None,
+        label: str | t.Sequence[str] | None = None,
+    ) -> Script | None:
+        """Create a revision that merges several heads.
+
+        :param revisions: Revisions to merge.
+        :param message: Description; defaults to naming the merged revisions.
+        :param label: Branch labels for this revision.
+        """
+        ids = revision_ids(revisions)
+
+        if message is None:
+            message = f"merge {', '.join(ids)}"
+
+        with translate_alembic_errors():
+            return self.script_directory.generate_revision(
+                revid=self.rev_id(),
+                message=message,
+                head=ids,
+                branch_labels=[label] if isinstance(label, str) else label,
+                config=self.config,
+            )
+
+    # Comparing models and databases
+
+    def produce_migrations(self) -> MigrationScript:
+        """The :class:`~alembic.operations.ops.MigrationScript` a new
+        revision would be rendered from. With several databases, its
+        ``upgrade_ops_list`` has one entry per database, in order.
+        """
+        from alembic.autogenerate import produce_migrations
+
+        scripts = []
+
+        for context in self.migration_contexts.values():
+            with reading(context):
+                scripts.append(produce_migrations(context, context.opts["target_metadata"]))
+
+        script = scripts[0]
+
+        if len(scripts) > 1:
+            script.upgrade_ops = [s.upgrade_ops for s in scripts]  # type: ignore[misc]
+            script.downgrade_ops = [s.downgrade_ops for s in scripts]  # type: ignore[misc]
+
+        return script
+
+    def compare_metadata(self) -> list[t.Any] | dict[str, list[t.Any]]:
+        """The differences between the metadata and the databases, as
+        Alembic's diff tuples. A list for one database; for several, a dict
+        of database name to list.
+        """
+        diffs = self.diffs_by_database()
+
+        if not self.targets.multidb:
+            return diffs[self.targets.primary]
+
+        return diffs
+
+    def diffs_by_database(self) -> dict[str, list[t.Any]]:
+        """The differences between the metadata and each database, by name."""
+        script = self.produce_migrations()
+        return {
+            name: ops.as_diffs()
+            for name, ops in zip(self.targets, script.upgrade_ops_list)
+        }
+
+    def needs_revision(self) -> bool:
+        """Whether the metadata differs from any database."""
+        return any(self.diffs_by_database().values())
+
+    # Internals
+
+    def _bound(self) -> _Bound:
+        scope = self._scope()
+        bound = scope.get(self)
+
+        if bound is None:
+            bound = scope[self] = _Bound()
+
+            try:
+                bound.connect(self)
+            except BaseException:
+                scope.pop(self, None)
+                bound.close()
+                raise
+
+        return t.cast(_Bound, bound)
+
+    def _with_current(self, ids: list[str]) -> list[str]:
+        if "current" not in ids:
+            return ids
+
+        return replace_current(ids, [s.revision for s in self.current()])
+
+    def _check_template(self) -> None:
+        check_template(self.settings.script_location, list(self.targets))
+
+
+@dataclass
+class _Bound:
+    """The connections and contexts of one environment in one scope."""
+
+    environments: dict[str, EnvironmentContext] = field(default_factory=dict)
+    ops: dict[str, Operations] | None = None
+
+    def connect(self, env: Environment) -> None:
+        targets = env.targets
+        config = env.config
+        script = env.script_directory
+        options = env.settings.context_options
+
+        for name, target in targets.items():
+            env_ctx = EnvironmentContext(config, script)
+            opts = dict(options, target_metadata=target.target_metadata)
+
+            if targets.multidb:
+                opts.setdefault("upgrade_token", f"{name}_upgrades")
+                opts.setdefault("downgrade_token", f"{name}_downgrades")
+
+            # Store first, so close() releases the connection if configure fails.
+            self.environments[name] = env_ctx
+            connection = target.engine.connect()
+            env_ctx.configure(connection=connection, **opts)
+
+    def close(self) -> None:
+        for env_ctx in self.environments.values():
+            try:
+                connection = env_ctx.get_context().connection
+            except Exception:
+                continue
+
+            if connection is not None:
+                connection.close()
+
+        self.environments.clear()
+        self.ops = None
+
+
+class _ThreadScope(threading.local):
+    """The default scope: one dict per thread."""
+
+    def __init__(self) -> None:
+        self.data: dict[t.Any, t.Any] = {}
+
+    def __call__(self) -> dict[t.Any, t.Any]:
+        return self.data
+
+
+def _current_heads(context: MigrationContext) -> tuple[str, ...]:
+    with reading(context):
+        return context.get_current_heads()
+
+
+@contextmanager
+def reading(context: MigrationContext) -> t.Iterator[None]:
+    """End the transaction a read begins, so that the connection holds no
+    locks between commands. A transaction that was already open is left
+    alone.
+    """
+    connection = context.connection
+    began = connection is not None and not connection.in_transaction()
+
+    try:
+        yield
+    finally:
+        if began and connection is not None and connection.in_transaction():
+            connection.rollback()
+
+
+def _scalar(ids: list[str]) -> str | list[str]:
+    return ids[0] if len(ids) == 1 else ids
+
+
+def _stamp_locations(paths: t.Iterable[str]) -> tuple[t.Any, ...]:
+    """Size and modification time of every revision file."""
+    result: list[t.Any] = []
+
+    for path in paths:
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            result.append((path, None))
+            continue
+
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                st = entry.stat()
+                result.append((entry.path, st.st_size, st.st_mtime_ns))
+
+    return tuple(result)

@@ -1,0 +1,69 @@
+"""The exceptions raised by alembic_envkit.
+
+Every leaf also subclasses the exception that callers of Flask-Alembic 3.x or
+Alembic already catch, so existing ``except`` clauses keep working.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from contextlib import contextmanager
+
+from alembic.script.revision import RevisionError as AlembicRevisionError
+from alembic.util import CommandError
+
+
+class EnvkitError(Exception):
+    """Base class of every error raised by alembic_envkit. The message says
+    what is wrong and how to fix it.
+    """
+
+
+class ConfigurationError(EnvkitError, RuntimeError):
+    """The settings, engines or metadata cannot make a working environment:
+    a metadata name without an engine, no metadata at all, a bad setting.
+    """
+
+
+class TemplateMismatchError(ConfigurationError):
+    """The migrations folder's ``script.py.mako`` was written for a different
+    number of databases than are configured.
+    """
+
+
+class RevisionError(EnvkitError, CommandError):
+    """A revision argument cannot be resolved, or a revision cannot be
+    created: unknown or ambiguous id, several heads where one is needed, a
+    bad branch name.
+    """
+
+
+class MigrationError(EnvkitError, RuntimeError):
+    """Running a revision against a database failed. The message names the
+    database and the revision.
+
+    :param database: Name of the database the migration ran on.
+    :param revision: Revision id that was running, if known.
+    """
+
+    def __init__(self, message: str, database: str, revision: str | None) -> None:
+        super().__init__(message)
+        self.database = database
+        self.revision = revision
+
+
+@contextmanager
+def translate_alembic_errors() -> t.Iterator[None]:
+    """Turn Alembic's revision errors, and a revision file that does not
+    compile, into :exc:`RevisionError`.
+    """
+    try:
+        yield
+    except EnvkitError:
+        raise
+    except (CommandError, AlembicRevisionError) as e:
+        raise RevisionError(str(e).strip()) from e
+    except SyntaxError as e:
+        raise RevisionError(
+            f"Cannot read revision file {e.filename}, line {e.lineno}: {e.msg}."
+        ) from e

@@ -1,0 +1,178 @@
+"""Running migrations on every configured database.
+
+This is the one module that uses Alembic's private API. Alembic's public
+commands only work through an ``env.py``; the functions below do what those
+commands do, against migration contexts this package built itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from contextlib import ExitStack
+
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.runtime.migration import MigrationStep
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError as AlembicRevisionError
+from alembic.util import CommandError
+
+from ._errors import EnvkitError
+from ._errors import MigrationError
+from ._errors import RevisionError
+
+logger = logging.getLogger("alembic_envkit")
+
+#: Alembic's "work function": given the current heads and the context, the
+#: steps to run. The same shape an ``env.py``'s ``fn`` has.
+StepsFn: t.TypeAlias = t.Callable[
+    [t.Union[str, t.Sequence[str]], MigrationContext], t.Iterable[MigrationStep]
+]
+
+
+def upgrade_steps(script: ScriptDirectory, target: str | list[str]) -> StepsFn:
+    """The work function of ``alembic upgrade``.
+
+    :param script: Where the revisions are.
+    :param target: Destination, as resolved by ``step_target``.
+    """
+
+    def steps(heads: str | t.Sequence[str], context: MigrationContext) -> list[t.Any]:
+        # Private: ScriptDirectory._upgrade_revs is what alembic.command.upgrade
+        # uses; it accepts a list of destinations too.
+        return script._upgrade_revs(target, heads)  # type: ignore[arg-type]
+
+    return steps
+
+
+def downgrade_steps(script: ScriptDirectory, target: str) -> StepsFn:
+    """The work function of ``alembic downgrade``.
+
+    :param script: Where the revisions are.
+    :param target: Destination, as resolved by ``step_target``.
+    """
+
+    def steps(heads: str | t.Sequence[str], context: MigrationContext) -> list[t.Any]:
+        # Private: ScriptDirectory._downgrade_revs, as alembic.command.downgrade.
+        return script._downgrade_revs(target, heads)  # type: ignore[arg-type]
+
+    return steps
+
+
+def stamp_steps(script: ScriptDirectory, target: list[str]) -> StepsFn:
+    """The work function of ``alembic stamp``.
+
+    :param script: Where the revisions are.
+    :param target: Revisions to record as current.
+    """
+
+    def steps(heads: str | t.Sequence[str], context: MigrationContext) -> list[t.Any]:
+        # Private: ScriptDirectory._stamp_revs, as alembic.command.stamp.
+        return script._stamp_revs(target, heads)  # type: ignore[arg-type]
+
+    return steps
+
+
+class Run:
+    """What one database is doing during :func:`run_migrations`: the step
+    that is running, so a failure can name its revision.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.step: MigrationStep | None = None
+
+    def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
+        """Wrap a work function so that each step is recorded before it runs,
+        and revision errors from working out the steps are translated.
+        """
+
+        def tracked(
+            heads: str | t.Sequence[str], context: MigrationContext
+        ) -> t.Iterator[MigrationStep]:
+            try:
+                steps = list(fn(heads, context) or ())
+            except (CommandError, AlembicRevisionError) as e:
+                if isinstance(e, EnvkitError):
+                    raise
+
+                raise RevisionError(_first_line(e)) from e
+
+            for step in steps:
+                self.step = step
+                yield step
+
+            self.step = None
+
+        return tracked
+
+    def failure(self, error: BaseException) -> MigrationError:
+        """An error that says which database and revision failed."""
+        revision = getattr(self.step, "revision", None)
+        rev_id = getattr(revision, "revision", None)
+        where = f"database {self.name!r}"
+
+        if self.step is not None:
+            what = "upgrade" if getattr(self.step, "is_upgrade", True) else "downgrade"
+            doc = getattr(revision, "doc", "")
+            where += f", {what} of revision {rev_id}" + (f" ({doc})" if doc else "")
+
+        return MigrationError(
+            f"Migration failed on {where}: {type(error).__name__}: {_first_line(error)}",
+            database=self.name,
+            revision=rev_id,
+        )
+
+
+def run_migrations(
+    contexts: t.Mapping[str, EnvironmentContext],
+    fn: StepsFn,
+    *,
+    multidb: bool,
+    **kwargs: t.Any,
+) -> None:
+    """Run a work function on every database.
+
+    Every database's transaction is opened before any migration runs. If a
+    migration fails, every open transaction is rolled back; otherwise each
+    commits in turn.
+
+    :param contexts: Configured environment context of each database.
+    :param fn: The work function, called once per database.
+    :param multidb: Pass ``engine_name`` to each revision's functions, as
+        the ``multidb`` template expects.
+    :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
+    """
+    with ExitStack() as stack:
+        for env_ctx in contexts.values():
+            stack.enter_context(env_ctx.get_context().begin_transaction())
+
+        for name, env_ctx in contexts.items():
+            migration_context = env_ctx.get_context()
+            run = Run(name)
+            # Private: there is no public way to give an existing context its
+            # work function; EnvironmentContext.configure would make a new
+            # context, and callers rely on getting this one.
+            migration_context._migrations_fn = run.track(fn)  # type: ignore[assignment]
+
+            if multidb:
+                kwargs["engine_name"] = name
+                logger.info("Database %r", name)
+
+            try:
+                # Entering the environment context installs alembic.context
+                # and alembic.op, as revision files expect.
+                with env_ctx:
+                    env_ctx.run_migrations(**kwargs)
+            except EnvkitError:
+                raise
+            except Exception as e:
+                raise run.failure(e) from e
+            finally:
+                migration_context._migrations_fn = None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,149 @@
+"""Revision arguments: what users may pass where a revision is expected, and
+new revision ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import typing as t
+
+from alembic.script import Script
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError as AlembicRevisionError
+
+from ._errors import RevisionError
+
+#: A revision given as an id, a prefix, a symbol (``head``, ``heads``,
+#: ``base``, ``current``, ``branch@head``), a :class:`~alembic.script.Script`,
+#: or a sequence of those.
+RevisionArg: t.TypeAlias = t.Union[str, Script, t.Sequence[t.Union[str, Script]]]
+
+#: An upgrade or downgrade target: a revision, or a number of steps.
+TargetArg: t.TypeAlias = t.Union[int, RevisionArg]
+
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+
+
+def revision_ids(value: RevisionArg | None) -> list[str]:
+    """Turn a revision argument into a list of strings Alembic understands.
+
+    :param value: One revision argument or a sequence of them.
+    """
+    if value is None:
+        return []
+
+    if isinstance(value, str):
+        return [value]
+
+    if isinstance(value, Script):
+        return [value.revision]
+
+    result = []
+
+    for item in value:
+        if isinstance(item, Script):
+            result.append(item.revision)
+        elif isinstance(item, str):
+            result.append(item)
+        else:
+            raise RevisionError(
+                f"A revision must be an id, a symbol or a Script, not {item!r}."
+            )
+
+    return result
+
+
+def replace_current(ids: list[str], current: t.Iterable[str]) -> list[str]:
+    """Replace the symbol ``current`` with the database's current revisions.
+
+    :param ids: Revision strings.
+    :param current: The database's current revision ids.
+    """
+    if "current" not in ids:
+        return ids
+
+    result: list[str] = []
+
+    for item in ids:
+        if item == "current":
+            result.extend(current)
+        else:
+            result.append(item)
+
+    return result or ["base"]
+
+
+def is_exact_revision(script: ScriptDirectory, value: str) -> bool:
+    """Whether a revision with exactly this id exists. A prefix of a longer
+    id does not count.
+
+    :param script: The script directory to look in.
+    :param value: Candidate id.
+    """
+    try:
+        found = script.revision_map.get_revision(value)
+    except AlembicRevisionError:
+        return False
+
+    return found is not None and found.revision == value
+
+
+def step_target(script: ScriptDirectory, value: TargetArg, *, down: bool) -> str | list[str]:
+    """Resolve an upgrade or downgrade target.
+
+    An ``int``, or a string of digits that is not exactly a revision id, is a
+    number of steps; it is never taken as the prefix of a longer id. For a
+    downgrade any count means that many steps down.
+
+    :param script: The script directory, to tell ids from counts.
+    :param value: The target as given.
+    :param down: Whether this is a downgrade.
+    """
+    if isinstance(value, bool):
+        raise RevisionError(f"A revision target cannot be {value!r}.")
+
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        if value[0] not in "+-" and is_exact_revision(script, value):
+            return value
+
+        value = int(value)
+
+    if isinstance(value, int):
+        if value == 0:
+            raise RevisionError("A step count must not be 0.")
+
+        if down:
+            return str(-abs(value))
+
+        return f"{value:+d}"
+
+    ids = revision_ids(value)
+
+    if len(ids) == 1:
+        return ids[0]
+
+    return ids
+
+
+_last_ms = 0
+_rev_id_lock = threading.Lock()
+
+
+def new_rev_id() -> str:
+    """Make a revision id from the current UTC time to the millisecond,
+    ``20261122T142530123``. Ids made in one process are unique and increase
+    even within one millisecond; they sort in creation order and always
+    contain a letter, so they are never mistaken for a step count.
+    """
+    global _last_ms
+
+    now_ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+
+    with _rev_id_lock:
+        _last_ms = max(now_ms, _last_ms + 1)
+        ms = _last_ms
+
+    when = dt.datetime.fromtimestamp(ms // 1000, dt.timezone.utc)
+    return f"{when:%Y%m%dT%H%M%S}{ms % 1000:03d}"

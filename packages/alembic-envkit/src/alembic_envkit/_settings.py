@@ -1,0 +1,252 @@
+"""Settings: the plain data an environment is built from."""
+
+from __future__ import annotations
+
+import os
+import re
+import typing as t
+from dataclasses import dataclass
+from dataclasses import field
+from types import MappingProxyType
+
+from ._errors import ConfigurationError
+
+#: The branch name that ``script_location`` carries.
+DEFAULT_BRANCH = "default"
+
+#: Keys of the options mapping that are not passed on as Alembic main options.
+_OWN_KEYS = frozenset({"script_location", "version_locations", "path_separator"})
+
+#: Alembic's names for the characters it splits path lists on.
+_SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
+
+#: ``%%`` (kept), or a ``%`` that does not start ``%(name)s`` (escaped).
+_PERCENT = re.compile(r"%%|%(?!\()")
+_BRANCH_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings for an :class:`.Environment`, in the shapes Flask-Alembic
+    reads from ``ALEMBIC`` and ``ALEMBIC_CONTEXT``.
+
+    :param options: Alembic options. ``script_location`` (default
+        ``"migrations"``) and ``version_locations`` (paths, or
+        ``(branch_name, path)`` pairs) name the folders revisions live in.
+        ``path_separator`` defaults to ``"os"``. Any other key becomes an
+        Alembic main option; a dict value becomes a config section, which is
+        how ``post_write_hooks`` are configured.
+    :param context: Options passed to
+        :meth:`~alembic.runtime.environment.EnvironmentContext.configure` for
+        every database. ``compare_server_default`` defaults to ``True``.
+    :param root: Directory that relative paths are resolved against. Defaults
+        to the current directory at the time of creation.
+
+    Build one with :meth:`from_mappings`, which copies the mappings so later
+    changes to them are not seen.
+    """
+
+    options: t.Mapping[str, t.Any] = field(default_factory=dict)
+    context: t.Mapping[str, t.Any] = field(default_factory=dict)
+    root: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", os.path.abspath(self.root or os.curdir))
+        object.__setattr__(self, "options", _freeze(self.options))
+        object.__setattr__(self, "context", _freeze(self.context))
+        self.version_locations  # noqa: B018 (validate early)
+
+    @classmethod
+    def from_mappings(
+        cls,
+        options: t.Mapping[str, t.Any] | None = None,
+        context: t.Mapping[str, t.Any] | None = None,
+        *,
+        root: str | os.PathLike[str] | None = None,
+    ) -> Settings:
+        """Build settings from two mappings shaped like ``ALEMBIC`` and
+        ``ALEMBIC_CONTEXT``.
+
+        :param options: Alembic options, see the class description.
+        :param context: Migration context options.
+        :param root: Directory relative paths are resolved against.
+        """
+        return cls(
+            options=dict(options or {}),
+            context=dict(context or {}),
+            root=os.fspath(root) if root is not None else "",
+        )
+
+    @property
+    def path_separator(self) -> str:
+        """The ``path_separator`` option, ``"os"`` unless set."""
+        value = self.options.get("path_separator") or "os"
+
+        if value not in _SEPARATORS:
+            choices = ", ".join(repr(k) for k in _SEPARATORS)
+            raise ConfigurationError(
+                f"The 'path_separator' setting is {value!r}; use one of {choices}."
+            )
+
+        return str(value)
+
+    @property
+    def separator_char(self) -> str:
+        """The character Alembic splits path lists on, for
+        :attr:`path_separator`.
+        """
+        return _SEPARATORS[self.path_separator]
+
+    @property
+    def script_location(self) -> str:
+        """Absolute path of the folder holding ``script.py.mako`` and the
+        default branch's revisions.
+        """
+        value = self.options.get("script_location") or "migrations"
+
+        if not isinstance(value, (str, os.PathLike)):
+            raise ConfigurationError(
+                f"The 'script_location' setting must be a path, not {value!r}."
+            )
+
+        return self.resolve_path(value)
+
+    @property
+    def version_locations(self) -> tuple[tuple[str | None, str], ...]:
+        """Every folder revisions are read from, as ``(branch_name, path)``
+        pairs with absolute paths. The script location comes first, named
+        ``"default"``; folders configured without a name have ``None``.
+        """
+        result: list[tuple[str | None, str]] = [(DEFAULT_BRANCH, self.script_location)]
+        items = self.options.get("version_locations") or ()
+
+        if isinstance(items, (str, os.PathLike)):
+            items = (items,)
+
+        for item in items:
+            if isinstance(item, (str, os.PathLike)):
+                result.append((None, self.resolve_path(item)))
+            elif (
+                isinstance(item, (tuple, list))
+                and len(item) == 2
+                and isinstance(item[0], str)
+                and isinstance(item[1], (str, os.PathLike))
+            ):
+                check_branch_name(item[0])
+                result.append((item[0], self.resolve_path(item[1])))
+            else:
+                raise ConfigurationError(
+                    f"Each 'version_locations' item must be a path or a"
+                    f" (branch_name, path) pair, not {item!r}."
+                )
+
+        return tuple(result)
+
+    def branch_location(self, branch: str) -> str | None:
+        """The folder configured for a named branch, or ``None``.
+
+        :param branch: Branch name.
+        """
+        for name, path in self.version_locations:
+            if name == branch:
+                return path
+
+        return None
+
+    def resolve_path(self, path: str | os.PathLike[str]) -> str:
+        """Turn a configured path into an absolute filesystem path. Relative
+        paths are relative to :attr:`root`; ``package:path`` names a folder
+        inside an importable package.
+
+        :param path: Path as configured.
+        """
+        value = os.fspath(path)
+
+        if _is_resource_spec(value):
+            from alembic.util import coerce_resource_to_filename
+
+            return str(coerce_resource_to_filename(value))
+
+        return os.path.normpath(os.path.join(self.root, value))
+
+    @property
+    def main_options(self) -> dict[str, str]:
+        """The options passed to Alembic as main options, converted to the
+        strings its config parser expects. A lone ``%`` is escaped, while a
+        doubled ``%%`` is kept as it is.
+        """
+        result = {}
+
+        for key, value in self.options.items():
+            if key in _OWN_KEYS or value is None or isinstance(value, t.Mapping):
+                continue
+
+            result[key] = self._option_string(key, value)
+
+        return result
+
+    @property
+    def sections(self) -> dict[str, dict[str, str]]:
+        """Options whose value is a mapping, as Alembic config sections."""
+        return {
+            key: {
+                inner: self._option_string(f"{key}.{inner}", v)
+                for inner, v in value.items()
+                if v is not None
+            }
+            for key, value in self.options.items()
+            if isinstance(value, t.Mapping)
+        }
+
+    @property
+    def context_options(self) -> dict[str, t.Any]:
+        """Options for every migration context, with this project's defaults
+        applied.
+        """
+        result = dict(self.context)
+        result.setdefault("compare_server_default", True)
+        return result
+
+    def _option_string(self, key: str, value: t.Any) -> str:
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (str, int, float, os.PathLike)):
+            text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+        elif isinstance(value, (list, tuple)):
+            text = self.separator_char.join(str(v) for v in value)
+        else:
+            raise ConfigurationError(
+                f"The {key!r} setting must be a string, number, bool or list,"
+                f" not {type(value).__name__}."
+            )
+
+        return _PERCENT.sub("%%", text)
+
+
+def check_branch_name(name: str) -> str:
+    """Refuse a branch name that Alembic or the file system could misread.
+
+    :param name: Branch name to check.
+    """
+    if not _BRANCH_NAME.fullmatch(name):
+        raise ConfigurationError(
+            f"Branch name {name!r} is not allowed; use only letters, digits,"
+            " '_' and '-'."
+        )
+
+    return name
+
+
+def _is_resource_spec(value: str) -> bool:
+    """``package:path``, but not a Windows drive letter like ``C:\\``."""
+    head, sep, _ = value.partition(":")
+    return bool(sep) and len(head) > 1 and not os.path.isabs(value)
+
+
+def _freeze(value: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
+    return MappingProxyType(
+        {
+            k: _freeze(v) if isinstance(v, t.Mapping) else v
+            for k, v in dict(value).items()
+        }
+    )

@@ -1,0 +1,177 @@
+"""Targets: which engine and which metadata each database name migrates."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ._errors import ConfigurationError
+
+#: The name given to a single metadata, list of metadata, or engine.
+DEFAULT_NAME = "default"
+
+#: What ``metadatas=`` accepts.
+MetadataArg: t.TypeAlias = t.Union[
+    sa.MetaData,
+    t.Sequence[sa.MetaData],
+    t.Mapping[str, t.Union[sa.MetaData, t.Sequence[sa.MetaData]]],
+]
+
+#: What ``engines=`` accepts.
+EngineArg: t.TypeAlias = t.Union[sa.Engine, t.Mapping[str, sa.Engine]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database to migrate: its name, engine, and the metadata that
+    describes its tables.
+    """
+
+    name: str
+    engine: sa.Engine
+    metadatas: tuple[sa.MetaData, ...]
+
+    @property
+    def target_metadata(self) -> sa.MetaData | list[sa.MetaData]:
+        """The value for Alembic's ``target_metadata`` option: the metadata
+        itself when there is one, else the list.
+        """
+        if len(self.metadatas) == 1:
+            return self.metadatas[0]
+
+        return list(self.metadatas)
+
+
+class Targets(t.Mapping[str, Target]):
+    """The databases an environment migrates, keyed by name, in the order the
+    metadata was given.
+
+    :param metadatas: One :class:`~sqlalchemy.MetaData`, a list of them, or a
+        dict mapping names to one or a list. A single metadata or list is
+        named ``"default"``.
+    :param engines: One :class:`~sqlalchemy.engine.Engine` (named
+        ``"default"``) or a dict mapping names to engines. Every metadata name
+        needs an engine; engines without metadata are not migrated.
+    :raises ConfigurationError: If there is no metadata, or a metadata name
+        has no engine.
+    """
+
+    def __init__(self, metadatas: MetadataArg, engines: EngineArg) -> None:
+        metadata_map = normalize_metadatas(metadatas)
+        engine_map = normalize_engines(engines)
+
+        if not metadata_map:
+            raise ConfigurationError(
+                "No metadata to migrate. Pass the MetaData of your models as"
+                " 'metadatas'."
+            )
+
+        missing = [name for name in metadata_map if name not in engine_map]
+
+        if missing:
+            names = ", ".join(repr(n) for n in missing)
+            known = ", ".join(repr(n) for n in engine_map) or "none"
+            raise ConfigurationError(
+                f"No engine for metadata {names}. Engines are configured for:"
+                f" {known}. Add an engine with the same name to 'engines'."
+            )
+
+        self._targets = {
+            name: Target(name, engine_map[name], mds)
+            for name, mds in metadata_map.items()
+        }
+
+    def __getitem__(self, name: str) -> Target:
+        return self._targets[name]
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    def __repr__(self) -> str:
+        return f"<Targets {list(self._targets)}>"
+
+    @property
+    def multidb(self) -> bool:
+        """Whether several databases are migrated, which selects Alembic's
+        ``multidb`` template.
+        """
+        return len(self._targets) > 1
+
+    @property
+    def primary(self) -> str:
+        """The name of the database that single-database APIs such as
+        ``current()`` answer for: ``"default"`` if configured, else the first.
+        """
+        if DEFAULT_NAME in self._targets:
+            return DEFAULT_NAME
+
+        return next(iter(self._targets))
+
+
+def normalize_metadatas(value: MetadataArg | None) -> dict[str, tuple[sa.MetaData, ...]]:
+    """Turn what users pass as ``metadatas`` into ``name -> (metadata, ...)``.
+
+    :param value: One metadata, a list, or a dict of name to one or a list.
+    """
+    if value is None:
+        return {}
+
+    if isinstance(value, sa.MetaData):
+        return {DEFAULT_NAME: (value,)}
+
+    if isinstance(value, t.Mapping):
+        return {
+            str(name): _metadata_tuple(f"metadatas[{name!r}]", item)
+            for name, item in value.items()
+        }
+
+    return {DEFAULT_NAME: _metadata_tuple("metadatas", value)}
+
+
+def normalize_engines(value: EngineArg | None) -> dict[str, sa.Engine]:
+    """Turn what users pass as ``engines`` into ``name -> engine``.
+
+    :param value: One engine, or a dict of name to engine.
+    """
+    if value is None:
+        return {}
+
+    if isinstance(value, sa.Engine):
+        return {DEFAULT_NAME: value}
+
+    if isinstance(value, t.Mapping):
+        result = {}
+
+        for name, engine in value.items():
+            if not isinstance(engine, sa.Engine):
+                raise ConfigurationError(
+                    f"engines[{name!r}] must be an SQLAlchemy Engine, not"
+                    f" {type(engine).__name__}."
+                )
+
+            result[str(name)] = engine
+
+        return result
+
+    raise ConfigurationError(
+        "'engines' must be an SQLAlchemy Engine or a dict of name to Engine, not"
+        f" {type(value).__name__}."
+    )
+
+
+def _metadata_tuple(where: str, value: t.Any) -> tuple[sa.MetaData, ...]:
+    items = (value,) if isinstance(value, sa.MetaData) else value
+
+    if isinstance(items, (list, tuple)) and items:
+        if all(isinstance(m, sa.MetaData) for m in items):
+            return tuple(items)
+
+    raise ConfigurationError(
+        f"{where} must be an SQLAlchemy MetaData or a non-empty list of them,"
+        f" not {value!r}."
+    )
