@@ -398,7 +398,7 @@ class Environment:
                 revid=self.rev_id(),
                 message=message,
                 head=ids,
-                branch_labels=[label] if isinstance(label, str) else label,
+                branch_labels=[label] if isinstance(label, str) else list(label or ()),
                 config=self.config,
             )
 

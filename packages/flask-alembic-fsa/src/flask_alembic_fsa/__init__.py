@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import typing as t
-
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 
@@ -31,7 +29,5 @@ class FlaskSQLAlchemyAdapter:
     def engines(self, extension: SQLAlchemy) -> dict[str, sa.Engine]:
         return {
             "default" if key is None else key: engine
-            for key, engine in t.cast(
-                t.Mapping[t.Optional[str], sa.Engine], extension.engines
-            ).items()
+            for key, engine in extension.engines.items()
         }

@@ -1,0 +1,396 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from alembic_envkit import ConfigurationError
+from alembic_envkit import EnvkitError
+from alembic_envkit import Settings
+from alembic_envkit._config import build_config
+
+
+def test_defaults(tmp_path: Path) -> None:
+    """Without options, revisions live in ``migrations`` under the root."""
+    settings = Settings.from_mappings(root=tmp_path)
+    assert settings.root == str(tmp_path)
+    assert settings.script_location == str(tmp_path / "migrations")
+    assert settings.version_locations == (("default", str(tmp_path / "migrations")),)
+    assert settings.path_separator == "os"
+    assert settings.separator_char == os.pathsep
+    assert settings.main_options == {}
+    assert settings.sections == {}
+
+
+def test_root_defaults_to_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a root, relative paths are relative to the directory current
+    when the settings are created.
+    """
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_mappings({"script_location": "migrations"})
+    monkeypatch.chdir(tmp_path.parent)
+    assert settings.script_location == str(tmp_path / "migrations")
+
+
+@pytest.mark.parametrize("value", ["db/migrations", Path("db/migrations")])
+def test_script_location_relative(tmp_path: Path, value: str | Path) -> None:
+    """A relative script location, as a string or path, is resolved against
+    the root.
+    """
+    settings = Settings.from_mappings({"script_location": value}, root=tmp_path)
+    assert settings.script_location == str(tmp_path / "db" / "migrations")
+
+
+def test_script_location_absolute(tmp_path: Path) -> None:
+    """An absolute script location is used as it is, whatever the root."""
+    location = tmp_path / "elsewhere"
+    settings = Settings.from_mappings(
+        {"script_location": str(location)}, root=tmp_path / "root"
+    )
+    assert settings.script_location == str(location)
+
+
+def test_script_location_normalized(tmp_path: Path) -> None:
+    """``..`` and ``.`` parts are removed from a resolved path."""
+    settings = Settings.from_mappings(
+        {"script_location": "./a/../migrations"}, root=tmp_path
+    )
+    assert settings.script_location == str(tmp_path / "migrations")
+
+
+def test_script_location_resource_spec(tmp_path: Path) -> None:
+    """``package:path`` names a folder inside an importable package."""
+    import alembic
+
+    settings = Settings.from_mappings(
+        {"script_location": "alembic:templates/generic"}, root=tmp_path
+    )
+    expect = Path(alembic.__file__).parent / "templates" / "generic"
+    assert Path(settings.script_location) == expect
+
+
+@pytest.mark.parametrize("value", [1, ["migrations"], {"a": "b"}])
+def test_script_location_not_a_path(tmp_path: Path, value: object) -> None:
+    """A script location that is not a path is refused when the settings
+    are created.
+    """
+    with pytest.raises(ConfigurationError, match="'script_location' setting must be"):
+        Settings.from_mappings({"script_location": value}, root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "extra",
+        Path("extra"),
+        ["extra"],
+        ("extra",),
+    ],
+)
+def test_version_locations_plain_paths(tmp_path: Path, value: object) -> None:
+    """A plain path, alone or in a list, is an extra location without a
+    branch name, after the script location.
+    """
+    settings = Settings.from_mappings({"version_locations": value}, root=tmp_path)
+    assert settings.version_locations == (
+        ("default", str(tmp_path / "migrations")),
+        (None, str(tmp_path / "extra")),
+    )
+
+
+@pytest.mark.parametrize("pair", [("users", "users"), ["users", Path("users")]])
+def test_version_locations_branch_pairs(tmp_path: Path, pair: object) -> None:
+    """A ``(branch, path)`` pair, as a tuple or list, names the branch that
+    lives in the folder.
+    """
+    settings = Settings.from_mappings(
+        {"version_locations": [pair, "plain", ("shop", str(tmp_path / "abs"))]},
+        root=tmp_path,
+    )
+    assert settings.version_locations == (
+        ("default", str(tmp_path / "migrations")),
+        ("users", str(tmp_path / "users")),
+        (None, str(tmp_path / "plain")),
+        ("shop", str(tmp_path / "abs")),
+    )
+    assert settings.branch_location("users") == str(tmp_path / "users")
+    assert settings.branch_location("default") == str(tmp_path / "migrations")
+    assert settings.branch_location("nope") is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        1,
+        None,
+        ("users",),
+        ("users", "a", "b"),
+        (1, "path"),
+        ("users", 1),
+        {"users": "path"},
+    ],
+)
+def test_version_locations_bad_item(tmp_path: Path, item: object) -> None:
+    """An item that is neither a path nor a pair is refused when the settings
+    are created, naming the item.
+    """
+    with pytest.raises(
+        ConfigurationError, match=r"Each 'version_locations' item must be a path"
+    ) as info:
+        Settings.from_mappings({"version_locations": [item]}, root=tmp_path)
+
+    assert repr(item) in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a@b", "a/b", "a:b", "ünï"])
+def test_version_locations_bad_branch_name(tmp_path: Path, name: str) -> None:
+    """A branch name Alembic or the file system could misread is refused."""
+    with pytest.raises(ConfigurationError, match="Branch name .* is not allowed"):
+        Settings.from_mappings({"version_locations": [(name, "p")]}, root=tmp_path)
+
+
+def test_errors_are_runtime_errors(tmp_path: Path) -> None:
+    """Configuration errors are caught by ``except RuntimeError`` and by
+    ``except EnvkitError``.
+    """
+    with pytest.raises(RuntimeError, match="version_locations") as info:
+        Settings.from_mappings({"version_locations": [1]}, root=tmp_path)
+
+    assert isinstance(info.value, EnvkitError)
+
+
+def test_dict_option_is_section(tmp_path: Path) -> None:
+    """A dict value becomes a config section, other values main options."""
+    settings = Settings.from_mappings(
+        {
+            "post_write_hooks": {"hooks": "fmt", "fmt.type": "exec", "skip": None},
+            "file_template": "%%(rev)s_%%(slug)s",
+        },
+        root=tmp_path,
+    )
+    assert settings.sections == {
+        "post_write_hooks": {"hooks": "fmt", "fmt.type": "exec"}
+    }
+    assert settings.main_options == {"file_template": "%%(rev)s_%%(slug)s"}
+    config = build_config(settings)
+    assert config.get_section_option("post_write_hooks", "hooks") == "fmt"
+    assert config.get_section_option("post_write_hooks", "fmt.type") == "exec"
+    assert config.get_section_option("post_write_hooks", "skip") is None
+    assert config.get_main_option("file_template") == "%(rev)s_%(slug)s"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (True, "true"),
+        (False, "false"),
+        (0, "0"),
+        (42, "42"),
+        (1.5, "1.5"),
+        ("text", "text"),
+        (Path("a/b"), os.fspath(Path("a/b"))),
+    ],
+)
+def test_option_values_converted(tmp_path: Path, value: object, text: str) -> None:
+    """Bools, numbers and paths become the strings Alembic's parser reads."""
+    settings = Settings.from_mappings(
+        {"opt": value, "section": {"inner": value}}, root=tmp_path
+    )
+    assert settings.main_options == {"opt": text}
+    config = build_config(settings)
+    assert config.get_main_option("opt") == text
+    assert config.get_section_option("section", "inner") == text
+
+
+def test_list_option_joined_with_separator(tmp_path: Path) -> None:
+    """A list value is joined with the configured path separator."""
+    settings = Settings.from_mappings(
+        {"prepend_sys_path": ["a", "b"], "path_separator": ";"}, root=tmp_path
+    )
+    assert settings.main_options == {"prepend_sys_path": "a;b"}
+    assert build_config(settings).get_prepend_sys_paths_list() == ["a", "b"]
+
+
+def test_none_option_left_out(tmp_path: Path) -> None:
+    """An option set to ``None`` is not passed to Alembic."""
+    settings = Settings.from_mappings({"opt": None}, root=tmp_path)
+    assert settings.main_options == {}
+    assert build_config(settings).get_main_option("opt") is None
+
+
+@pytest.mark.parametrize("value", [object(), {1, 2}, b"bytes"])
+def test_option_bad_type(tmp_path: Path, value: object) -> None:
+    """An option value of another type is a configuration error naming the
+    key.
+    """
+    settings = Settings.from_mappings({"opt": value}, root=tmp_path)
+
+    with pytest.raises(ConfigurationError, match="The 'opt' setting must be"):
+        settings.main_options  # noqa: B018
+
+
+def test_section_option_bad_type_names_key(tmp_path: Path) -> None:
+    """A bad value inside a section names the section and the key."""
+    settings = Settings.from_mappings({"hooks": {"x": object()}}, root=tmp_path)
+
+    with pytest.raises(ConfigurationError, match="The 'hooks.x' setting must be"):
+        settings.sections  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped", "read"),
+    [
+        ("50%", "50%%", "50%"),
+        ("100%% sure", "100%% sure", "100% sure"),
+        ("a % b %% c", "a %% b %% c", "a % b % c"),
+        ("%(here)s/x", "%(here)s/x", "%(here)s/x"),
+        ("%", "%%", "%"),
+    ],
+)
+def test_percent_escaped(
+    tmp_path: Path, value: str, escaped: str, read: str
+) -> None:
+    """A lone ``%`` is escaped for Alembic's parser, while ``%%`` is kept as
+    it is.
+    """
+    settings = Settings.from_mappings({"opt": value}, root=tmp_path)
+    assert settings.main_options == {"opt": escaped}
+
+    if "%(" not in value:
+        assert build_config(settings).get_main_option("opt") == read
+
+
+def test_percent_in_paths(tmp_path: Path) -> None:
+    """A ``%`` in a folder name reaches Alembic unchanged."""
+    settings = Settings.from_mappings(
+        {"script_location": "100%", "version_locations": [("b", "5%")]},
+        root=tmp_path,
+    )
+    config = build_config(settings)
+    assert config.get_main_option("script_location") == str(tmp_path / "100%")
+    assert config.get_version_locations_list() == [
+        str(tmp_path / "100%"),
+        str(tmp_path / "5%"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "char"),
+    [
+        ("os", os.pathsep),
+        ("space", " "),
+        ("newline", "\n"),
+        (":", ":"),
+        (";", ";"),
+        (None, os.pathsep),
+        ("", os.pathsep),
+    ],
+)
+def test_path_separator(tmp_path: Path, value: str | None, char: str) -> None:
+    """Each of Alembic's separator names is accepted, and Alembic splits the
+    version locations back into the same folders.
+    """
+    settings = Settings.from_mappings(
+        {"path_separator": value, "version_locations": ["a", "b"]}, root=tmp_path
+    )
+    assert settings.separator_char == char
+    assert "path_separator" not in settings.main_options
+    config = build_config(settings)
+    assert config.get_version_locations_list() == [
+        str(tmp_path / "migrations"),
+        str(tmp_path / "a"),
+        str(tmp_path / "b"),
+    ]
+
+
+@pytest.mark.parametrize("value", [",", "tab", "OS"])
+def test_path_separator_bad(tmp_path: Path, value: str) -> None:
+    """An unknown separator names the setting and the choices."""
+    settings = Settings.from_mappings({"path_separator": value}, root=tmp_path)
+
+    with pytest.raises(
+        ConfigurationError, match=r"'path_separator' setting is .*; use one of 'space'"
+    ):
+        settings.separator_char  # noqa: B018
+
+
+def test_context_defaults(tmp_path: Path) -> None:
+    """``compare_server_default`` defaults to True; other context options
+    pass through.
+    """
+    settings = Settings.from_mappings(None, {"render_as_batch": True}, root=tmp_path)
+    assert settings.context_options == {
+        "render_as_batch": True,
+        "compare_server_default": True,
+    }
+
+
+def test_context_compare_server_default_override(tmp_path: Path) -> None:
+    """An explicit ``compare_server_default`` is kept."""
+    settings = Settings.from_mappings(
+        None, {"compare_server_default": False}, root=tmp_path
+    )
+    assert settings.context_options == {"compare_server_default": False}
+
+
+def test_mappings_copied(tmp_path: Path) -> None:
+    """Changing the mappings after creating the settings changes nothing."""
+    options = {"script_location": "a", "hooks": {"x": "1"}}
+    context = {"compare_type": False}
+    settings = Settings.from_mappings(options, context, root=tmp_path)
+    options["script_location"] = "b"
+    options["hooks"]["x"] = "2"  # type: ignore[index]
+    context["compare_type"] = True
+    assert settings.script_location == str(tmp_path / "a")
+    assert settings.sections == {"hooks": {"x": "1"}}
+    assert settings.context_options["compare_type"] is False
+
+
+def test_settings_immutable(tmp_path: Path) -> None:
+    """Neither the settings nor their mappings, nested ones included, can be
+    changed.
+    """
+    settings = Settings(
+        options={"hooks": {"x": "1"}}, context={"a": 1}, root=str(tmp_path)
+    )
+
+    with pytest.raises(AttributeError, match="cannot assign to field 'root'"):
+        settings.root = "x"  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        settings.options["script_location"] = "x"  # type: ignore[index]
+
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        settings.options["hooks"]["x"] = "2"
+
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        settings.context["a"] = 2  # type: ignore[index]
+
+
+def test_settings_equal(tmp_path: Path) -> None:
+    """Settings built from equal mappings are equal."""
+    a = Settings.from_mappings({"x": "1"}, root=tmp_path)
+    b = Settings.from_mappings({"x": "1"}, root=tmp_path)
+    c = Settings.from_mappings({"x": "2"}, root=tmp_path)
+    assert a == b
+    assert a != c
+
+
+def test_config_multidb_databases(tmp_path: Path) -> None:
+    """With several databases, the ``databases`` option lists their names;
+    with one, it is not set.
+    """
+    settings = Settings.from_mappings(root=tmp_path)
+    assert build_config(settings, ["default"]).get_main_option("databases") is None
+    config = build_config(settings, ["default", "auth"])
+    assert config.get_main_option("databases") == "default, auth"
+
+
+def test_config_x_arguments(tmp_path: Path) -> None:
+    """``x_arguments`` are visible the way ``-x`` arguments are."""
+    config = build_config(Settings.from_mappings(root=tmp_path), x_arguments=["a=1"])
+    assert config.cmd_opts is not None
+    assert config.cmd_opts.x == ["a=1"]
