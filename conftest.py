@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
+import uuid
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,105 @@ def sqlite_url(tmp_path: Path) -> t.Callable[[str], str]:
         return f"sqlite:///{tmp_path / name}.sqlite"
 
     return url
+
+
+# Database servers. Tests that take the `database_url` fixture run once per
+# dialect: on an SQLite file always, and on PostgreSQL and MariaDB when their
+# servers answer. Each test gets a database of its own, dropped afterwards.
+
+SERVER_URLS = {
+    "postgresql": os.environ.get(
+        "ENVKIT_TEST_POSTGRESQL_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    ),
+    "mariadb": os.environ.get(
+        "ENVKIT_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
+    ),
+}
+DIALECTS = ["sqlite", *SERVER_URLS]
+_unreachable: dict[str, str] = {}
+
+
+def _server_admin(dialect: str) -> sa.Engine:
+    """An engine on the server's configured database, to create and drop
+    test databases with.
+    """
+    return sa.create_engine(
+        SERVER_URLS[dialect], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+
+def _require_server(dialect: str) -> None:
+    if dialect not in _unreachable:
+        engine = _server_admin(dialect)
+
+        try:
+            with engine.connect():
+                pass
+        except Exception as e:
+            reason = str(e).strip().splitlines()[0]
+            _unreachable[dialect] = reason
+        else:
+            _unreachable[dialect] = ""
+        finally:
+            engine.dispose()
+
+    if reason := _unreachable[dialect]:
+        url = sa.make_url(SERVER_URLS[dialect]).render_as_string(hide_password=True)
+        message = (
+            f"{dialect} server not reachable at {url} ({reason}). Start it, or set"
+            f" ENVKIT_TEST_{dialect.upper()}_URL to a server where databases may be"
+            " created and dropped."
+        )
+
+        if os.environ.get("ENVKIT_REQUIRE_SERVERS"):
+            pytest.fail(message)
+
+        pytest.skip(message)
+
+
+@pytest.fixture(params=DIALECTS)
+def dialect(request: pytest.FixtureRequest) -> str:
+    """The dialect a database-facing test runs on; its id names it."""
+    if request.param != "sqlite":
+        _require_server(request.param)
+
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(dialect: str, tmp_path: Path) -> t.Iterator[t.Callable[[str], sa.URL]]:
+    """Make URLs of fresh, empty databases on the test's dialect, each dropped
+    when the test ends.
+    """
+    created: list[str] = []
+    prefix = f"envkit_{uuid.uuid4().hex[:12]}"
+
+    def make(name: str = "default") -> sa.URL:
+        if dialect == "sqlite":
+            return sa.make_url(f"sqlite:///{tmp_path / name}.sqlite")
+
+        db_name = f"{prefix}_{name}"
+        engine = _server_admin(dialect)
+
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"CREATE DATABASE {db_name}")
+        finally:
+            engine.dispose()
+
+        created.append(db_name)
+        return sa.make_url(SERVER_URLS[dialect]).set(database=db_name)
+
+    yield make
+
+    if created:
+        engine = _server_admin(dialect)
+
+        try:
+            with engine.connect() as conn:
+                for db_name in created:
+                    force = " WITH (FORCE)" if dialect == "postgresql" else ""
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {db_name}{force}")
+        finally:
+            engine.dispose()

@@ -22,13 +22,17 @@ def flask(folder: Path, *args: str) -> str:
     sys.stdout.write(result.stdout)
 
     if result.returncode != 0:
-        sys.exit(f"'flask db {' '.join(args)}' failed with exit code {result.returncode}")
+        sys.exit(
+            f"'flask db {' '.join(args)}' failed with exit code {result.returncode}"
+        )
 
     return result.stdout
 
 
 def main() -> None:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="quickstart-"))
+    folder = Path(
+        sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="quickstart-")
+    )
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "app.py", folder / "app.py")
     flask(folder, "revision", "create user table")
@@ -38,7 +42,10 @@ def main() -> None:
     database = folder / "instance" / "quickstart.sqlite"
 
     with sqlite3.connect(database) as conn:
-        tables = sorted(r[0] for r in conn.execute("select name from sqlite_master where type='table'"))
+        tables = sorted(
+            r[0]
+            for r in conn.execute("select name from sqlite_master where type='table'")
+        )
         (version,) = conn.execute("select version_num from alembic_version").fetchone()
 
     print(f"\n{database}: tables {tables}, at revision {version}")

@@ -137,7 +137,9 @@ def versions() -> t.Callable[[sa.Engine], set[str]]:
 
     def rows(engine: sa.Engine) -> set[str]:
         with engine.connect() as connection:
-            result = connection.execute(sa.text("select version_num from alembic_version"))
+            result = connection.execute(
+                sa.text("select version_num from alembic_version")
+            )
             return {row[0] for row in result}
 
     return rows

@@ -26,9 +26,7 @@ def test_defaults(tmp_path: Path) -> None:
 def test_root_defaults_to_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without a root, relative paths are relative to the directory current
-    when the settings are created.
-    """
+    """Without a root, paths are relative to the directory at creation."""
     monkeypatch.chdir(tmp_path)
     settings = Settings.from_mappings({"script_location": "migrations"})
     monkeypatch.chdir(tmp_path.parent)
@@ -37,9 +35,7 @@ def test_root_defaults_to_current_directory(
 
 @pytest.mark.parametrize("value", ["db/migrations", Path("db/migrations")])
 def test_script_location_relative(tmp_path: Path, value: str | Path) -> None:
-    """A relative script location, as a string or path, is resolved against
-    the root.
-    """
+    """A relative script location is resolved against the root."""
     settings = Settings.from_mappings({"script_location": value}, root=tmp_path)
     assert settings.script_location == str(tmp_path / "db" / "migrations")
 
@@ -74,9 +70,7 @@ def test_script_location_resource_spec(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", [1, ["migrations"], {"a": "b"}])
 def test_script_location_not_a_path(tmp_path: Path, value: object) -> None:
-    """A script location that is not a path is refused when the settings
-    are created.
-    """
+    """A script location that is not a path is refused at creation."""
     with pytest.raises(ConfigurationError, match="'script_location' setting must be"):
         Settings.from_mappings({"script_location": value}, root=tmp_path)
 
@@ -91,9 +85,7 @@ def test_script_location_not_a_path(tmp_path: Path, value: object) -> None:
     ],
 )
 def test_version_locations_plain_paths(tmp_path: Path, value: object) -> None:
-    """A plain path, alone or in a list, is an extra location without a
-    branch name, after the script location.
-    """
+    """A plain path is an extra location without a branch name."""
     settings = Settings.from_mappings({"version_locations": value}, root=tmp_path)
     assert settings.version_locations == (
         ("default", str(tmp_path / "migrations")),
@@ -103,9 +95,7 @@ def test_version_locations_plain_paths(tmp_path: Path, value: object) -> None:
 
 @pytest.mark.parametrize("pair", [("users", "users"), ["users", Path("users")]])
 def test_version_locations_branch_pairs(tmp_path: Path, pair: object) -> None:
-    """A ``(branch, path)`` pair, as a tuple or list, names the branch that
-    lives in the folder.
-    """
+    """A ``(branch, path)`` pair names the branch living in the folder."""
     settings = Settings.from_mappings(
         {"version_locations": [pair, "plain", ("shop", str(tmp_path / "abs"))]},
         root=tmp_path,
@@ -134,9 +124,7 @@ def test_version_locations_branch_pairs(tmp_path: Path, pair: object) -> None:
     ],
 )
 def test_version_locations_bad_item(tmp_path: Path, item: object) -> None:
-    """An item that is neither a path nor a pair is refused when the settings
-    are created, naming the item.
-    """
+    """An item neither path nor pair is refused, naming the item."""
     with pytest.raises(
         ConfigurationError, match=r"Each 'version_locations' item must be a path"
     ) as info:
@@ -153,9 +141,7 @@ def test_version_locations_bad_branch_name(tmp_path: Path, name: str) -> None:
 
 
 def test_errors_are_runtime_errors(tmp_path: Path) -> None:
-    """Configuration errors are caught by ``except RuntimeError`` and by
-    ``except EnvkitError``.
-    """
+    """Configuration errors are RuntimeError and EnvkitError."""
     with pytest.raises(RuntimeError, match="version_locations") as info:
         Settings.from_mappings({"version_locations": [1]}, root=tmp_path)
 
@@ -223,9 +209,7 @@ def test_none_option_left_out(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", [object(), {1, 2}, b"bytes"])
 def test_option_bad_type(tmp_path: Path, value: object) -> None:
-    """An option value of another type is a configuration error naming the
-    key.
-    """
+    """An option value of another type is an error naming the key."""
     settings = Settings.from_mappings({"opt": value}, root=tmp_path)
 
     with pytest.raises(ConfigurationError, match="The 'opt' setting must be"):
@@ -250,12 +234,8 @@ def test_section_option_bad_type_names_key(tmp_path: Path) -> None:
         ("%", "%%", "%"),
     ],
 )
-def test_percent_escaped(
-    tmp_path: Path, value: str, escaped: str, read: str
-) -> None:
-    """A lone ``%`` is escaped for Alembic's parser, while ``%%`` is kept as
-    it is.
-    """
+def test_percent_escaped(tmp_path: Path, value: str, escaped: str, read: str) -> None:
+    """A lone ``%`` is escaped for Alembic's parser; ``%%`` is kept."""
     settings = Settings.from_mappings({"opt": value}, root=tmp_path)
     assert settings.main_options == {"opt": escaped}
 
@@ -290,9 +270,7 @@ def test_percent_in_paths(tmp_path: Path) -> None:
     ],
 )
 def test_path_separator(tmp_path: Path, value: str | None, char: str) -> None:
-    """Each of Alembic's separator names is accepted, and Alembic splits the
-    version locations back into the same folders.
-    """
+    """Each separator name works and Alembic splits the folders back."""
     settings = Settings.from_mappings(
         {"path_separator": value, "version_locations": ["a", "b"]}, root=tmp_path
     )
@@ -318,9 +296,7 @@ def test_path_separator_bad(tmp_path: Path, value: str) -> None:
 
 
 def test_context_defaults(tmp_path: Path) -> None:
-    """``compare_server_default`` defaults to True; other context options
-    pass through.
-    """
+    """``compare_server_default`` defaults to True; others pass through."""
     settings = Settings.from_mappings(None, {"render_as_batch": True}, root=tmp_path)
     assert settings.context_options == {
         "render_as_batch": True,
@@ -350,9 +326,7 @@ def test_mappings_copied(tmp_path: Path) -> None:
 
 
 def test_settings_immutable(tmp_path: Path) -> None:
-    """Neither the settings nor their mappings, nested ones included, can be
-    changed.
-    """
+    """Settings and their mappings, nested ones too, cannot be changed."""
     settings = Settings(
         options={"hooks": {"x": "1"}}, context={"a": 1}, root=str(tmp_path)
     )
@@ -380,9 +354,7 @@ def test_settings_equal(tmp_path: Path) -> None:
 
 
 def test_config_multidb_databases(tmp_path: Path) -> None:
-    """With several databases, the ``databases`` option lists their names;
-    with one, it is not set.
-    """
+    """The ``databases`` option lists several databases, else is unset."""
     settings = Settings.from_mappings(root=tmp_path)
     assert build_config(settings, ["default"]).get_main_option("databases") is None
     config = build_config(settings, ["default", "auth"])

@@ -18,12 +18,8 @@ def other_metadata() -> sa.MetaData:
 
 
 @pytest.mark.parametrize("shape", ["one", "list", "tuple", "dict_one", "dict_list"])
-def test_metadata_shapes(
-    metadata: sa.MetaData, engine: sa.Engine, shape: str
-) -> None:
-    """One metadata, a list or tuple, or a dict of one or a list all mean the
-    ``default`` database.
-    """
+def test_metadata_shapes(metadata: sa.MetaData, engine: sa.Engine, shape: str) -> None:
+    """Every accepted metadata shape without names means ``default``."""
     value: t.Any = {
         "one": metadata,
         "list": [metadata],
@@ -44,7 +40,7 @@ def test_metadata_shapes(
 def test_several_metadatas_one_database(
     metadata: sa.MetaData, other_metadata: sa.MetaData, engine: sa.Engine
 ) -> None:
-    """A list of metadata is passed to Alembic as a list."""
+    """A list of metadata for one database migrates all their tables."""
     targets = Targets([metadata, other_metadata], {"default": engine})
     assert targets["default"].metadatas == (metadata, other_metadata)
     assert targets["default"].target_metadata == [metadata, other_metadata]
@@ -64,9 +60,7 @@ def test_dict_keeps_order_and_engines(
     engine: sa.Engine,
     auth_engine: sa.Engine,
 ) -> None:
-    """Names keep the order the metadata was given in, each with its own
-    engine.
-    """
+    """Names keep the metadata's order, each with its own engine."""
     targets = Targets(
         {"auth": auth_metadata, "default": metadata},
         {"default": engine, "auth": auth_engine},
@@ -81,13 +75,12 @@ def test_dict_keeps_order_and_engines(
 def test_missing_engine_names_keys(
     metadata: sa.MetaData, auth_metadata: sa.MetaData, engine: sa.Engine
 ) -> None:
-    """A metadata name without an engine is an error naming the missing and
-    the known names.
-    """
+    """A metadata name without an engine is an error naming the names."""
     with pytest.raises(
         ConfigurationError,
-        match=r"No engine for metadata 'auth', 'shop'\. Engines are configured"
-        r" for: 'default'\.",
+        match=r"Missing engine configs for 'auth', 'shop': every metadata name"
+        r" needs an engine with the same name\. Engines are configured for:"
+        r" 'default'\.",
     ):
         Targets(
             {"default": metadata, "auth": auth_metadata, "shop": [metadata]},
@@ -98,14 +91,14 @@ def test_missing_engine_names_keys(
 def test_missing_engine_none_known(metadata: sa.MetaData) -> None:
     """With no engines at all, the error says so."""
     with pytest.raises(
-        ConfigurationError, match="No engine for metadata 'default'.*for: none"
+        ConfigurationError, match="Missing engine config for 'default':.*for: none"
     ):
         Targets(metadata, {})
 
 
 def test_single_engine_other_name(metadata: sa.MetaData, engine: sa.Engine) -> None:
     """One engine is named ``default``, so it does not serve another name."""
-    with pytest.raises(ConfigurationError, match="No engine for metadata 'main'"):
+    with pytest.raises(ConfigurationError, match="Missing engine config for 'main'"):
         Targets({"main": metadata}, engine)
 
 

@@ -5,13 +5,14 @@ settings: no ``alembic.ini``, no ``env.py``.
 from ._environment import Environment
 from ._environment import Scope
 from ._errors import ConfigurationError
+from ._errors import DatabaseUnavailableError
 from ._errors import EnvkitError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import TemplateMismatchError
+from ._revisions import new_rev_id
 from ._revisions import RevisionArg
 from ._revisions import TargetArg
-from ._revisions import new_rev_id
 from ._settings import Settings
 from ._targets import EngineArg
 from ._targets import MetadataArg
@@ -20,6 +21,7 @@ from ._targets import Targets
 
 __all__ = [
     "ConfigurationError",
+    "DatabaseUnavailableError",
     "EngineArg",
     "Environment",
     "EnvkitError",

@@ -145,8 +145,14 @@ def mkdir(env: Environment) -> None:
 @_pass_env
 def current(env: Environment, check_heads: bool, verbose: bool) -> None:
     """Show the current revisions of the database."""
-    if check_heads and env.needs_upgrade():
+    if check_heads and (behind := env.behind_heads()):
         click.echo("Database is not on all head revisions")
+        heads = ", ".join(s.revision for s in env.heads())
+
+        for name, scripts in behind.items():
+            at = ", ".join(s.revision for s in scripts) or "<base>"
+            click.echo(f"  {name}: at {at}; heads are {heads}")
+
         raise click.exceptions.Exit(1)
 
     by_database = env.current_by_database()
@@ -302,7 +308,10 @@ def revision(
 @click.option("-l", "--label", multiple=True, help="Branch label(s) for the revision.")
 @_pass_env
 def merge(
-    env: Environment, revisions: tuple[str, ...], message: str | None, label: tuple[str, ...]
+    env: Environment,
+    revisions: tuple[str, ...],
+    message: str | None,
+    label: tuple[str, ...],
 ) -> None:
     """Create a revision that merges REVISIONS (default: all heads)."""
     script = env.merge(list(revisions) or "heads", message, list(label) or None)
@@ -357,7 +366,9 @@ _COMMANDS: list[click.Command] = [
 # The alembic-envkit command, for applications without Flask.
 
 
-def _store_env_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+def _store_env_spec(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> None:
     ctx.meta["alembic_envkit.env_spec"] = value
 
 
@@ -381,13 +392,16 @@ def _load_env() -> Environment:
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise click.UsageError(f"Cannot import {module_name!r} from --env {spec!r}: {e}") from e
+        raise click.UsageError(
+            f"Cannot import {module_name!r} from --env {spec!r}: {e}"
+        ) from e
 
     try:
         value = getattr(module, attr or "env")
     except AttributeError as e:
         raise click.UsageError(
-            f"Module {module_name!r} has no attribute {attr or 'env'!r} (--env {spec!r})."
+            f"Module {module_name!r} has no attribute {attr or 'env'!r}"
+            f" (--env {spec!r})."
         ) from e
 
     if not isinstance(value, Environment) and callable(value):
@@ -395,8 +409,8 @@ def _load_env() -> Environment:
 
     if not isinstance(value, Environment):
         raise click.UsageError(
-            f"--env {spec!r} is a {type(value).__name__}, not an Environment or a"
-            " function returning one."
+            f"--env {spec!r} gives {type(value).__name__!r}, not an Environment"
+            " or a function returning one."
         )
 
     ctx.call_on_close(value.close)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 
+import sqlalchemy as sa
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
@@ -19,14 +20,15 @@ from alembic.script import ScriptDirectory
 from . import _migrate
 from ._config import build_config
 from ._errors import ConfigurationError
+from ._errors import DatabaseUnavailableError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
-from ._revisions import RevisionArg
-from ._revisions import TargetArg
 from ._revisions import new_rev_id
 from ._revisions import replace_current
 from ._revisions import revision_ids
+from ._revisions import RevisionArg
 from ._revisions import step_target
+from ._revisions import TargetArg
 from ._settings import Settings
 from ._targets import Targets
 from ._templates import check_template
@@ -59,6 +61,9 @@ class Environment:
         time to the millisecond, ``20261122T142530123``.
     :param scope: Returns the dict that connections are kept in. The default
         keeps one set per thread.
+    :param database_names: Returns the names of the databases without
+        resolving engines, so that reading revisions works before the engines
+        are known. By default the names of :paramref:`targets`.
     """
 
     def __init__(
@@ -68,9 +73,11 @@ class Environment:
         *,
         rev_id: t.Callable[[], str] | None = None,
         scope: Scope | None = None,
+        database_names: t.Callable[[], t.Sequence[str]] | None = None,
     ) -> None:
         self.settings = settings
         self._targets = targets
+        self._database_names = database_names
         self._rev_id = rev_id or new_rev_id
         self._scope = scope or _ThreadScope()
         self._lock = threading.RLock()
@@ -84,6 +91,16 @@ class Environment:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    @property
+    def database_names(self) -> list[str]:
+        """The names of the configured databases, in order. Several select
+        Alembic's ``multidb`` template.
+        """
+        if self._database_names is not None and not isinstance(self._targets, Targets):
+            return list(self._database_names())
+
+        return list(self.targets)
 
     @property
     def targets(self) -> Targets:
@@ -127,7 +144,7 @@ class Environment:
         if self._config is None:
             with self._lock:
                 if self._config is None:
-                    self._config = build_config(self.settings, list(self.targets))
+                    self._config = build_config(self.settings, self.database_names)
 
         return self._config
 
@@ -234,7 +251,7 @@ class Environment:
         make_directories(
             self.settings.script_location,
             [p for _, p in self.settings.version_locations[1:]],
-            multidb=self.targets.multidb,
+            multidb=len(self.database_names) > 1,
         )
 
     def current(self) -> tuple[Script, ...]:
@@ -253,11 +270,18 @@ class Environment:
 
     def needs_upgrade(self) -> bool:
         """Whether any database is not at all head revisions."""
+        return bool(self.behind_heads())
+
+    def behind_heads(self) -> dict[str, tuple[Script, ...]]:
+        """The databases that are not at all head revisions, with their
+        current revisions.
+        """
         heads = {s.revision for s in self.heads()}
-        return any(
-            {s.revision for s in current} != heads
-            for current in self.current_by_database().values()
-        )
+        return {
+            name: current
+            for name, current in self.current_by_database().items()
+            if {s.revision for s in current} != heads
+        }
 
     def heads(self, resolve_dependencies: bool = False) -> tuple[Script, ...]:
         """The revisions that have no child revisions.
@@ -275,9 +299,13 @@ class Environment:
     def branches(self) -> list[Script]:
         """The revisions that have more than one next revision."""
         with translate_alembic_errors():
-            return [s for s in self.script_directory.walk_revisions() if s.is_branch_point]
+            return [
+                s for s in self.script_directory.walk_revisions() if s.is_branch_point
+            ]
 
-    def log(self, start: RevisionArg = "base", end: RevisionArg = "heads") -> list[Script]:
+    def log(
+        self, start: RevisionArg = "base", end: RevisionArg = "heads"
+    ) -> list[Script]:
         """The revisions between two revisions, newest first.
 
         :param start: Oldest revision to include.
@@ -286,12 +314,12 @@ class Environment:
         start_ids = self._with_current(revision_ids(start))
         end_ids = self._with_current(revision_ids(end))
 
+        # walk_revisions is typed for one id each, but takes lists too.
+        base: t.Any = _scalar(start_ids)
+        head: t.Any = _scalar(end_ids)
+
         with translate_alembic_errors():
-            return list(
-                self.script_directory.walk_revisions(
-                    _scalar(start_ids), _scalar(end_ids)  # type: ignore[arg-type]
-                )
-            )
+            return list(self.script_directory.walk_revisions(base, head))
 
     def show(self, revisions: RevisionArg) -> tuple[Script, ...]:
         """Look up revisions by id, prefix or symbol.
@@ -393,14 +421,24 @@ class Environment:
         if message is None:
             message = f"merge {', '.join(ids)}"
 
-        with translate_alembic_errors():
-            return self.script_directory.generate_revision(
-                revid=self.rev_id(),
-                message=message,
-                head=ids,
-                branch_labels=[label] if isinstance(label, str) else list(label or ()),
-                config=self.config,
-            )
+        script = self.script_directory
+
+        with _migrate.deferred_write_hooks(script) as written:
+            with translate_alembic_errors():
+                merged = script.generate_revision(
+                    revid=self.rev_id(),
+                    message=message,
+                    head=ids,
+                    branch_labels=[label]
+                    if isinstance(label, str)
+                    else list(label or ()),
+                    config=self.config,
+                )
+
+            if merged is not None:
+                written.append(str(merged.path))
+
+        return merged
 
     # Comparing models and databases
 
@@ -415,7 +453,9 @@ class Environment:
 
         for context in self.migration_contexts.values():
             with reading(context):
-                scripts.append(produce_migrations(context, context.opts["target_metadata"]))
+                scripts.append(
+                    produce_migrations(context, context.opts["target_metadata"])
+                )
 
         script = scripts[0]
 
@@ -442,7 +482,7 @@ class Environment:
         script = self.produce_migrations()
         return {
             name: ops.as_diffs()
-            for name, ops in zip(self.targets, script.upgrade_ops_list)
+            for name, ops in zip(self.targets, script.upgrade_ops_list, strict=True)
         }
 
     def needs_revision(self) -> bool:
@@ -482,6 +522,7 @@ class _Bound:
     """The connections and contexts of one environment in one scope."""
 
     environments: dict[str, EnvironmentContext] = field(default_factory=dict)
+    connections: list[sa.Connection] = field(default_factory=list)
     ops: dict[str, Operations] | None = None
 
     def connect(self, env: Environment) -> None:
@@ -498,21 +539,25 @@ class _Bound:
                 opts.setdefault("upgrade_token", f"{name}_upgrades")
                 opts.setdefault("downgrade_token", f"{name}_downgrades")
 
-            # Store first, so close() releases the connection if configure fails.
-            self.environments[name] = env_ctx
-            connection = target.engine.connect()
+            try:
+                connection = target.engine.connect()
+            except sa.exc.DBAPIError as e:
+                url = target.engine.url.render_as_string(hide_password=True)
+                reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+                raise DatabaseUnavailableError(
+                    f"Cannot connect to database {name!r} at {url}: {reason}."
+                    " Check that the server is running and the URL is right."
+                ) from e
+
+            self.connections.append(connection)
             env_ctx.configure(connection=connection, **opts)
+            self.environments[name] = env_ctx
 
     def close(self) -> None:
-        for env_ctx in self.environments.values():
-            try:
-                connection = env_ctx.get_context().connection
-            except Exception:
-                continue
+        for connection in self.connections:
+            connection.close()
 
-            if connection is not None:
-                connection.close()
-
+        self.connections.clear()
         self.environments.clear()
         self.ops = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typing as t
 from contextlib import contextmanager
 
+from alembic.script.revision import ResolutionError
 from alembic.script.revision import RevisionError as AlembicRevisionError
 from alembic.util import CommandError
 
@@ -38,6 +39,12 @@ class RevisionError(EnvkitError, CommandError):
     """
 
 
+class DatabaseUnavailableError(EnvkitError, RuntimeError):
+    """A database cannot be connected to. The message names the database and
+    its URL, without the password.
+    """
+
+
 class MigrationError(EnvkitError, RuntimeError):
     """Running a revision against a database failed. The message names the
     database and the revision.
@@ -62,8 +69,21 @@ def translate_alembic_errors() -> t.Iterator[None]:
     except EnvkitError:
         raise
     except (CommandError, AlembicRevisionError) as e:
-        raise RevisionError(str(e).strip()) from e
+        raise RevisionError(alembic_message(e)) from e
     except SyntaxError as e:
         raise RevisionError(
             f"Cannot read revision file {e.filename}, line {e.lineno}: {e.msg}."
         ) from e
+
+
+def alembic_message(error: BaseException) -> str:
+    """The message of one of Alembic's revision errors. Alembic reports a
+    prefix that several ids start with as "Can't locate revision"; the error
+    it wraps names the candidates, so its message is used instead.
+    """
+    cause = error.__cause__
+
+    if isinstance(cause, ResolutionError) and str(cause).startswith("Multiple"):
+        error = cause
+
+    return str(error).strip()

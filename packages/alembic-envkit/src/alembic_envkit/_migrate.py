@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import logging
 import typing as t
+from contextlib import contextmanager
 from contextlib import ExitStack
 
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import MigrationStep
 from alembic.script import ScriptDirectory
+from alembic.script import write_hooks
 from alembic.script.revision import RevisionError as AlembicRevisionError
 from alembic.util import CommandError
 
+from ._errors import alembic_message
+from ._errors import ConfigurationError
 from ._errors import EnvkitError
 from ._errors import MigrationError
 from ._errors import RevisionError
+from ._errors import translate_alembic_errors
 
 logger = logging.getLogger("alembic_envkit")
 
 #: Alembic's "work function": given the current heads and the context, the
 #: steps to run. The same shape an ``env.py``'s ``fn`` has.
 StepsFn: t.TypeAlias = t.Callable[
-    [t.Union[str, t.Sequence[str]], MigrationContext], t.Iterable[MigrationStep]
+    [str | t.Sequence[str], MigrationContext], t.Iterable[MigrationStep]
 ]
 
 
@@ -74,6 +79,41 @@ def stamp_steps(script: ScriptDirectory, target: list[str]) -> StepsFn:
     return steps
 
 
+@contextmanager
+def deferred_write_hooks(script: ScriptDirectory) -> t.Iterator[list[str]]:
+    """Write revisions without Alembic running the post-write hooks, which
+    would print to stdout, then run them on every path the caller appended to
+    the yielded list, logging instead of printing.
+
+    :param script: The script directory revisions are written through.
+    """
+    hooks = script.hooks
+    paths: list[str] = []
+    script.hooks = []
+
+    try:
+        yield paths
+    finally:
+        script.hooks = hooks
+
+    for path in paths:
+        for hook in hooks:
+            name = hook["_hook_name"]
+
+            if "type" not in hook:
+                raise ConfigurationError(
+                    f"Post-write hook {name!r} has no 'type'. Set"
+                    f" 'post_write_hooks' option '{name}.type'."
+                )
+
+            logger.info("Running post-write hook %r on %s", name, path)
+
+            with translate_alembic_errors():
+                # Private: write_hooks._invoke runs one hook by its type, as
+                # write_hooks._run_hooks does after printing its status.
+                write_hooks._invoke(hook["type"], path, hook)
+
+
 class Run:
     """What one database is doing during :func:`run_migrations`: the step
     that is running, so a failure can name its revision.
@@ -97,7 +137,7 @@ class Run:
                 if isinstance(e, EnvkitError):
                     raise
 
-                raise RevisionError(_first_line(e)) from e
+                raise RevisionError(_first_line(alembic_message(e))) from e
 
             for step in steps:
                 self.step = step
@@ -119,7 +159,8 @@ class Run:
             where += f", {what} of revision {rev_id}" + (f" ({doc})" if doc else "")
 
         return MigrationError(
-            f"Migration failed on {where}: {type(error).__name__}: {_first_line(error)}",
+            f"Migration failed on {where}:"
+            f" {type(error).__name__}: {_first_line(error)}",
             database=self.name,
             revision=rev_id,
         )
@@ -173,6 +214,6 @@ def run_migrations(
                 migration_context._migrations_fn = None
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: BaseException | str) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -18,10 +18,10 @@ from ._errors import RevisionError
 #: A revision given as an id, a prefix, a symbol (``head``, ``heads``,
 #: ``base``, ``current``, ``branch@head``), a :class:`~alembic.script.Script`,
 #: or a sequence of those.
-RevisionArg: t.TypeAlias = t.Union[str, Script, t.Sequence[t.Union[str, Script]]]
+RevisionArg: t.TypeAlias = str | Script | t.Sequence[str | Script]
 
 #: An upgrade or downgrade target: a revision, or a number of steps.
-TargetArg: t.TypeAlias = t.Union[int, RevisionArg]
+TargetArg: t.TypeAlias = int | RevisionArg
 
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 
@@ -90,7 +90,9 @@ def is_exact_revision(script: ScriptDirectory, value: str) -> bool:
     return found is not None and found.revision == value
 
 
-def step_target(script: ScriptDirectory, value: TargetArg, *, down: bool) -> str | list[str]:
+def step_target(
+    script: ScriptDirectory, value: TargetArg, *, down: bool
+) -> str | list[str]:
     """Resolve an upgrade or downgrade target.
 
     An ``int``, or a string of digits that is not exactly a revision id, is a

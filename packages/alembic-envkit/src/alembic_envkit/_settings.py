@@ -140,7 +140,7 @@ class Settings:
                     f" (branch_name, path) pair, not {item!r}."
                 )
 
-        return tuple(result)
+        return tuple(_unique_locations(result))
 
     def branch_location(self, branch: str) -> str | None:
         """The folder configured for a named branch, or ``None``.
@@ -235,6 +235,21 @@ def check_branch_name(name: str) -> str:
         )
 
     return name
+
+
+def _unique_locations(
+    items: list[tuple[str | None, str]],
+) -> list[tuple[str | None, str]]:
+    """Drop folders listed twice (Alembic would read their revisions twice),
+    keeping the first place and any branch name either entry gave.
+    """
+    names: dict[str, str | None] = {}
+
+    for name, path in items:
+        if names.get(path) is None:
+            names[path] = name
+
+    return [(name, path) for path, name in names.items()]
 
 
 def _is_resource_spec(value: str) -> bool:

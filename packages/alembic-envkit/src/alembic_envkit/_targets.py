@@ -13,14 +13,14 @@ from ._errors import ConfigurationError
 DEFAULT_NAME = "default"
 
 #: What ``metadatas=`` accepts.
-MetadataArg: t.TypeAlias = t.Union[
-    sa.MetaData,
-    t.Sequence[sa.MetaData],
-    t.Mapping[str, t.Union[sa.MetaData, t.Sequence[sa.MetaData]]],
-]
+MetadataArg: t.TypeAlias = (
+    sa.MetaData
+    | t.Sequence[sa.MetaData]
+    | t.Mapping[str, sa.MetaData | t.Sequence[sa.MetaData]]
+)
 
 #: What ``engines=`` accepts.
-EngineArg: t.TypeAlias = t.Union[sa.Engine, t.Mapping[str, sa.Engine]]
+EngineArg: t.TypeAlias = sa.Engine | t.Mapping[str, sa.Engine]
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,11 @@ class Targets(t.Mapping[str, Target]):
         if missing:
             names = ", ".join(repr(n) for n in missing)
             known = ", ".join(repr(n) for n in engine_map) or "none"
+            plural = "configs" if len(missing) > 1 else "config"
             raise ConfigurationError(
-                f"No engine for metadata {names}. Engines are configured for:"
-                f" {known}. Add an engine with the same name to 'engines'."
+                f"Missing engine {plural} for {names}: every metadata name needs"
+                f" an engine with the same name. Engines are configured for:"
+                f" {known}."
             )
 
         self._targets = {
@@ -113,7 +115,9 @@ class Targets(t.Mapping[str, Target]):
         return next(iter(self._targets))
 
 
-def normalize_metadatas(value: MetadataArg | None) -> dict[str, tuple[sa.MetaData, ...]]:
+def normalize_metadatas(
+    value: MetadataArg | None,
+) -> dict[str, tuple[sa.MetaData, ...]]:
     """Turn what users pass as ``metadatas`` into ``name -> (metadata, ...)``.
 
     :param value: One metadata, a list, or a dict of name to one or a list.

@@ -21,7 +21,9 @@ def template_source(multidb: bool) -> str:
     import alembic
 
     name = "multidb" if multidb else "generic"
-    return os.path.join(os.path.dirname(alembic.__file__), "templates", name, TEMPLATE_FILE)
+    return os.path.join(
+        os.path.dirname(alembic.__file__), "templates", name, TEMPLATE_FILE
+    )
 
 
 def make_directories(

@@ -15,10 +15,11 @@ from alembic.util import asbool
 
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
-from ._revisions import RevisionArg
+from ._migrate import deferred_write_hooks
 from ._revisions import revision_ids
-from ._settings import DEFAULT_BRANCH
+from ._revisions import RevisionArg
 from ._settings import check_branch_name
+from ._settings import DEFAULT_BRANCH
 
 if t.TYPE_CHECKING:
     from ._environment import Environment
@@ -111,8 +112,13 @@ def write_revision(
     if not empty or asbool(config.get_main_option("revision_environment")):
         env.run_migrations(run)
 
-    with translate_alembic_errors():
-        return list(context.generate_scripts())
+    with deferred_write_hooks(env.script_directory) as written:
+        with translate_alembic_errors():
+            scripts = list(context.generate_scripts())
+
+        written.extend(str(s.path) for s in scripts if s is not None)
+
+    return scripts
 
 
 def _branch_exists(script: ScriptDirectory, branch: str) -> bool:

@@ -106,11 +106,7 @@ def find_adapter(extension: object) -> SQLAlchemyAdapter:
 
     module = type(extension).__module__
     extra = next((x for m, x in _EXTRAS.items() if module.startswith(m)), None)
-    hint = (
-        f"Install {extra!r}"
-        if extra
-        else "Install an adapter package for it"
-    )
+    hint = f"Install {extra!r}" if extra else "Install an adapter package for it"
     raise ConfigurationError(
         f"No Flask-Alembic adapter supports {type(extension).__qualname__} from"
         f" {module!r}. {hint}, or pass 'metadatas' and 'engines' to Alembic."

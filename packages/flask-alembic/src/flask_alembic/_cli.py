@@ -5,11 +5,12 @@ current app's environment.
 from __future__ import annotations
 
 import click
-from alembic_envkit import Environment
-from alembic_envkit._cli import make_group
 from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import ScriptInfo
+
+from alembic_envkit import Environment
+from alembic_envkit._cli import make_group
 
 
 def make_cli(name: str = "db") -> click.Group:

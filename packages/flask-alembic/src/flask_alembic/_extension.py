@@ -16,19 +16,20 @@ from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import MigrationStep
 from alembic.script import Script
 from alembic.script import ScriptDirectory
+from flask import current_app
+from flask import Flask
+from flask import g
+
 from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
+from alembic_envkit import new_rev_id
 from alembic_envkit import RevisionArg
 from alembic_envkit import Settings
 from alembic_envkit import TargetArg
 from alembic_envkit import Targets
-from alembic_envkit import new_rev_id
 from alembic_envkit._targets import normalize_engines
 from alembic_envkit._targets import normalize_metadatas
 from alembic_envkit._templates import make_directories
-from flask import Flask
-from flask import current_app
-from flask import g
 
 from ._adapters import find_adapter
 
@@ -80,10 +81,11 @@ class Alembic:
 
         if metadatas is None:
             self.metadatas = {}
-        elif isinstance(metadatas, (sa.MetaData, list)):
-            self.metadatas = {"default": metadatas}
-        else:
+        elif isinstance(metadatas, t.Mapping):
             self.metadatas = dict(metadatas)
+        else:
+            # One metadata, or any sequence of them (the core accepts tuples).
+            self.metadatas = {"default": metadatas}
 
         if engines is None:
             self.engines = {}
@@ -161,11 +163,15 @@ class Alembic:
                 lambda: self._targets(app),
                 rev_id=lambda: self.rev_id(),
                 scope=_app_context_scope,
+                database_names=lambda: self._metadata_names(app),
             )
 
         return state.env
 
     def _metadata_names(self, app: Flask) -> list[str]:
+        """The database names, known without engines, so that revisions can be
+        read before (or without) a database being configured.
+        """
         if self.metadatas:
             return list(self.metadatas)
 
@@ -174,7 +180,14 @@ class Alembic:
         if ext is None:
             return []
 
-        return list(normalize_metadatas(find_adapter(ext).metadatas(ext)))
+        try:
+            adapter = find_adapter(ext)
+        except ConfigurationError:
+            # Reported on first use, like missing metadata, so that init_app
+            # works in any order with the database setup.
+            return []
+
+        return list(normalize_metadatas(adapter.metadatas(ext)))
 
     def _targets(self, app: Flask) -> Targets:
         ext = app.extensions.get("sqlalchemy")
@@ -186,9 +199,9 @@ class Alembic:
 
         if not metadatas:
             raise ConfigurationError(
-                "No metadata to migrate. Pass 'metadatas' when creating the"
-                " Alembic extension, or use Flask-SQLAlchemy with"
-                " 'flask-alembic[fsa]' installed."
+                "No metadata to migrate: without Flask-SQLAlchemy, pass 'metadatas'"
+                " when creating the Alembic extension (with Flask-SQLAlchemy,"
+                " install 'flask-alembic[fsa]' to use db.metadata)."
             )
 
         if not engines and ext is not None:
@@ -196,9 +209,9 @@ class Alembic:
 
         if not normalize_engines(engines):
             raise ConfigurationError(
-                "No engines to migrate. Pass 'engines' when creating the Alembic"
-                " extension, or configure engines in Flask-SQLAlchemy(-Lite) with"
-                " 'flask-alembic[fsa]' or 'flask-alembic[lite]' installed."
+                "No engines to migrate: use Flask-SQLAlchemy(-Lite) with engines"
+                " configured (and 'flask-alembic[fsa]' or 'flask-alembic[lite]'"
+                " installed), or pass 'engines' when creating the Alembic extension."
             )
 
         return Targets(metadatas, engines)
@@ -322,7 +335,9 @@ class Alembic:
         """The revisions that have more than one next revision."""
         return self.environment.branches()
 
-    def log(self, start: RevisionArg = "base", end: RevisionArg = "heads") -> list[Script]:
+    def log(
+        self, start: RevisionArg = "base", end: RevisionArg = "heads"
+    ) -> list[Script]:
         """The revisions between two revisions, newest first.
 
         :param start: Oldest revision to include.
