@@ -2,8 +2,8 @@
 settings: no ``alembic.ini``, no ``env.py``.
 """
 
+from ._connections import Scope
 from ._environment import Environment
-from ._environment import Scope
 from ._errors import ConfigurationError
 from ._errors import DatabaseUnavailableError
 from ._errors import EnvkitError

@@ -5,11 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import typing as t
-from contextlib import contextmanager
-from dataclasses import dataclass
-from dataclasses import field
 
-import sqlalchemy as sa
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
@@ -19,8 +15,12 @@ from alembic.script import ScriptDirectory
 
 from . import _migrate
 from ._config import build_config
+from ._connections import Bound
+from ._connections import current_heads
+from ._connections import reading
+from ._connections import Scope
+from ._connections import ThreadScope
 from ._errors import ConfigurationError
-from ._errors import DatabaseUnavailableError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
 from ._revisions import new_rev_id
@@ -36,10 +36,6 @@ from ._templates import make_directories
 
 if t.TYPE_CHECKING:
     from alembic.operations import MigrationScript
-
-#: Where an environment keeps its connections: a callable returning a dict
-#: that lives as long as the connections should (a thread, a request).
-Scope: t.TypeAlias = t.Callable[[], t.MutableMapping[t.Any, t.Any]]
 
 
 class Environment:
@@ -79,7 +75,7 @@ class Environment:
         self._targets = targets
         self._database_names = database_names
         self._rev_id = rev_id or new_rev_id
-        self._scope = scope or _ThreadScope()
+        self._scope = scope or ThreadScope()
         self._lock = threading.RLock()
         self._config: Config | None = None
         self._script: ScriptDirectory | None = None
@@ -264,7 +260,7 @@ class Environment:
 
         with translate_alembic_errors():
             return {
-                name: script.get_revisions(_current_heads(context))
+                name: script.get_revisions(current_heads(context))
                 for name, context in self.migration_contexts.items()
             }
 
@@ -491,12 +487,12 @@ class Environment:
 
     # Internals
 
-    def _bound(self) -> _Bound:
+    def _bound(self) -> Bound:
         scope = self._scope()
         bound = scope.get(self)
 
         if bound is None:
-            bound = scope[self] = _Bound()
+            bound = scope[self] = Bound()
 
             try:
                 bound.connect(self)
@@ -505,7 +501,7 @@ class Environment:
                 bound.close()
                 raise
 
-        return t.cast(_Bound, bound)
+        return t.cast(Bound, bound)
 
     def _with_current(self, ids: list[str]) -> list[str]:
         if "current" not in ids:
@@ -515,82 +511,6 @@ class Environment:
 
     def _check_template(self) -> None:
         check_template(self.settings.script_location, list(self.targets))
-
-
-@dataclass
-class _Bound:
-    """The connections and contexts of one environment in one scope."""
-
-    environments: dict[str, EnvironmentContext] = field(default_factory=dict)
-    connections: list[sa.Connection] = field(default_factory=list)
-    ops: dict[str, Operations] | None = None
-
-    def connect(self, env: Environment) -> None:
-        targets = env.targets
-        config = env.config
-        script = env.script_directory
-        options = env.settings.context_options
-
-        for name, target in targets.items():
-            env_ctx = EnvironmentContext(config, script)
-            opts = dict(options, target_metadata=target.target_metadata)
-
-            if targets.multidb:
-                opts.setdefault("upgrade_token", f"{name}_upgrades")
-                opts.setdefault("downgrade_token", f"{name}_downgrades")
-
-            try:
-                connection = target.engine.connect()
-            except sa.exc.DBAPIError as e:
-                url = target.engine.url.render_as_string(hide_password=True)
-                reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
-                raise DatabaseUnavailableError(
-                    f"Cannot connect to database {name!r} at {url}: {reason}."
-                    " Check that the server is running and the URL is right."
-                ) from e
-
-            self.connections.append(connection)
-            env_ctx.configure(connection=connection, **opts)
-            self.environments[name] = env_ctx
-
-    def close(self) -> None:
-        for connection in self.connections:
-            connection.close()
-
-        self.connections.clear()
-        self.environments.clear()
-        self.ops = None
-
-
-class _ThreadScope(threading.local):
-    """The default scope: one dict per thread."""
-
-    def __init__(self) -> None:
-        self.data: dict[t.Any, t.Any] = {}
-
-    def __call__(self) -> dict[t.Any, t.Any]:
-        return self.data
-
-
-def _current_heads(context: MigrationContext) -> tuple[str, ...]:
-    with reading(context):
-        return context.get_current_heads()
-
-
-@contextmanager
-def reading(context: MigrationContext) -> t.Iterator[None]:
-    """End the transaction a read begins, so that the connection holds no
-    locks between commands. A transaction that was already open is left
-    alone.
-    """
-    connection = context.connection
-    began = connection is not None and not connection.in_transaction()
-
-    try:
-        yield
-    finally:
-        if began and connection is not None and connection.in_transaction():
-            connection.rollback()
 
 
 def _scalar(ids: list[str]) -> str | list[str]:
