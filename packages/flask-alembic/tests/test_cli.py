@@ -430,9 +430,9 @@ def test_missing_metadata_error(app: Flask, engine: sa.Engine) -> None:
 
 def test_usage_error(invoke: Invoke) -> None:
     """A missing argument is a usage error with exit code 2."""
-    result = invoke("revision")
+    result = invoke("show")
     assert result.exit_code == 2
-    assert "Missing argument 'MESSAGE'" in result.stderr
+    assert "Missing argument 'REVISIONS...'" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["alembic", "alembic_envkit", "sqlalchemy"])

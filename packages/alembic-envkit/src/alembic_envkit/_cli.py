@@ -2,17 +2,15 @@
 ``alembic-envkit`` command.
 
 The commands find their environment through a callable stored on the click
-context by :func:`make_group`, so any group can host them. Only this module
-prints: data to stdout, progress and errors to stderr.
+context by :func:`make_group`, so any group can host them. Only the command
+line prints: data to stdout, progress, notes and errors to stderr.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import os
-import sys
 import typing as t
 
 import click
@@ -27,8 +25,25 @@ if t.TYPE_CHECKING:
 GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 
 _GET_ENV = "alembic_envkit.get_env"
-_ENV_VAR = "ALEMBIC_ENVKIT_ENV"
+_X_ARGS = "alembic_envkit.x_args"
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
+
+
+def _store_x(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> None:
+    ctx.meta.setdefault(_X_ARGS, []).extend(value)
+
+
+_X_DECLS = ("-x", "--x-arg")
+_X_ATTRS: dict[str, t.Any] = {
+    "multiple": True,
+    "expose_value": False,
+    "callback": _store_x,
+    "metavar": "KEY=VALUE",
+    "help": "Readable in revision files as context.get_x_argument().",
+}
+_x_option = click.option(*_X_DECLS, **_X_ATTRS)
 
 
 def make_group(
@@ -55,7 +70,12 @@ def make_group(
         ctx.meta[_GET_ENV] = get_env
         _log_to_stderr(ctx)
 
-    group = cls(name, callback=callback, params=list(params), help=help)
+    group = cls(
+        name,
+        callback=callback,
+        params=[*params, click.Option(_X_DECLS, **_X_ATTRS)],
+        help=help,
+    )
 
     for command in _COMMANDS:
         group.add_command(command)
@@ -64,8 +84,9 @@ def make_group(
 
 
 def _pass_env(f: _F) -> _F:
-    """Call the command with the environment as its first argument, and turn
-    errors into a one-line message and exit code 1.
+    """Call the command with the environment as its first argument, with the
+    ``-x`` arguments in effect, and turn errors into a one-line message and
+    exit code 1.
     """
 
     @functools.wraps(f)
@@ -74,7 +95,9 @@ def _pass_env(f: _F) -> _F:
 
         try:
             env = ctx.meta[_GET_ENV]()
-            return f(env, *args, **kwargs)
+
+            with env.x_arguments(ctx.meta.get(_X_ARGS, ())):
+                return f(env, *args, **kwargs)
         except EnvkitError as e:
             raise click.ClickException(str(e)) from e
 
@@ -127,7 +150,20 @@ def _format(script: Script, verbose: bool) -> str:
     )
 
 
+def _one_message(positional: str | None, option: str | None) -> str | None:
+    if positional is not None and option is not None and positional != option:
+        raise click.UsageError("Give the message once: as an argument or with -m.")
+
+    return option if option is not None else positional
+
+
 _verbose = click.option("-v", "--verbose", is_flag=True, help="Show full details.")
+_rev_id = click.option(
+    "--rev-id", help="Id of the new revision, instead of a timestamp."
+)
+_label = click.option(
+    "-l", "--label", "--branch-label", multiple=True, help="Branch label(s)."
+)
 
 
 @click.command()
@@ -135,6 +171,14 @@ _verbose = click.option("-v", "--verbose", is_flag=True, help="Show full details
 def mkdir(env: Environment) -> None:
     """Create the migrations folder and template if they do not exist."""
     env.mkdir()
+
+
+@click.command()
+@_pass_env
+def init(env: Environment) -> None:
+    """Create the migrations folder (the same as mkdir)."""
+    env.mkdir()
+    click.echo(f"Migrations folder: {env.settings.script_location}", err=True)
 
 
 @click.command()
@@ -159,6 +203,9 @@ def current(env: Environment, check_heads: bool, verbose: bool) -> None:
     multidb = len(by_database) > 1
 
     for name, scripts in by_database.items():
+        if not scripts:
+            click.echo(f"Database {name!r} has no revision applied.", err=True)
+
         for script in scripts:
             line = _format(script, verbose)
             click.echo(f"{name}: {line}" if multidb else line)
@@ -201,19 +248,96 @@ def log(env: Environment, start: str, end: str, verbose: bool) -> None:
 
 
 @click.command()
+@click.option("-r", "--rev-range", metavar="[START]:[END]", help="Revisions to show.")
+@click.option(
+    "-i", "--indicate-current", is_flag=True, help="Mark the current revisions."
+)
+@_verbose
+@_pass_env
+def history(
+    env: Environment, rev_range: str | None, indicate_current: bool, verbose: bool
+) -> None:
+    """Show the revisions in order, newest first, as Alembic does."""
+    from ._migrate import show_as_current
+
+    start, end = "base", "heads"
+
+    if rev_range is not None:
+        if ":" not in rev_range:
+            raise click.BadParameter(
+                "Use START:END, START: or :END.", param_hint="'--rev-range'"
+            )
+
+        first, last = rev_range.strip().split(":", 1)
+        start, end = first or "base", last or "heads"
+
+    current: set[str] = set()
+
+    if indicate_current:
+        current = {
+            s.revision
+            for scripts in env.current_by_database().values()
+            for s in scripts
+        }
+
+    for script in env.log(start, end):
+        with show_as_current(script, script.revision in current):
+            click.echo(_format(script, verbose))
+
+
+@click.command()
 @click.argument("revisions", nargs=-1, required=True)
 @_pass_env
 def show(env: Environment, revisions: tuple[str, ...]) -> None:
-    """Show the given revisions in full."""
+    """Show the given revisions in full ("current" for the database's)."""
     for script in env.show(list(revisions)):
         click.echo(script.cmd_format(True))
+
+
+@click.command()
+@click.argument("revision", default="head")
+@_pass_env
+def edit(env: Environment, revision: str) -> None:
+    """Open a revision file in $EDITOR (default: the head)."""
+    scripts = env.show(revision)
+
+    if len(scripts) != 1:
+        ids = ", ".join(s.revision for s in scripts) or "none"
+        raise click.ClickException(
+            f"{revision!r} names {len(scripts)} revisions ({ids})."
+        )
+
+    click.edit(filename=scripts[0].path)
+
+
+@click.command("list-templates")
+def list_templates() -> None:
+    """List Alembic's script templates; one database uses 'generic', several
+    use 'multidb'.
+    """
+    import alembic
+
+    root = os.path.join(os.path.dirname(alembic.__file__), "templates")
+
+    for name in sorted(os.listdir(root)):
+        readme = os.path.join(root, name, "README")
+
+        if os.path.isfile(readme):
+            with open(readme, encoding="utf-8") as f:
+                click.echo(f"{name} - {f.readline().strip()}")
 
 
 @click.command()
 @_pass_env
 def check(env: Environment) -> None:
     """Exit 1 if the models differ from the database."""
-    diffs = env.diffs_by_database()
+    if behind := env.behind_heads():
+        click.echo("Database is not on all head revisions")
+        names = ", ".join(repr(n) for n in behind)
+        click.echo(f"  Upgrade {names} before checking the models against it.")
+        raise click.exceptions.Exit(1)
+
+    diffs = env.check()
 
     if not any(diffs.values()):
         click.echo("No changes detected.")
@@ -232,14 +356,17 @@ def check(env: Environment) -> None:
 
 @click.command()
 @click.argument("target", default="heads")
+@click.option("--purge", is_flag=True, help="Empty the version table first.")
+@_x_option
 @_pass_env
-def stamp(env: Environment, target: str) -> None:
+def stamp(env: Environment, target: str, purge: bool) -> None:
     """Record a revision as current without running migrations."""
-    env.stamp(target)
+    env.stamp(target, purge=purge)
 
 
 @click.command()
 @click.argument("target", default="heads")
+@_x_option
 @_pass_env
 def upgrade(env: Environment, target: str) -> None:
     """Run migrations up to TARGET (default: heads), or TARGET steps."""
@@ -248,6 +375,7 @@ def upgrade(env: Environment, target: str) -> None:
 
 @click.command()
 @click.argument("target", default="-1")
+@_x_option
 @_pass_env
 def downgrade(env: Environment, target: str) -> None:
     """Run migrations down to TARGET, or TARGET steps down (default: 1)."""
@@ -255,8 +383,12 @@ def downgrade(env: Environment, target: str) -> None:
 
 
 @click.command()
-@click.argument("message")
+@click.argument("message", required=False)
+@click.option("-m", "--message", "message_option", help="Description of the revision.")
 @click.option("--empty", is_flag=True, help="Write an empty revision.")
+@click.option(
+    "--autogenerate", is_flag=True, help="Autogenerate operations (the default)."
+)
 @click.option(
     "-b",
     "--branch",
@@ -267,30 +399,41 @@ def downgrade(env: Environment, target: str) -> None:
 @click.option(
     "-p",
     "--parent",
+    "--head",
     multiple=True,
     default=["head"],
     show_default=True,
     help="Parent revision(s).",
 )
 @click.option("--splice", is_flag=True, help="Allow a parent that is not a head.")
-@click.option("-d", "--depend", multiple=True, help="Revision(s) this one depends on.")
-@click.option("-l", "--label", multiple=True, help="Branch label(s) for the revision.")
-@click.option("--path", help="Folder to write the revision to.")
+@click.option("-d", "--depend", "--depends-on", multiple=True, help="Dependencies.")
+@_label
+@click.option("--path", "--version-path", help="Folder to write the revision to.")
+@_rev_id
+@_x_option
 @_pass_env
 def revision(
     env: Environment,
-    message: str,
+    message: str | None,
+    message_option: str | None,
     empty: bool,
+    autogenerate: bool,
     branch: str,
     parent: tuple[str, ...],
     splice: bool,
     depend: tuple[str, ...],
     label: tuple[str, ...],
     path: str | None,
+    rev_id: str | None,
 ) -> None:
-    """Create a revision, autogenerated from the models unless --empty."""
+    """Create a revision, autogenerated from the models unless --empty. When
+    nothing changed, no file is written unless --empty is given.
+    """
+    if empty and autogenerate:
+        raise click.UsageError("--empty and --autogenerate contradict each other.")
+
     scripts = env.revision(
-        message,
+        _one_message(message, message_option),
         empty=empty,
         branch=branch,
         parent=list(parent),
@@ -298,6 +441,39 @@ def revision(
         depend=list(depend) or None,
         label=list(label),
         path=path,
+        rev_id=rev_id,
+        skip_empty=True,
+    )
+    _echo_generated(scripts)
+
+
+@click.command()
+@click.option("-m", "--message", help="Description of the revision.")
+@click.option("--head", default="head", show_default=True, help="Parent revision.")
+@click.option("--splice", is_flag=True, help="Allow a parent that is not a head.")
+@_label
+@click.option("--path", "--version-path", help="Folder to write the revision to.")
+@_rev_id
+@_x_option
+@_pass_env
+def migrate(
+    env: Environment,
+    message: str | None,
+    head: str,
+    splice: bool,
+    label: tuple[str, ...],
+    path: str | None,
+    rev_id: str | None,
+) -> None:
+    """Autogenerate a revision from the models, as Flask-Migrate does."""
+    scripts = env.revision(
+        message,
+        parent=head,
+        splice=splice,
+        label=list(label),
+        path=path,
+        rev_id=rev_id,
+        skip_empty=True,
     )
     _echo_generated(scripts)
 
@@ -305,20 +481,29 @@ def revision(
 @click.command()
 @click.argument("revisions", nargs=-1)
 @click.option("-m", "--message", help="Description of the merge.")
-@click.option("-l", "--label", multiple=True, help="Branch label(s) for the revision.")
+@_label
+@_rev_id
 @_pass_env
 def merge(
     env: Environment,
     revisions: tuple[str, ...],
     message: str | None,
     label: tuple[str, ...],
+    rev_id: str | None,
 ) -> None:
     """Create a revision that merges REVISIONS (default: all heads)."""
-    script = env.merge(list(revisions) or "heads", message, list(label) or None)
+    script = env.merge(
+        list(revisions) or "heads", message, list(label) or None, rev_id=rev_id
+    )
     _echo_generated([script])
 
 
 def _echo_generated(scripts: t.Sequence[Script | None]) -> None:
+    if not scripts:
+        click.echo(
+            "No changes detected; no revision written (--empty writes one).", err=True
+        )
+
     for script in scripts:
         if script is not None:
             click.echo(f"Generating {script.path} ... done")
@@ -349,89 +534,20 @@ def describe_diff(diff: t.Any) -> str:
 
 _COMMANDS: list[click.Command] = [
     mkdir,
+    init,
     current,
     heads,
     branches,
     log,
+    history,
     show,
+    edit,
+    list_templates,
     check,
     stamp,
     upgrade,
     downgrade,
     revision,
+    migrate,
     merge,
 ]
-
-
-# The alembic-envkit command, for applications without Flask.
-
-
-def _store_env_spec(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> None:
-    ctx.meta["alembic_envkit.env_spec"] = value
-
-
-def _load_env() -> Environment:
-    from ._environment import Environment
-
-    ctx = click.get_current_context()
-    spec = ctx.meta.get("alembic_envkit.env_spec")
-
-    if not spec:
-        raise click.UsageError(
-            f"Say which environment to use with '--env module:attribute' or the"
-            f" {_ENV_VAR} environment variable."
-        )
-
-    module_name, _, attr = spec.partition(":")
-
-    if os.curdir not in sys.path and "" not in sys.path:
-        sys.path.insert(0, "")
-
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as e:
-        raise click.UsageError(
-            f"Cannot import {module_name!r} from --env {spec!r}: {e}"
-        ) from e
-
-    try:
-        value = getattr(module, attr or "env")
-    except AttributeError as e:
-        raise click.UsageError(
-            f"Module {module_name!r} has no attribute {attr or 'env'!r}"
-            f" (--env {spec!r})."
-        ) from e
-
-    if not isinstance(value, Environment) and callable(value):
-        value = value()
-
-    if not isinstance(value, Environment):
-        raise click.UsageError(
-            f"--env {spec!r} gives {type(value).__name__!r}, not an Environment"
-            " or a function returning one."
-        )
-
-    ctx.call_on_close(value.close)
-    return value
-
-
-main = make_group(
-    _load_env,
-    name="alembic-envkit",
-    params=[
-        click.Option(
-            ["--env", "env_spec"],
-            envvar=_ENV_VAR,
-            expose_value=False,
-            callback=_store_env_spec,
-            metavar="MODULE:ATTRIBUTE",
-            help=(
-                "The Environment to use, or a function returning it"
-                f" (default attribute: env). Also read from {_ENV_VAR}."
-            ),
-        )
-    ],
-    help="Perform database migrations with an alembic_envkit Environment.",
-)

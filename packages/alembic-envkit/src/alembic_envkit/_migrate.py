@@ -7,6 +7,7 @@ commands do, against migration contexts this package built itself.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import typing as t
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from contextlib import ExitStack
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import MigrationStep
+from alembic.script import Script
 from alembic.script import ScriptDirectory
 from alembic.script import write_hooks
 from alembic.script.revision import RevisionError as AlembicRevisionError
@@ -80,6 +82,41 @@ def stamp_steps(script: ScriptDirectory, target: list[str]) -> StepsFn:
 
 
 @contextmanager
+def show_as_current(script: Script, current: bool) -> t.Iterator[None]:
+    """Make the script's formatted text say "(current)", as Alembic's
+    ``history --indicate-current`` shows.
+    """
+    # Private: Script._db_current_indicator is the flag cmd_format reads.
+    script._db_current_indicator = current
+
+    try:
+        yield
+    finally:
+        script._db_current_indicator = None
+
+
+@contextmanager
+def purging(contexts: t.Iterable[MigrationContext], purge: bool) -> t.Iterator[None]:
+    """Let the contexts empty their version table before stamping.
+
+    :param contexts: The migration contexts of a stamp.
+    :param purge: Whether to purge; nothing changes if not.
+    """
+    contexts = list(contexts) if purge else []
+
+    for context in contexts:
+        # Set from the "purge" option when a context is made; these contexts
+        # outlive one command, so it is set for the stamp alone.
+        context.purge = True
+
+    try:
+        yield
+    finally:
+        for context in contexts:
+            context.purge = False
+
+
+@contextmanager
 def deferred_write_hooks(script: ScriptDirectory) -> t.Iterator[list[str]]:
     """Write revisions without Alembic running the post-write hooks, which
     would print to stdout, then run them on every path the caller appended to
@@ -119,8 +156,9 @@ class Run:
     that is running, so a failure can name its revision.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, multidb: bool) -> None:
         self.name = name
+        self.multidb = multidb
         self.step: MigrationStep | None = None
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
@@ -140,6 +178,9 @@ class Run:
                 raise RevisionError(_first_line(alembic_message(e))) from e
 
             for step in steps:
+                if self.multidb:
+                    _fill_missing_function(step, self.name)
+
                 self.step = step
                 yield step
 
@@ -191,7 +232,7 @@ def run_migrations(
 
         for name, env_ctx in contexts.items():
             migration_context = env_ctx.get_context()
-            run = Run(name)
+            run = Run(name, multidb)
             # Private: there is no public way to give an existing context its
             # work function; EnvironmentContext.configure would make a new
             # context, and callers rely on getting this one.
@@ -212,6 +253,41 @@ def run_migrations(
                 raise run.failure(e) from e
             finally:
                 migration_context._migrations_fn = None
+
+
+def _fill_missing_function(step: MigrationStep, name: str) -> None:
+    """Give a multidb revision written before database ``name`` was
+    configured an empty ``upgrade_<name>()``/``downgrade_<name>()``, so a new
+    database can be brought up through old revisions.
+    """
+    module = getattr(getattr(step, "revision", None), "module", None)
+    direction = "upgrade" if getattr(step, "is_upgrade", True) else "downgrade"
+    function = f"{direction}_{name}"
+
+    if module is None or hasattr(module, function):
+        return
+
+    entry = getattr(module, direction, None)
+
+    try:
+        takes_name = (
+            entry is not None and "engine_name" in inspect.signature(entry).parameters
+        )
+    except (TypeError, ValueError):
+        takes_name = False
+
+    if takes_name:
+        logger.info(
+            "Revision %s has no %s(); nothing to run on database %r",
+            getattr(step.revision, "revision", "?"),  # type: ignore[attr-defined]
+            function,
+            name,
+        )
+        setattr(module, function, _nothing)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _first_line(error: BaseException | str) -> str:

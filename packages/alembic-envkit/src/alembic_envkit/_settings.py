@@ -112,12 +112,27 @@ class Settings:
         return self.resolve_path(value)
 
     @property
+    def default_location(self) -> str:
+        """The folder the default branch's revisions live in: the script
+        location itself, or its ``versions`` folder when the script location
+        was laid out by Flask-Migrate or ``alembic init`` (it has an
+        ``env.py``). An ``env.py`` and ``alembic.ini`` there are never read.
+        """
+        script_location = self.script_location
+
+        if os.path.isfile(os.path.join(script_location, "env.py")):
+            return os.path.join(script_location, "versions")
+
+        return script_location
+
+    @property
     def version_locations(self) -> tuple[tuple[str | None, str], ...]:
         """Every folder revisions are read from, as ``(branch_name, path)``
-        pairs with absolute paths. The script location comes first, named
-        ``"default"``; folders configured without a name have ``None``.
+        pairs with absolute paths. The default branch's folder comes first,
+        named ``"default"`` (see :attr:`default_location`); folders configured
+        without a name have ``None``.
         """
-        result: list[tuple[str | None, str]] = [(DEFAULT_BRANCH, self.script_location)]
+        result: list[tuple[str | None, str]] = [(DEFAULT_BRANCH, self.default_location)]
         items = self.options.get("version_locations") or ()
 
         if isinstance(items, (str, os.PathLike)):

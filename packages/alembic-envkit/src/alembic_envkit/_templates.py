@@ -33,7 +33,7 @@ def make_directories(
     they do not exist. An existing template is never replaced.
 
     :param script_location: Folder holding the template.
-    :param version_locations: Other folders revisions are written to.
+    :param version_locations: Folders revisions are written to.
     :param multidb: Which of Alembic's templates to copy.
     """
     try:

@@ -127,7 +127,7 @@ class Alembic:
                 settings = _settings(app)
                 make_directories(
                     settings.script_location,
-                    [p for _, p in settings.version_locations[1:]],
+                    [p for _, p in settings.version_locations],
                     multidb=len(self._metadata_names(app)) > 1,
                 )
 
