@@ -104,17 +104,19 @@ def dialect(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(dialect: str, tmp_path: Path) -> t.Iterator[t.Callable[[str], sa.URL]]:
-    """Make URLs of fresh, empty databases on the test's dialect, each dropped
-    when the test ends.
+def any_database(tmp_path: Path) -> t.Iterator[t.Callable[[str, str], sa.URL]]:
+    """Make URLs of fresh, empty databases on any dialect, given as
+    ``(dialect, name)``; server databases are dropped when the test ends.
+    A missing server skips the test (fails it in CI).
     """
-    created: list[str] = []
+    created: list[tuple[str, str]] = []
     prefix = f"envkit_{uuid.uuid4().hex[:12]}"
 
-    def make(name: str = "default") -> sa.URL:
+    def make(dialect: str, name: str = "default") -> sa.URL:
         if dialect == "sqlite":
             return sa.make_url(f"sqlite:///{tmp_path / name}.sqlite")
 
+        _require_server(dialect)
         db_name = f"{prefix}_{name}"
         engine = _server_admin(dialect)
 
@@ -124,18 +126,27 @@ def database_url(dialect: str, tmp_path: Path) -> t.Iterator[t.Callable[[str], s
         finally:
             engine.dispose()
 
-        created.append(db_name)
+        created.append((dialect, db_name))
         return sa.make_url(SERVER_URLS[dialect]).set(database=db_name)
 
     yield make
 
-    if created:
+    for dialect, db_name in created:
         engine = _server_admin(dialect)
+        force = " WITH (FORCE)" if dialect == "postgresql" else ""
 
         try:
             with engine.connect() as conn:
-                for db_name in created:
-                    force = " WITH (FORCE)" if dialect == "postgresql" else ""
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {db_name}{force}")
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {db_name}{force}")
         finally:
             engine.dispose()
+
+
+@pytest.fixture
+def database_url(
+    dialect: str, any_database: t.Callable[[str, str], sa.URL]
+) -> t.Callable[[str], sa.URL]:
+    """Make URLs of fresh, empty databases on the test's dialect, each dropped
+    when the test ends.
+    """
+    return lambda name="default": any_database(dialect, name)

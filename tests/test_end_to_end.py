@@ -79,7 +79,7 @@ def test_autogenerate_upgrade_check_cycle(
     assert result.stdout == f"Generating {second} ... done\n"
     text = second.read_text()
     assert f"down_revision: Union[str, Sequence[str], None] = '{first_id}'" in text
-    assert "op.add_column('user', sa.Column('email'" in text
+    assert "batch_op.add_column(sa.Column('email'" in text
 
     result = _ok(flask_cli("db", "upgrade"))
     assert result.stdout == ""

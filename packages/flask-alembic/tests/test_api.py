@@ -19,6 +19,7 @@ from alembic.script import Script
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+from alembic_envkit._compare import compare_server_default
 from flask_alembic import Alembic
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -86,7 +87,7 @@ def test_migration_context_opts(alembic: Alembic, metadata: sa.MetaData) -> None
     """
     opts = alembic.migration_context.opts
     assert opts["target_metadata"] is metadata
-    assert opts["compare_server_default"] is True
+    assert opts["compare_server_default"] is compare_server_default
 
 
 def test_upgrade_returns_none(

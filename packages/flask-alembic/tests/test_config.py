@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from alembic_envkit._compare import compare_server_default
 from flask_alembic import Alembic
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -264,7 +265,9 @@ def test_context_compare_server_default(
     """compare_server_default is on unless configured off."""
     context = {} if value is None else {"compare_server_default": value}
     alembic = make_alembic(context=context)
-    assert alembic.migration_context.opts["compare_server_default"] is expected
+    option = alembic.migration_context.opts["compare_server_default"]
+    assert (option is compare_server_default) is expected
+    assert bool(option) is expected
 
 
 def test_context_options_every_database(

@@ -13,6 +13,7 @@ from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 
+from ._compare import compare_server_default
 from ._errors import DatabaseUnavailableError
 
 if t.TYPE_CHECKING:
@@ -35,11 +36,20 @@ class Bound:
         targets = env.targets
         config = env.config
         script = env.script_directory
-        options = env.settings.context_options
+        settings = env.settings
 
         for name, target in targets.items():
             env_ctx = EnvironmentContext(config, script)
-            opts = dict(options, target_metadata=target.target_metadata)
+            opts = settings.context_options_for(name)
+            opts["target_metadata"] = target.target_metadata
+
+            if opts.get("compare_server_default") is True:
+                opts["compare_server_default"] = compare_server_default
+
+            if target.engine.dialect.name == "sqlite":
+                # SQLite cannot ALTER most things; batch operations copy the
+                # table instead, as Flask-Migrate users expect.
+                opts.setdefault("render_as_batch", True)
 
             if targets.multidb:
                 opts.setdefault("upgrade_token", f"{name}_upgrades")

@@ -86,4 +86,12 @@ def alembic_message(error: BaseException) -> str:
     if isinstance(cause, ResolutionError) and str(cause).startswith("Multiple"):
         error = cause
 
-    return str(error).strip()
+    message = str(error).strip()
+
+    if message == "Ambiguous walk":
+        message = (
+            "A relative step is ambiguous here (several branches lead to or from"
+            " this revision); name the revision to go to instead."
+        )
+
+    return message

@@ -20,8 +20,10 @@ _OWN_KEYS = frozenset({"script_location", "version_locations", "path_separator"}
 #: Alembic's names for the characters it splits path lists on.
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
 
-#: ``%%`` (kept), or a ``%`` that does not start ``%(name)s`` (escaped).
-_PERCENT = re.compile(r"%%|%(?!\()")
+#: ``%%`` (kept), or any other ``%`` (escaped), so that Alembic's own tokens
+#: such as ``file_template``'s ``%(rev)s`` reach it without doubling. Only
+#: ``%(here)s``, the one name Alembic's config parser defines, is kept.
+_PERCENT = re.compile(r"%%|%(?!\(here\)s)")
 _BRANCH_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -218,9 +220,26 @@ class Settings:
         """Options for every migration context, with this project's defaults
         applied.
         """
-        result = dict(self.context)
+        result = {k: v for k, v in self.context.items() if k != "databases"}
         result.setdefault("compare_server_default", True)
         return result
+
+    def context_options_for(self, database: str) -> dict[str, t.Any]:
+        """Options for one database's migration context: those for every
+        database, updated with the mapping under ``databases[database]``
+        (for example a ``version_table_schema`` for one database only).
+
+        :param database: Name of the database.
+        """
+        per_database = self.context.get("databases") or {}
+
+        if not isinstance(per_database, t.Mapping):
+            raise ConfigurationError(
+                "The 'databases' context option must map database names to"
+                f" options, not {per_database!r}."
+            )
+
+        return {**self.context_options, **(per_database.get(database) or {})}
 
     def _option_string(self, key: str, value: t.Any) -> str:
         if isinstance(value, bool):

@@ -1,0 +1,123 @@
+"""Fixtures for the tests that run on every dialect: SQLite, PostgreSQL and
+MariaDB (see ``database_url`` in the root conftest).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import typing as t
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_envkit import Environment
+from alembic_envkit import Settings
+from alembic_envkit import Targets
+
+
+@pytest.fixture
+def engine(
+    database_url: t.Callable[[str], sa.URL], make_engine: t.Callable[..., sa.Engine]
+) -> sa.Engine:
+    """An engine on a fresh database of the test's dialect."""
+    return make_engine(database_url("default"))
+
+
+@pytest.fixture
+def make_env(
+    tmp_path: Path,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> t.Iterator[t.Callable[..., Environment]]:
+    """Build environments rooted at the test's folder. They are closed before
+    the engines are disposed and the databases dropped.
+    """
+    envs: list[Environment] = []
+
+    def make(
+        metadatas: t.Any,
+        engines: t.Any,
+        options: t.Mapping[str, t.Any] | None = None,
+        context: t.Mapping[str, t.Any] | None = None,
+    ) -> Environment:
+        settings = Settings.from_mappings(options, context, root=tmp_path)
+        env = Environment(settings, Targets(metadatas, engines))
+        env.mkdir()
+        envs.append(env)
+        return env
+
+    yield make
+
+    for env in envs:
+        env.close()
+
+
+class Revisions:
+    """Write revision files by hand into a folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def write(
+        self,
+        rev: str,
+        down: str | tuple[str, ...] | None,
+        upgrade: str = "pass",
+        downgrade: str = "pass",
+        labels: tuple[str, ...] = (),
+    ) -> Path:
+        path = self.folder / f"{rev}_step.py"
+        body = textwrap.dedent(
+            f"""\
+            import sqlalchemy as sa
+            from alembic import op
+
+            revision = {rev!r}
+            down_revision = {down!r}
+            branch_labels = {labels or None!r}
+            depends_on = None
+
+
+            def upgrade():
+            {textwrap.indent(textwrap.dedent(upgrade), "    ")}
+
+
+            def downgrade():
+            {textwrap.indent(textwrap.dedent(downgrade), "    ")}
+            """
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+        return path
+
+
+@pytest.fixture
+def revisions(tmp_path: Path) -> Revisions:
+    """Writes revisions into the default migrations folder."""
+    return Revisions(tmp_path / "migrations")
+
+
+def _tables(engine: sa.Engine, schema: str | None = None) -> set[str]:
+    return set(sa.inspect(engine).get_table_names(schema=schema))
+
+
+def _versions(
+    engine: sa.Engine, table: str = "alembic_version", schema: str | None = None
+) -> set[str]:
+    version = sa.table(table, sa.column("version_num"), schema=schema)
+
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(sa.select(version.c.version_num))}
+
+
+@pytest.fixture
+def tables() -> t.Callable[..., set[str]]:
+    """Names of the tables in an engine's database."""
+    return _tables
+
+
+@pytest.fixture
+def versions() -> t.Callable[..., set[str]]:
+    """The revision ids recorded in a version table."""
+    return _versions
