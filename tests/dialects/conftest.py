@@ -68,24 +68,19 @@ class Revisions:
         labels: tuple[str, ...] = (),
     ) -> Path:
         path = self.folder / f"{rev}_step.py"
-        body = textwrap.dedent(
-            f"""\
-            import sqlalchemy as sa
-            from alembic import op
 
-            revision = {rev!r}
-            down_revision = {down!r}
-            branch_labels = {labels or None!r}
-            depends_on = None
+        def block(code: str) -> str:
+            return textwrap.indent(textwrap.dedent(code).strip() or "pass", "    ")
 
-
-            def upgrade():
-            {textwrap.indent(textwrap.dedent(upgrade), "    ")}
-
-
-            def downgrade():
-            {textwrap.indent(textwrap.dedent(downgrade), "    ")}
-            """
+        body = (
+            "import sqlalchemy as sa\n"
+            "from alembic import op\n\n"
+            f"revision = {rev!r}\n"
+            f"down_revision = {down!r}\n"
+            f"branch_labels = {labels or None!r}\n"
+            "depends_on = None\n\n\n"
+            f"def upgrade():\n{block(upgrade)}\n\n\n"
+            f"def downgrade():\n{block(downgrade)}\n"
         )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body)
@@ -105,6 +100,9 @@ def _tables(engine: sa.Engine, schema: str | None = None) -> set[str]:
 def _versions(
     engine: sa.Engine, table: str = "alembic_version", schema: str | None = None
 ) -> set[str]:
+    if not sa.inspect(engine).has_table(table, schema=schema):
+        return set()
+
     version = sa.table(table, sa.column("version_num"), schema=schema)
 
     with engine.connect() as conn:

@@ -7,6 +7,7 @@ from ._environment import Environment
 from ._errors import ConfigurationError
 from ._errors import DatabaseUnavailableError
 from ._errors import EnvkitError
+from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import TemplateMismatchError
@@ -25,6 +26,7 @@ __all__ = [
     "EngineArg",
     "Environment",
     "EnvkitError",
+    "LockError",
     "MetadataArg",
     "MigrationError",
     "RevisionArg",

@@ -30,6 +30,7 @@ class Bound:
 
     environments: dict[str, EnvironmentContext] = field(default_factory=dict)
     connections: list[sa.Connection] = field(default_factory=list)
+    restore: list[t.Callable[[], None]] = field(default_factory=list)
     ops: dict[str, Operations] | None = None
 
     def connect(self, env: Environment) -> None:
@@ -46,10 +47,19 @@ class Bound:
             if opts.get("compare_server_default") is True:
                 opts["compare_server_default"] = compare_server_default
 
-            if target.engine.dialect.name == "sqlite":
+            if settings.transaction_mode == "revision":
+                opts.setdefault("transaction_per_migration", True)
+
+            sqlite = target.engine.dialect.name == "sqlite"
+
+            if sqlite:
                 # SQLite cannot ALTER most things; batch operations copy the
                 # table instead, as Flask-Migrate users expect.
                 opts.setdefault("render_as_batch", True)
+                # Its DDL is transactional once the driver stops committing
+                # around it, which _make_transactional does for this
+                # connection.
+                opts.setdefault("transactional_ddl", True)
 
             if targets.multidb:
                 opts.setdefault("upgrade_token", f"{name}_upgrades")
@@ -66,16 +76,59 @@ class Bound:
                 ) from e
 
             self.connections.append(connection)
+
+            if sqlite:
+                self.restore.append(_make_transactional(connection))
+
             env_ctx.configure(connection=connection, **opts)
             self.environments[name] = env_ctx
 
     def close(self) -> None:
+        for restore in self.restore:
+            restore()
+
         for connection in self.connections:
             connection.close()
 
+        self.restore.clear()
         self.connections.clear()
         self.environments.clear()
         self.ops = None
+
+
+def _make_transactional(connection: sa.Connection) -> t.Callable[[], None]:
+    """Make pysqlite run DDL inside transactions on this connection only:
+    the driver stops beginning and committing on its own, and each
+    transaction starts with an explicit BEGIN. Returns a function that puts
+    the connection back as it was before it returns to the user's pool.
+    """
+    driver: t.Any = connection.connection.driver_connection
+
+    if not hasattr(driver, "isolation_level"):
+        return lambda: None
+
+    previous = driver.isolation_level
+
+    if connection.in_transaction():
+        connection.commit()
+
+    driver.isolation_level = None
+    sa.event.listen(connection, "begin", _emit_begin)
+
+    def restore() -> None:
+        sa.event.remove(connection, "begin", _emit_begin)
+
+        if connection.in_transaction():
+            connection.rollback()
+
+        if not connection.closed and not connection.invalidated:
+            driver.isolation_level = previous
+
+    return restore
+
+
+def _emit_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class ThreadScope(threading.local):

@@ -6,6 +6,7 @@ import os
 import threading
 import typing as t
 from contextlib import contextmanager
+from contextlib import ExitStack
 
 from alembic.config import Config
 from alembic.operations import Operations
@@ -14,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 from alembic.script import ScriptDirectory
 
+from . import _locks
 from . import _migrate
 from ._config import build_config
 from ._connections import Bound
@@ -225,18 +227,51 @@ class Environment:
     def run_migrations(self, fn: _migrate.StepsFn, **kwargs: t.Any) -> None:
         """Run a work function on every database, as ``env.py`` would.
 
-        All transactions are opened before any migration runs. A failure
-        rolls back every open transaction and raises
-        :exc:`.MigrationError` naming the database and revision.
+        Each database's migration lock is taken first (unless the ``lock``
+        setting is off), in name order, then all transactions are opened
+        before any migration runs. How a failure is rolled back depends on
+        the ``transaction_mode`` setting; the :exc:`.MigrationError` names
+        the database and revision.
 
         :param fn: Given the current heads and the migration context, returns
             the steps to run.
         :param kwargs: Passed to each revision's ``upgrade()`` or
             ``downgrade()``.
         """
-        _migrate.run_migrations(
-            self._bound().environments, fn, multidb=self.targets.multidb, **kwargs
-        )
+        self._run(fn, write=True, **kwargs)
+
+    def _run(self, fn: _migrate.StepsFn, *, write: bool, **kwargs: t.Any) -> None:
+        bound = self._bound()
+        settings = self.settings
+
+        with ExitStack() as stack:
+            locks: dict[str, _locks.Lock | None] = {}
+
+            if write and settings.lock:
+                for name in sorted(bound.environments):
+                    context = bound.environments[name].get_context()
+                    lock = _locks.acquire(
+                        name,
+                        self.targets[name].engine,
+                        context.version_table,
+                        context.version_table_schema,
+                        settings.lock_timeout,
+                    )
+
+                    if lock is not None:
+                        stack.callback(lock.release)
+
+                    locks[name] = lock
+
+            _migrate.run_migrations(
+                bound.environments,
+                fn,
+                multidb=self.targets.multidb,
+                locks=locks,
+                savepoints=settings.transaction_mode == "savepoint",
+                mutate=write,
+                **kwargs,
+            )
 
     # Reading
 

@@ -45,6 +45,12 @@ class DatabaseUnavailableError(EnvkitError, RuntimeError):
     """
 
 
+class LockError(EnvkitError, RuntimeError):
+    """The migration lock of a database could not be taken in time, or was
+    lost during a run.
+    """
+
+
 class MigrationError(EnvkitError, RuntimeError):
     """Running a revision against a database failed. The message names the
     database and the revision.

@@ -28,6 +28,7 @@ from ._errors import EnvkitError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
+from ._locks import Lock
 
 logger = logging.getLogger("alembic_envkit")
 
@@ -153,17 +154,28 @@ def deferred_write_hooks(script: ScriptDirectory) -> t.Iterator[list[str]]:
 
 class Run:
     """What one database is doing during :func:`run_migrations`: the step
-    that is running, so a failure can name its revision.
+    that is running, so a failure can name its revision, and the savepoint
+    it runs in.
     """
 
-    def __init__(self, name: str, multidb: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        multidb: bool,
+        lock: Lock | None = None,
+        savepoints: bool = False,
+    ) -> None:
         self.name = name
         self.multidb = multidb
+        self.lock = lock
+        self.savepoints = savepoints
         self.step: MigrationStep | None = None
+        self.savepoint: t.Any = None
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
         """Wrap a work function so that each step is recorded before it runs,
-        and revision errors from working out the steps are translated.
+        the lock is checked and a savepoint opened for it, and revision errors
+        from working out the steps are translated.
         """
 
         def tracked(
@@ -178,15 +190,43 @@ class Run:
                 raise RevisionError(_first_line(alembic_message(e))) from e
 
             for step in steps:
+                self._end_savepoint()
+
+                if self.lock is not None:
+                    self.lock.check()
+
                 if self.multidb:
                     _fill_missing_function(step, self.name)
+
+                if self.savepoints and context.connection is not None:
+                    self.savepoint = context.connection.begin_nested()
 
                 self.step = step
                 yield step
 
+            self._end_savepoint()
             self.step = None
 
         return tracked
+
+    def _end_savepoint(self) -> None:
+        if self.savepoint is not None:
+            self.savepoint.commit()
+            self.savepoint = None
+
+    def rollback_step(self) -> bool:
+        """After a failure, roll back the failed revision's savepoint so the
+        revisions before it can be committed. Returns whether that worked.
+        """
+        if self.savepoint is None or not self.savepoint.is_active:
+            return False
+
+        try:
+            self.savepoint.rollback()
+        except Exception:
+            return False
+
+        return True
 
     def failure(self, error: BaseException) -> MigrationError:
         """An error that says which database and revision failed."""
@@ -212,31 +252,46 @@ def run_migrations(
     fn: StepsFn,
     *,
     multidb: bool,
+    locks: t.Mapping[str, Lock | None] | None = None,
+    savepoints: bool = False,
+    mutate: bool = True,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
 
-    Every database's transaction is opened before any migration runs. If a
-    migration fails, every open transaction is rolled back; otherwise each
-    commits in turn.
+    Every database's transaction is opened before any migration runs. With
+    ``savepoints``, each revision runs in a savepoint: a failure rolls back
+    that revision alone, the transactions commit what finished, and the
+    error is raised after. Without, a failure rolls back every open
+    transaction.
 
     :param contexts: Configured environment context of each database.
     :param fn: The work function, called once per database.
     :param multidb: Pass ``engine_name`` to each revision's functions, as
         the ``multidb`` template expects.
+    :param locks: The migration lock held for each database, checked before
+        each revision.
+    :param savepoints: Run each revision in a savepoint where the database's
+        DDL is transactional.
+    :param mutate: Whether the version table may be created; ``False`` for
+        runs that only read, like autogenerate.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
+    failure: Exception | None = None
+
     with ExitStack() as stack:
         for env_ctx in contexts.values():
             stack.enter_context(env_ctx.get_context().begin_transaction())
 
         for name, env_ctx in contexts.items():
-            migration_context = env_ctx.get_context()
-            run = Run(name, multidb)
+            context = env_ctx.get_context()
+            use_savepoints = savepoints and context.impl.transactional_ddl
+            run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
             # Private: there is no public way to give an existing context its
             # work function; EnvironmentContext.configure would make a new
             # context, and callers rely on getting this one.
-            migration_context._migrations_fn = run.track(fn)  # type: ignore[assignment]
+            context._migrations_fn = run.track(fn)  # type: ignore[assignment]
+            context.opts["dont_mutate"] = not mutate
 
             if multidb:
                 kwargs["engine_name"] = name
@@ -247,12 +302,21 @@ def run_migrations(
                 # and alembic.op, as revision files expect.
                 with env_ctx:
                     env_ctx.run_migrations(**kwargs)
-            except EnvkitError:
-                raise
             except Exception as e:
-                raise run.failure(e) from e
+                error = e if isinstance(e, EnvkitError) else run.failure(e)
+
+                if not run.rollback_step():
+                    raise error from (None if error is e else e)
+
+                error.__cause__ = None if error is e else e
+                failure = error
+                break
             finally:
-                migration_context._migrations_fn = None
+                context._migrations_fn = None
+                context.opts.pop("dont_mutate", None)
+
+    if failure is not None:
+        raise failure
 
 
 def _fill_missing_function(step: MigrationStep, name: str) -> None:

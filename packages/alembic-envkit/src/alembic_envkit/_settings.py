@@ -15,7 +15,19 @@ from ._errors import ConfigurationError
 DEFAULT_BRANCH = "default"
 
 #: Keys of the options mapping that are not passed on as Alembic main options.
-_OWN_KEYS = frozenset({"script_location", "version_locations", "path_separator"})
+_OWN_KEYS = frozenset(
+    {
+        "script_location",
+        "version_locations",
+        "path_separator",
+        "lock",
+        "lock_timeout",
+        "transaction_mode",
+    }
+)
+
+#: How revisions are grouped into transactions, see :attr:`Settings.transaction_mode`.
+TRANSACTION_MODES = ("savepoint", "revision", "run")
 
 #: Alembic's names for the characters it splits path lists on.
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
@@ -185,6 +197,64 @@ class Settings:
             return str(coerce_resource_to_filename(value))
 
         return os.path.normpath(os.path.join(self.root, value))
+
+    @property
+    def lock(self) -> bool:
+        """Whether commands that change a database take its migration lock
+        (option ``lock``, default ``True``). Turn it off where session locks
+        do not work, such as behind PgBouncer in transaction mode.
+        """
+        value = self.options.get("lock", True)
+
+        if isinstance(value, str):
+            return value.strip().lower() not in ("false", "0", "no", "off")
+
+        return bool(value)
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds to wait for another runner's lock (option
+        ``lock_timeout``, default 300).
+        """
+        value = self.options.get("lock_timeout", 300)
+
+        try:
+            result = float(value)
+        except (TypeError, ValueError):
+            result = -1.0
+
+        if result < 0:
+            raise ConfigurationError(
+                "The 'lock_timeout' setting must be a number of seconds, not"
+                f" {value!r}."
+            )
+
+        return result
+
+    @property
+    def transaction_mode(self) -> str:
+        """How a run's revisions are grouped into transactions (option
+        ``transaction_mode``) on databases whose DDL is transactional
+        (PostgreSQL, SQLite):
+
+        - ``"savepoint"`` (default): one transaction for the run with a
+          savepoint per revision. A failed revision is rolled back alone and
+          the ones before it are committed: one durable commit, and a rerun
+          resumes where it stopped.
+        - ``"revision"``: a transaction per revision.
+        - ``"run"``: one transaction; a failure rolls back the whole run.
+
+        MariaDB and MySQL commit every DDL statement, whatever the mode.
+        """
+        value = self.options.get("transaction_mode", "savepoint")
+
+        if value not in TRANSACTION_MODES:
+            choices = ", ".join(repr(m) for m in TRANSACTION_MODES)
+            raise ConfigurationError(
+                f"The 'transaction_mode' setting is {value!r}; use one of {choices}."
+            )
+
+        return str(value)
 
     @property
     def main_options(self) -> dict[str, str]:

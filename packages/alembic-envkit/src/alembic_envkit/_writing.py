@@ -105,7 +105,7 @@ def write_revision(
         return []
 
     if not empty or asbool(config.get_main_option("revision_environment")):
-        env.run_migrations(run)
+        env._run(run, write=False)
 
     if skip_empty and not empty and _no_operations(context):
         return []
@@ -161,7 +161,7 @@ def autogenerate_diffs(env: Environment) -> dict[str, list[t.Any]]:
         context.run_autogenerate(heads, migration_context)
         return []
 
-    env.run_migrations(run)
+    env._run(run, write=False)
     upgrade_ops = context.generated_revisions[-1].upgrade_ops_list
     return {
         name: ops.as_diffs()

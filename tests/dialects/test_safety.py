@@ -1,0 +1,261 @@
+"""Safe by default: the migration lock under real concurrent processes, and
+failed revisions leaving a clean revision boundary, on every dialect.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import typing as t
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_envkit import Environment
+from alembic_envkit import LockError
+from alembic_envkit import MigrationError
+from alembic_envkit._locks import acquire
+
+Tables: t.TypeAlias = t.Callable[..., set[str]]
+
+WORKER = """\
+import sys, time
+import sqlalchemy as sa
+from alembic_envkit import Environment, Settings, Targets
+
+url, root, start, lock = sys.argv[1:5]
+engine = sa.create_engine(url)
+options = {"lock": lock == "on", "lock_timeout": 120}
+settings = Settings.from_mappings(options, root=root)
+env = Environment(settings, Targets(sa.MetaData(), engine))
+
+while time.time() < float(start):
+    time.sleep(0.002)
+
+try:
+    env.upgrade()
+except Exception as e:
+    print(f"FAILED {type(e).__name__}: {e}", file=sys.stderr)
+    sys.exit(1)
+finally:
+    env.close()
+    engine.dispose()
+"""
+
+
+def _write_history(revisions: t.Any) -> None:
+    revisions.write(
+        "r1",
+        None,
+        """
+        import time
+        op.create_table("runs", sa.Column("rev", sa.String(10)))
+        time.sleep(0.3)
+        op.execute("INSERT INTO runs (rev) VALUES ('r1')")
+        """,
+        "op.drop_table('runs')",
+    )
+
+    for n in (2, 3):
+        revisions.write(
+            f"r{n}",
+            f"r{n - 1}",
+            f"""
+            op.create_table("t{n}", sa.Column("id", sa.Integer, primary_key=True))
+            op.execute("INSERT INTO runs (rev) VALUES ('r{n}')")
+            """,
+            f"op.drop_table('t{n}')",
+        )
+
+
+def _race(
+    url: sa.URL, root: Path, lock: bool, processes: int = 8
+) -> list[subprocess.CompletedProcess[str]]:
+    start = time.time() + 2.5
+    worker = root / "worker.py"
+    worker.write_text(WORKER)
+    running = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(worker),
+                url.render_as_string(hide_password=False),
+                str(root),
+                str(start),
+                "on" if lock else "off",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    results = []
+
+    for p in running:
+        out, err = p.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+
+    return results
+
+
+def _runs(url: sa.URL) -> list[tuple[str, int]]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT rev, COUNT(*) FROM runs GROUP BY rev ORDER BY rev")
+            )
+            return [(r[0], r[1]) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_upgrades_run_each_revision_once(
+    database_url: t.Callable[[str], sa.URL], revisions: t.Any, tmp_path: Path
+) -> None:
+    """Eight processes upgrading one database at once all succeed, and each
+    revision runs exactly once; repeated on three fresh databases.
+    """
+    _write_history(revisions)
+
+    for attempt in range(3):
+        url = database_url(f"race{attempt}")
+        results = _race(url, tmp_path, lock=True)
+        failed = [r.stderr for r in results if r.returncode != 0]
+        assert failed == []
+        assert _runs(url) == [("r1", 1), ("r2", 1), ("r3", 1)]
+
+
+def test_without_lock_the_race_shows(
+    database_url: t.Callable[[str], sa.URL], revisions: t.Any, tmp_path: Path
+) -> None:
+    """With the lock turned off, the same race goes wrong, so the test above
+    can tell.
+    """
+    _write_history(revisions)
+    url = database_url("race")
+    results = _race(url, tmp_path, lock=False)
+    failed = [r for r in results if r.returncode != 0]
+
+    try:
+        runs = _runs(url)
+    except sa.exc.DBAPIError:
+        runs = []
+
+    assert failed or runs != [("r1", 1), ("r2", 1), ("r3", 1)]
+
+
+def test_lock_timeout_names_holder(
+    make_env: t.Callable[..., Environment], engine: sa.Engine, revisions: t.Any
+) -> None:
+    """A runner that cannot get the lock in time stops with one clear line,
+    and reading commands do not wait for the lock.
+    """
+    _write_history(revisions)
+    env = make_env(sa.MetaData(), engine, {"lock_timeout": 0.5})
+    held = acquire("default", engine, "alembic_version", None, 5)
+    assert held is not None
+
+    try:
+        begun = time.monotonic()
+
+        with pytest.raises(
+            LockError, match="Timed out after 0.5s .* database 'default'"
+        ):
+            env.upgrade()
+
+        assert time.monotonic() - begun < 5
+        assert env.current() == ()
+        assert [s.revision for s in env.heads()] == ["r3"]
+    finally:
+        held.release()
+
+    env.upgrade()
+    assert [s.revision for s in env.current()] == ["r3"]
+
+
+FAILING = """
+op.create_table("half", sa.Column("id", sa.Integer, primary_key=True))
+raise RuntimeError("boom in r2")
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [("savepoint", {"r1"}), ("revision", {"r1"}), ("run", set())]
+)
+def test_failed_revision_leaves_clean_boundary(
+    mode: str,
+    expected: set[str],
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """A failure in revision 2 leaves no part of it behind on databases with
+    transactional DDL, at the boundary the transaction mode promises; the
+    error names the database and revision; a rerun after the fix reaches
+    head.
+    """
+    revisions.write(
+        "r1",
+        None,
+        "op.create_table('one', sa.Column('id', sa.Integer))",
+        "op.drop_table('one')",
+    )
+    path = revisions.write("r2", "r1", FAILING, "op.drop_table('half')")
+    env = make_env(sa.MetaData(), engine, {"transaction_mode": mode})
+
+    with pytest.raises(
+        MigrationError, match="database 'default', upgrade of revision r2.*boom in r2"
+    ) as info:
+        env.upgrade()
+
+    assert info.value.database == "default"
+    assert info.value.revision == "r2"
+
+    if engine.dialect.name in ("mysql", "mariadb"):
+        # MariaDB commits each DDL statement: r1 stays applied and r2's table
+        # is left behind, whatever the mode. Repair by hand, then rerun.
+        assert versions(engine) == {"r1"}
+        assert "half" in tables(engine)
+
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE half")
+    else:
+        assert versions(engine) == expected
+        assert "half" not in tables(engine)
+        assert ("one" in tables(engine)) is bool(expected)
+
+    path.write_text(path.read_text().replace('raise RuntimeError("boom in r2")', ""))
+    env.upgrade()
+    assert versions(engine) == {"r2"}
+    assert {"one", "half"} <= tables(engine)
+
+
+def test_mariadb_failure_names_revision(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: Tables,
+) -> None:
+    """On every dialect the error names the failed revision, and the version
+    table still names the last revision that finished.
+    """
+    revisions.write(
+        "r1",
+        None,
+        "op.create_table('one', sa.Column('id', sa.Integer))",
+        "op.drop_table('one')",
+    )
+    revisions.write("r2", "r1", FAILING, "op.drop_table('half')")
+    env = make_env(sa.MetaData(), engine, {"transaction_mode": "revision"})
+
+    with pytest.raises(MigrationError, match="upgrade of revision r2"):
+        env.upgrade()
+
+    assert versions(engine) == {"r1"}
