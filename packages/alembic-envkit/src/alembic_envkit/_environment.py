@@ -48,7 +48,7 @@ class Environment:
     Alembic's objects are created on first use and cached. The revision files
     are checked by their size and modification time on each use, so edits are
     seen by a long-running process. Connections are opened on first use, kept
-    per :paramref:`scope` (by default per thread), and released by
+    per ``scope`` (by default per thread), and released by
     :meth:`close` or at the end of a ``with`` block.
 
     The methods return data and never print.
@@ -62,7 +62,7 @@ class Environment:
         keeps one set per thread.
     :param database_names: Returns the names of the databases without
         resolving engines, so that reading revisions works before the engines
-        are known. By default the names of :paramref:`targets`.
+        are known. By default the names of ``targets``.
     """
 
     def __init__(
@@ -165,6 +165,8 @@ class Environment:
 
                 with translate_alembic_errors():
                     self._script = ScriptDirectory.from_config(self.config)
+
+                _migrate.install_safe_writes(self._script)
 
                 self._script_stamp = stamp
                 self._env = None

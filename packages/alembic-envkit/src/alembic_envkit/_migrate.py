@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
+import tempfile
+import threading
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
+from pathlib import Path
 
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -21,6 +25,7 @@ from alembic.script import ScriptDirectory
 from alembic.script import write_hooks
 from alembic.script.revision import RevisionError as AlembicRevisionError
 from alembic.util import CommandError
+from alembic.util import template_to_file
 
 from ._errors import alembic_message
 from ._errors import ConfigurationError
@@ -80,6 +85,59 @@ def stamp_steps(script: ScriptDirectory, target: list[str]) -> StepsFn:
         return script._stamp_revs(target, heads)  # type: ignore[arg-type]
 
     return steps
+
+
+def install_safe_writes(script: ScriptDirectory) -> None:
+    """Make the script directory write new revision files safely: rendered
+    to a temporary file beside the destination, then linked into place, so
+    a file appears whole or not at all, an existing file (or a symlink at
+    the destination) is never written through or replaced, and the mode
+    follows the umask.
+    """
+
+    def generate(src: t.Any, dest: t.Any, **kw: t.Any) -> None:
+        write_new_file(
+            Path(dest),
+            lambda tmp: template_to_file(src, tmp, script.output_encoding, **kw),
+        )
+
+    # Private: ScriptDirectory._generate_template writes each new revision
+    # file (and nothing else); this replaces it on this one instance.
+    script._generate_template = generate  # type: ignore[method-assign]
+
+
+def write_new_file(dest: Path, render: t.Callable[[str], None]) -> None:
+    """Create ``dest`` with what ``render`` writes to a path it is given.
+
+    :raises RevisionError: If ``dest`` already exists, even as a symlink.
+    """
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".tmp")
+    os.close(fd)
+
+    try:
+        render(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+
+        try:
+            os.link(tmp, dest)
+        except FileExistsError:
+            raise RevisionError(
+                f"{dest} already exists; it was left as it is. Use another"
+                " revision id or message."
+            ) from None
+    finally:
+        os.unlink(tmp)
+
+
+_umask_lock = threading.Lock()
+
+
+def _umask() -> int:
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+
+    return mask
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from ._revisions import revision_ids
 from ._revisions import RevisionArg
 from ._settings import check_branch_name
 from ._settings import DEFAULT_BRANCH
+from ._settings import Settings
 
 if t.TYPE_CHECKING:
     from ._environment import Environment
@@ -70,6 +71,9 @@ def plan_revision(
         else:
             labels.insert(0, branch)
             parents = _new_branch_parents(script, branch, parents)
+
+    if path is not None:
+        path = _check_path(settings, path)
 
     return RevisionPlan(
         message=message,
@@ -221,6 +225,23 @@ def _no_operations(context: RevisionContext) -> bool:
         for revision in context.generated_revisions
         for ops in revision.upgrade_ops_list
     )
+
+
+def _check_path(settings: Settings, path: str | os.PathLike[str]) -> str:
+    """Refuse to write outside the configured version locations, also
+    through a symlink.
+    """
+    resolved = settings.resolve_path(path)
+    allowed = [p for _, p in settings.version_locations]
+
+    if os.path.realpath(resolved) not in {os.path.realpath(p) for p in allowed}:
+        raise RevisionError(
+            f"The path {os.fspath(path)!r} is not one of the version locations"
+            f" ({', '.join(allowed)}). Add it to 'version_locations' or choose"
+            " one of those."
+        )
+
+    return resolved
 
 
 def _branch_exists(script: ScriptDirectory, branch: str) -> bool:
