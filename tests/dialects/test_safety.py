@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic_envkit import Environment
 from alembic_envkit import LockError
 from alembic_envkit import MigrationError
+from alembic_envkit import RevisionError
 from alembic_envkit._locks import acquire
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
@@ -224,8 +225,13 @@ def test_failed_revision_leaves_clean_boundary(
         assert versions(engine) == {"r1"}
         assert "half" in tables(engine)
 
+        with pytest.raises(RevisionError, match="middle of the upgrade of revision r2"):
+            env.upgrade()
+
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE half")
+
+        env.stamp("r1")
     else:
         assert versions(engine) == expected
         assert "half" not in tables(engine)
@@ -259,3 +265,88 @@ def test_mariadb_failure_names_revision(
         env.upgrade()
 
     assert versions(engine) == {"r1"}
+
+
+KILLED_WORKER = """\
+import sys
+import sqlalchemy as sa
+from alembic_envkit import Environment, Settings, Targets
+
+engine = sa.create_engine(sys.argv[1])
+settings = Settings.from_mappings(root=sys.argv[2])
+env = Environment(settings, Targets(sa.MetaData(), engine))
+env.upgrade()
+"""
+
+
+def test_kill_during_upgrade_then_rerun(
+    database_url: t.Callable[[str], sa.URL],
+    make_env: t.Callable[..., Environment],
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """After kill -9 in the middle of a revision, a rerun reaches head with
+    every revision applied once (PostgreSQL, SQLite), or names the
+    interrupted revision (MariaDB).
+    """
+    started = tmp_path / "started"
+    _write_history(revisions)
+    revisions.write(
+        "r2",
+        "r1",
+        f"""
+        import pathlib, time
+        op.create_table("t2", sa.Column("id", sa.Integer, primary_key=True))
+        op.execute("INSERT INTO runs (rev) VALUES ('r2')")
+        pathlib.Path({str(started)!r}).touch()
+        time.sleep(60)
+        """,
+        "op.drop_table('t2')",
+    )
+    url = database_url("killed")
+    worker = tmp_path / "killed.py"
+    worker.write_text(KILLED_WORKER)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(worker),
+            url.render_as_string(hide_password=False),
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    try:
+        deadline = time.monotonic() + 60
+
+        while not started.exists():
+            assert process.poll() is None, "the worker ended before revision r2"
+            assert time.monotonic() < deadline, "revision r2 never started"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+
+    revisions.write(
+        "r2",
+        "r1",
+        """
+        op.create_table("t2", sa.Column("id", sa.Integer, primary_key=True))
+        op.execute("INSERT INTO runs (rev) VALUES ('r2')")
+        """,
+        "op.drop_table('t2')",
+    )
+    engine = make_engine(url)
+    env = make_env(sa.MetaData(), engine)
+
+    if engine.dialect.name in ("mysql", "mariadb"):
+        with pytest.raises(RevisionError, match="middle of the upgrade of revision r2"):
+            env.upgrade()
+
+        return
+
+    env.upgrade()
+    assert _runs(url) == [("r1", 1), ("r2", 1), ("r3", 1)]
+    assert [s.revision for s in env.current()] == ["r3"]

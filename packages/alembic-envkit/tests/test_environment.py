@@ -142,7 +142,9 @@ def test_revision_path_not_a_location(env: Environment, tmp_path: Path) -> None:
 
     (tmp_path / "elsewhere").mkdir()
 
-    with pytest.raises(RevisionError, match="path .elsewhere. is not one of the version locations"):
+    with pytest.raises(
+        RevisionError, match="path .elsewhere. is not one of the version locations"
+    ):
         env.revision("moved", empty=True, path="elsewhere")
 
     assert os.listdir(tmp_path / "elsewhere") == []

@@ -242,7 +242,14 @@ class Environment:
         """
         self._run(fn, write=True, **kwargs)
 
-    def _run(self, fn: _migrate.StepsFn, *, write: bool, **kwargs: t.Any) -> None:
+    def _run(
+        self,
+        fn: _migrate.StepsFn,
+        *,
+        write: bool,
+        repair: bool = False,
+        **kwargs: t.Any,
+    ) -> None:
         bound = self._bound()
         settings = self.settings
 
@@ -272,6 +279,7 @@ class Environment:
                 locks=locks,
                 savepoints=settings.transaction_mode == "savepoint",
                 mutate=write,
+                repair=repair,
                 **kwargs,
             )
 
@@ -381,7 +389,7 @@ class Environment:
         steps = _migrate.stamp_steps(script, revision_ids(target))
 
         with _migrate.purging(self.migration_contexts.values(), purge):
-            self.run_migrations(steps)
+            self._run(steps, write=True, repair=True)
 
     def upgrade(self, target: TargetArg = "heads") -> None:
         """Run revisions to upgrade every database.

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextlib import ExitStack
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import MigrationStep
@@ -229,6 +230,8 @@ class Run:
         self.savepoints = savepoints
         self.step: MigrationStep | None = None
         self.savepoint: t.Any = None
+        self.mutate = True
+        self.repair = False
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
         """Wrap a work function so that each step is recorded before it runs,
@@ -247,8 +250,16 @@ class Run:
 
                 raise RevisionError(_first_line(alembic_message(e))) from e
 
+            marker = _Marker.for_context(context) if self.mutate else None
+
+            if marker is not None:
+                marker.check(self.name, repair=self.repair)
+
             for step in steps:
                 self._end_savepoint()
+
+                if marker is not None:
+                    marker.set(step)
 
                 if self.lock is not None:
                     self.lock.check()
@@ -264,6 +275,9 @@ class Run:
 
             self._end_savepoint()
             self.step = None
+
+            if marker is not None:
+                marker.clear()
 
         return tracked
 
@@ -313,6 +327,7 @@ def run_migrations(
     locks: t.Mapping[str, Lock | None] | None = None,
     savepoints: bool = False,
     mutate: bool = True,
+    repair: bool = False,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
@@ -333,6 +348,8 @@ def run_migrations(
         DDL is transactional.
     :param mutate: Whether the version table may be created; ``False`` for
         runs that only read, like autogenerate.
+    :param repair: Whether this run records where a database stands (a
+        stamp), which clears the mark an interrupted revision left.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
     failure: Exception | None = None
@@ -345,6 +362,8 @@ def run_migrations(
             context = env_ctx.get_context()
             use_savepoints = savepoints and context.impl.transactional_ddl
             run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
+            run.mutate = mutate
+            run.repair = repair
             # Private: there is no public way to give an existing context its
             # work function; EnvironmentContext.configure would make a new
             # context, and callers rely on getting this one.
@@ -375,6 +394,86 @@ def run_migrations(
 
     if failure is not None:
         raise failure
+
+
+class _Marker:
+    """Where DDL commits statement by statement (MariaDB, MySQL), a revision
+    that fails or is killed half way leaves part of it applied. The version
+    table's comment says which revision is running, so the next run refuses
+    to go on from an unknown state. Table comments are invisible to
+    autogenerate and ``check``.
+    """
+
+    PREFIX = "alembic_envkit: running "
+
+    def __init__(self, context: MigrationContext) -> None:
+        self.context = context
+        preparer = context.impl.dialect.identifier_preparer
+        table = preparer.quote(context.version_table)
+        schema = context.version_table_schema
+        self.table = f"{preparer.quote_schema(schema)}.{table}" if schema else table
+
+    @classmethod
+    def for_context(cls, context: MigrationContext) -> _Marker | None:
+        if context.as_sql or context.impl.transactional_ddl:
+            return None
+
+        if context.impl.dialect.name not in ("mysql", "mariadb"):
+            return None
+
+        return cls(context)
+
+    def _comment(self) -> str:
+        assert self.context.connection is not None
+        value = self.context.connection.execute(
+            sa.text(
+                "SELECT TABLE_COMMENT FROM information_schema.TABLES"
+                " WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE())"
+                " AND TABLE_NAME = :name"
+            ),
+            {
+                "schema": self.context.version_table_schema,
+                "name": self.context.version_table,
+            },
+        ).scalar()
+        return str(value or "")
+
+    def _write(self, text: str) -> None:
+        assert self.context.connection is not None
+        literal = text.replace("'", "''")
+        self.context.connection.exec_driver_sql(
+            f"ALTER TABLE {self.table} COMMENT = '{literal}'"
+        )
+
+    def check(self, name: str, *, repair: bool) -> None:
+        comment = self._comment()
+
+        if not comment.startswith(self.PREFIX):
+            return
+
+        if repair:
+            self.clear()
+            return
+
+        what = comment[len(self.PREFIX) :]
+        raise RevisionError(
+            f"Database {name!r} was left in the middle of the {what}, which may"
+            " be partly applied (MariaDB and MySQL commit each DDL statement)."
+            " Finish or undo its changes by hand, then record where the"
+            " database stands with 'stamp REVISION'; stamping clears this."
+        )
+
+    def set(self, step: MigrationStep) -> None:
+        revision = getattr(step, "revision", None)
+
+        if revision is None:
+            return
+
+        direction = "upgrade" if getattr(step, "is_upgrade", True) else "downgrade"
+        self._write(f"{self.PREFIX}{direction} of revision {revision.revision}")
+
+    def clear(self) -> None:
+        self._write("")
 
 
 def _fill_missing_function(step: MigrationStep, name: str) -> None:
