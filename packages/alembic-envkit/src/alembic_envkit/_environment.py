@@ -24,6 +24,7 @@ from ._connections import reading
 from ._connections import Scope
 from ._connections import ThreadScope
 from ._errors import ConfigurationError
+from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
 from ._revisions import new_rev_id
@@ -272,16 +273,26 @@ class Environment:
 
                     locks[name] = lock
 
-            _migrate.run_migrations(
-                bound.environments,
-                fn,
-                multidb=self.targets.multidb,
-                locks=locks,
-                savepoints=settings.transaction_mode == "savepoint",
-                mutate=write,
-                repair=repair,
-                **kwargs,
-            )
+            try:
+                _migrate.run_migrations(
+                    bound.environments,
+                    fn,
+                    multidb=self.targets.multidb,
+                    locks=locks,
+                    savepoints=settings.transaction_mode == "savepoint",
+                    mutate=write,
+                    repair=repair,
+                    **kwargs,
+                )
+            except MigrationError as e:
+                if not self.targets.multidb:
+                    raise
+
+                raise MigrationError(
+                    f"{e} Databases now at: {self._positions()}.",
+                    database=e.database,
+                    revision=e.revision,
+                ) from e.__cause__
 
     # Reading
 
@@ -576,6 +587,18 @@ class Environment:
                 raise
 
         return t.cast(Bound, bound)
+
+    def _positions(self) -> str:
+        """Where each database stands, for an error message."""
+        try:
+            current = self.current_by_database()
+        except Exception:  # The error being reported matters more.
+            return "unknown"
+
+        return ", ".join(
+            f"{name} {', '.join(s.revision for s in scripts) or '<base>'}"
+            for name, scripts in current.items()
+        )
 
     def _with_current(self, ids: list[str]) -> list[str]:
         if "current" not in ids:
