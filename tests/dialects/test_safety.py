@@ -423,3 +423,49 @@ def test_multidb_failure_says_where_each_database_stands(
     assert "Databases now at: default r2, auth r1." in str(info.value)
     assert versions(engines["default"]) == {"r2"}
     assert versions(engines["auth"]) == {"r1"}
+
+
+KILL_OTHERS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_lost_lock_stops_before_next_revision(
+    server: str,
+    any_database: t.Callable[[str, str], sa.URL],
+    make_env: t.Callable[..., Environment],
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tables: Tables,
+) -> None:
+    """When the lock's connection dies during a run, the next revision does
+    not run and the error says the lock was lost.
+    """
+    engine = make_engine(any_database(server, "lost"))
+    revisions.write("r1", None, "op.create_table('one', sa.Column('id', sa.Integer))")
+
+    if server == "postgresql":
+        kill = f"op.execute({KILL_OTHERS!r})"
+    else:
+        kill = """
+        conn = op.get_bind()
+        ids = conn.exec_driver_sql(
+            "SELECT ID FROM information_schema.PROCESSLIST"
+            " WHERE ID <> CONNECTION_ID() AND DB = DATABASE()"
+        ).scalars().all()
+        for id_ in ids:
+            conn.exec_driver_sql(f"KILL {id_}")
+        """
+
+    revisions.write("r2", "r1", kill)
+    revisions.write("r3", "r2", "op.create_table('three', sa.Column('id', sa.Integer))")
+    env = make_env(sa.MetaData(), engine)
+
+    with pytest.raises(
+        LockError, match="Lost the migration lock of database 'default'"
+    ):
+        env.upgrade()
+
+    assert "three" not in tables(engine)

@@ -71,7 +71,7 @@ class _ServerLock(Lock):
         try:
             self.connection.execute(sa.text(self.release_sql), {"key": self.key})
             self.connection.commit()
-        except sa.exc.DBAPIError:
+        except sa.exc.SQLAlchemyError:
             pass  # The session is gone, and its lock with it.
         finally:
             self.connection.close()
