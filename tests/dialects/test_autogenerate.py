@@ -3,7 +3,7 @@ generated revision applies, and a second comparison finds nothing.
 
 The column types and server defaults in TYPES and DEFAULTS are the declared
 matrix that compares clean on SQLite, PostgreSQL and MariaDB (see
-docs/dialects.md for the limits outside it).
+the Dialects section of docs/databases.md for the limits outside it).
 """
 
 from __future__ import annotations

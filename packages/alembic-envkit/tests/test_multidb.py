@@ -250,3 +250,55 @@ def test_failure_names_database(
     assert [s.revision for s in current["auth"]] == [initial.revision]
     # SQLite has no transactional DDL here, so each revision commits alone.
     assert [s.revision for s in current["default"]] == [bad.revision]
+
+
+FLASK_MIGRATE_MULTIDB = """\
+import sqlalchemy as sa
+from alembic import op
+
+revision = "fm1"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade(engine_name):
+    globals()["upgrade_%s" % engine_name]()
+
+
+def downgrade(engine_name):
+    globals()["downgrade_%s" % engine_name]()
+
+
+def upgrade_():
+    op.create_table("from_default_bind", sa.Column("id", sa.Integer))
+
+
+def downgrade_():
+    op.drop_table("from_default_bind")
+
+
+def upgrade_auth():
+    op.create_table("from_auth_bind", sa.Column("id", sa.Integer))
+
+
+def downgrade_auth():
+    op.drop_table("from_auth_bind")
+"""
+
+
+def test_flask_migrate_default_bind_functions(
+    multi_env: Environment,
+    migrations: Path,
+    engine: sa.Engine,
+    auth_engine: sa.Engine,
+    tables: Tables,
+) -> None:
+    """Flask-Migrate's upgrade_()/downgrade_() run for the default database."""
+    (migrations / "fm1_init.py").write_text(FLASK_MIGRATE_MULTIDB)
+    multi_env.upgrade()
+    assert "from_default_bind" in tables(engine)
+    assert "from_auth_bind" in tables(auth_engine)
+    assert "from_auth_bind" not in tables(engine)
+    multi_env.downgrade("base")
+    assert "from_default_bind" not in tables(engine)

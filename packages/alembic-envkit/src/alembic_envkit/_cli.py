@@ -248,7 +248,7 @@ def log(env: Environment, start: str, end: str, verbose: bool) -> None:
 
 
 @click.command()
-@click.option("-r", "--rev-range", metavar="[START]:[END]", help="Revisions to show.")
+@click.option("-r", "--rev-range", metavar="START:END", help="Revisions to show.")
 @click.option(
     "-i", "--indicate-current", is_flag=True, help="Mark the current revisions."
 )

@@ -479,7 +479,9 @@ class _Marker:
 def _fill_missing_function(step: MigrationStep, name: str) -> None:
     """Give a multidb revision written before database ``name`` was
     configured an empty ``upgrade_<name>()``/``downgrade_<name>()``, so a new
-    database can be brought up through old revisions.
+    database can be brought up through old revisions. For the default
+    database, a Flask-Migrate revision's ``upgrade_()``/``downgrade_()`` are
+    used instead.
     """
     module = getattr(getattr(step, "revision", None), "module", None)
     direction = "upgrade" if getattr(step, "is_upgrade", True) else "downgrade"
@@ -497,7 +499,13 @@ def _fill_missing_function(step: MigrationStep, name: str) -> None:
     except (TypeError, ValueError):
         takes_name = False
 
-    if takes_name:
+    # Flask-Migrate's multidb template names the default bind's functions
+    # upgrade_() and downgrade_().
+    legacy = getattr(module, f"{direction}_", None) if name == "default" else None
+
+    if takes_name and legacy is not None:
+        setattr(module, function, legacy)
+    elif takes_name:
         logger.info(
             "Revision %s has no %s(); nothing to run on database %r",
             getattr(step.revision, "revision", "?"),  # type: ignore[attr-defined]

@@ -352,12 +352,16 @@ class Alembic:
         """
         return self.environment.show(revisions)
 
-    def stamp(self, target: RevisionArg = "heads") -> None:
+    def stamp(self, target: RevisionArg = "heads", *, purge: bool = False) -> None:
         """Record revisions as current without running migrations.
 
         :param target: Revisions to record.
+        :param purge: Empty the version table first.
+
+        .. versionchanged:: 4.0
+            Added ``purge``.
         """
-        self.environment.stamp(target)
+        self.environment.stamp(target, purge=purge)
 
     def upgrade(self, target: TargetArg = "heads") -> None:
         """Run migrations to upgrade every database.
