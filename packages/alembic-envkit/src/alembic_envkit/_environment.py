@@ -615,19 +615,33 @@ def _scalar(ids: list[str]) -> str | list[str]:
 
 
 def _stamp_locations(paths: t.Iterable[str]) -> tuple[t.Any, ...]:
-    """Size and modification time of every revision file."""
+    """Size and modification time of every revision file.
+
+    :raises ConfigurationError: If a folder exists but cannot be listed:
+        Alembic would take it for an empty one.
+    """
     result: list[t.Any] = []
 
     for path in paths:
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
-        except OSError:
+        except FileNotFoundError:
             result.append((path, None))
             continue
+        except OSError as e:
+            raise ConfigurationError(
+                f"Cannot read the migrations folder {path!r}: {e.strerror}. Check"
+                " its permissions and the 'script_location' and"
+                " 'version_locations' settings."
+            ) from e
 
         for entry in entries:
             if entry.name.endswith(".py"):
-                st = entry.stat()
+                try:
+                    st = entry.stat()
+                except OSError:  # A dangling symlink.
+                    st = entry.stat(follow_symlinks=False)
+
                 result.append((entry.path, st.st_size, st.st_mtime_ns))
 
     return tuple(result)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from alembic.script.revision import ResolutionError
 from alembic.script.revision import RevisionError as AlembicRevisionError
 from alembic.util import CommandError
+from mako.exceptions import MakoException  # type: ignore[import-untyped]
 
 
 class EnvkitError(Exception):
@@ -67,8 +68,9 @@ class MigrationError(EnvkitError, RuntimeError):
 
 @contextmanager
 def translate_alembic_errors() -> t.Iterator[None]:
-    """Turn Alembic's revision errors, and a revision file that does not
-    compile, into :exc:`RevisionError`.
+    """Turn Alembic's revision errors, a revision file that does not compile
+    or cannot be found, and a template that does not compile, into
+    :exc:`RevisionError`.
     """
     try:
         yield
@@ -79,6 +81,13 @@ def translate_alembic_errors() -> t.Iterator[None]:
     except SyntaxError as e:
         raise RevisionError(
             f"Cannot read revision file {e.filename}, line {e.lineno}: {e.msg}."
+        ) from e
+    except ImportError as e:
+        raise RevisionError(f"Cannot load a revision file: {e}.") from e
+    except MakoException as e:
+        message = " ".join(str(e).split())
+        raise RevisionError(
+            f"The revision template does not compile: {message}. Fix script.py.mako."
         ) from e
 
 

@@ -24,11 +24,8 @@ from alembic.runtime.migration import MigrationStep
 from alembic.script import Script
 from alembic.script import ScriptDirectory
 from alembic.script import write_hooks
-from alembic.script.revision import RevisionError as AlembicRevisionError
-from alembic.util import CommandError
 from alembic.util import template_to_file
 
-from ._errors import alembic_message
 from ._errors import ConfigurationError
 from ._errors import EnvkitError
 from ._errors import MigrationError
@@ -243,12 +240,10 @@ class Run:
             heads: str | t.Sequence[str], context: MigrationContext
         ) -> t.Iterator[MigrationStep]:
             try:
-                steps = list(fn(heads, context) or ())
-            except (CommandError, AlembicRevisionError) as e:
-                if isinstance(e, EnvkitError):
-                    raise
-
-                raise RevisionError(_first_line(alembic_message(e))) from e
+                with translate_alembic_errors():
+                    steps = list(fn(heads, context) or ())
+            except RevisionError as e:
+                raise RevisionError(_first_line(e)) from e.__cause__
 
             marker = _Marker.for_context(context) if self.mutate else None
 

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError as AlembicRevisionError
 
 from ._errors import RevisionError
+from ._errors import translate_alembic_errors
 
 #: A revision given as an id, a prefix, a symbol (``head``, ``heads``,
 #: ``base``, ``current``, ``branch@head``), a :class:`~alembic.script.Script`,
@@ -82,10 +83,11 @@ def is_exact_revision(script: ScriptDirectory, value: str) -> bool:
     :param script: The script directory to look in.
     :param value: Candidate id.
     """
-    try:
-        found = script.revision_map.get_revision(value)
-    except AlembicRevisionError:
-        return False
+    with translate_alembic_errors():
+        try:
+            found = script.revision_map.get_revision(value)
+        except AlembicRevisionError:
+            return False
 
     return found is not None and found.revision == value
 

@@ -187,14 +187,20 @@ def check_message(message: str | None) -> None:
 def new_rev_id(env: Environment, rev_id: str | None) -> str:
     """The id for a new revision: the one given, checked, or a new one."""
     if rev_id is None:
-        return env.rev_id()
+        with translate_alembic_errors():
+            return env.rev_id()
 
     if not rev_id or any(c in rev_id for c in "@-+: /\\."):
         raise RevisionError(
             f"Revision id {rev_id!r} is not allowed; use letters, digits and '_'."
         )
 
-    if any(s.revision == rev_id for s in env.script_directory.walk_revisions()):
+    with translate_alembic_errors():
+        exists = any(
+            s.revision == rev_id for s in env.script_directory.walk_revisions()
+        )
+
+    if exists:
         raise RevisionError(f"A revision with id {rev_id!r} already exists.")
 
     return rev_id
@@ -245,13 +251,12 @@ def _check_path(settings: Settings, path: str | os.PathLike[str]) -> str:
 
 
 def _branch_exists(script: ScriptDirectory, branch: str) -> bool:
+    # The revision files are read on the first lookup, not by revision_map.
     with translate_alembic_errors():
-        revision_map = script.revision_map
-
-    try:
-        return any(r is not None for r in revision_map.get_revisions(branch))
-    except AlembicRevisionError:
-        return False
+        try:
+            return any(r is not None for r in script.revision_map.get_revisions(branch))
+        except AlembicRevisionError:
+            return False
 
 
 def _new_branch_parents(
