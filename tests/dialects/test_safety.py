@@ -4,6 +4,7 @@ failed revisions leaving a clean revision boundary, on every dialect.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
 from alembic_envkit import LockError
 from alembic_envkit import MigrationError
@@ -469,3 +471,97 @@ def test_lost_lock_stops_before_next_revision(
         env.upgrade()
 
     assert "three" not in tables(engine)
+
+
+def _max_prepared(url: sa.URL) -> int:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+    try:
+        with engine.connect() as conn:
+            return int(conn.exec_driver_sql("SHOW max_prepared_transactions").scalar())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("outcome", ["fails", "succeeds"])
+def test_two_phase_commit_postgresql(
+    outcome: str,
+    any_database: t.Callable[[str, str], sa.URL],
+    make_env: t.Callable[..., Environment],
+    make_engine: t.Callable[..., sa.Engine],
+    tmp_path: Path,
+    versions: Tables,
+    tables: Tables,
+) -> None:
+    """With two_phase, several PostgreSQL databases keep a run together or
+    not at all, and no prepared transaction is left behind.
+    """
+    urls = {
+        "default": any_database("postgresql", "tpc_a"),
+        "auth": any_database("postgresql", "tpc_b"),
+    }
+
+    if _max_prepared(urls["default"]) == 0:
+        message = (
+            "PostgreSQL's max_prepared_transactions is 0; set it above 0"
+            " (.ci/start-servers does) to test two-phase commit."
+        )
+
+        if os.environ.get("ENVKIT_REQUIRE_SERVERS"):
+            pytest.fail(message)
+
+        pytest.skip(message)
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "r1_one.py").write_text(
+        MULTIDB_REVISION.format(rev="r1", down=None, fail="")
+    )
+    fail = 'raise RuntimeError("auth broke")' if outcome == "fails" else ""
+    (folder / "r2_two.py").write_text(
+        MULTIDB_REVISION.format(rev="r2", down="r1", fail=fail)
+    )
+    engines = {name: make_engine(url) for name, url in urls.items()}
+    env = make_env(
+        {"default": sa.MetaData(), "auth": sa.MetaData()}, engines, {"two_phase": True}
+    )
+
+    if outcome == "fails":
+        with pytest.raises(
+            MigrationError, match="database 'auth', upgrade of revision r2"
+        ):
+            env.upgrade()
+
+        assert versions(engines["default"]) == set()
+        assert versions(engines["auth"]) == set()
+        assert "d_r1" not in tables(engines["default"])
+    else:
+        env.upgrade()
+        assert versions(engines["default"]) == {"r2"}
+        assert versions(engines["auth"]) == {"r2"}
+
+    with engines["default"].connect() as conn:
+        assert (
+            conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_xacts").scalar() == 0
+        )
+
+
+def test_two_phase_needs_postgresql(
+    make_env: t.Callable[..., Environment],
+    make_engine: t.Callable[..., sa.Engine],
+    tmp_path: Path,
+) -> None:
+    """two_phase with a database that cannot prepare DDL is refused."""
+    engines = {
+        "default": make_engine(f"sqlite:///{tmp_path}/a.sqlite"),
+        "auth": make_engine(f"sqlite:///{tmp_path}/b.sqlite"),
+    }
+    env = make_env(
+        {"default": sa.MetaData(), "auth": sa.MetaData()}, engines, {"two_phase": True}
+    )
+
+    with pytest.raises(
+        ConfigurationError,
+        match="'two_phase' setting needs every database to be PostgreSQL",
+    ):
+        env.upgrade()

@@ -282,6 +282,7 @@ class Environment:
                     savepoints=settings.transaction_mode == "savepoint",
                     mutate=write,
                     repair=repair,
+                    two_phase=self._two_phase(write),
                     **kwargs,
                 )
             except MigrationError as e:
@@ -587,6 +588,25 @@ class Environment:
                 raise
 
         return t.cast(Bound, bound)
+
+    def _two_phase(self, write: bool) -> bool:
+        if not (write and self.settings.two_phase and self.targets.multidb):
+            return False
+
+        others = [
+            f"{name!r} ({target.engine.dialect.name})"
+            for name, target in self.targets.items()
+            if target.engine.dialect.name != "postgresql"
+        ]
+
+        if others:
+            raise ConfigurationError(
+                "The 'two_phase' setting needs every database to be PostgreSQL;"
+                f" {', '.join(others)} cannot prepare a transaction holding DDL."
+                " Turn 'two_phase' off."
+            )
+
+        return True
 
     def _positions(self) -> str:
         """Where each database stands, for an error message."""

@@ -323,6 +323,7 @@ def run_migrations(
     savepoints: bool = False,
     mutate: bool = True,
     repair: bool = False,
+    two_phase: bool = False,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
@@ -345,13 +346,20 @@ def run_migrations(
         runs that only read, like autogenerate.
     :param repair: Whether this run records where a database stands (a
         stamp), which clears the mark an interrupted revision left.
+    :param two_phase: Commit every database with a two-phase commit: all
+        or none of them keep the run.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
     failure: Exception | None = None
 
     with ExitStack() as stack:
-        for env_ctx in contexts.values():
-            stack.enter_context(env_ctx.get_context().begin_transaction())
+        if two_phase:
+            stack.enter_context(
+                _two_phase_commit([c.get_context() for c in contexts.values()])
+            )
+        else:
+            for env_ctx in contexts.values():
+                stack.enter_context(env_ctx.get_context().begin_transaction())
 
         for name, env_ctx in contexts.items():
             context = env_ctx.get_context()
@@ -377,7 +385,7 @@ def run_migrations(
             except Exception as e:
                 error = e if isinstance(e, EnvkitError) else run.failure(e)
 
-                if not run.rollback_step():
+                if two_phase or not run.rollback_step():
                     raise error from (None if error is e else e)
 
                 error.__cause__ = None if error is e else e
@@ -389,6 +397,48 @@ def run_migrations(
 
     if failure is not None:
         raise failure
+
+
+@contextmanager
+def _two_phase_commit(contexts: list[MigrationContext]) -> t.Iterator[None]:
+    """One prepared transaction per database: all are prepared before any
+    commits, and a failure anywhere rolls every one back.
+    """
+    transactions: list[sa.TwoPhaseTransaction] = []
+
+    try:
+        for context in contexts:
+            connection = context.connection
+            assert connection is not None
+
+            if connection.in_transaction():
+                connection.rollback()
+
+            transactions.append(connection.begin_twophase())
+            # Private: tells the context the transaction is its caller's, so
+            # it neither begins nor commits one itself. Alembic sets it when
+            # the context is made; these contexts outlive this run.
+            context._in_external_transaction = True
+
+        yield
+
+        for transaction in transactions:
+            transaction.prepare()
+
+        for transaction in transactions:
+            transaction.commit()
+    except BaseException:
+        for transaction in transactions:
+            if transaction.is_active:
+                try:
+                    transaction.rollback()
+                except sa.exc.SQLAlchemyError:
+                    logger.exception("Rolling back a prepared transaction failed")
+
+        raise
+    finally:
+        for context in contexts:
+            context._in_external_transaction = False
 
 
 class _Marker:

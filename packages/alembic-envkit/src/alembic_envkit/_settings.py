@@ -23,6 +23,7 @@ _OWN_KEYS = frozenset(
         "lock",
         "lock_timeout",
         "transaction_mode",
+        "two_phase",
     }
 )
 
@@ -230,6 +231,22 @@ class Settings:
             )
 
         return result
+
+    @property
+    def two_phase(self) -> bool:
+        """Whether a run over several databases commits them with a
+        two-phase commit (option ``two_phase``, default ``False``): every
+        database prepares its transaction, and only when all have succeeded
+        does any of them commit. PostgreSQL only (its
+        ``max_prepared_transactions`` must be above 0); MariaDB and MySQL
+        cannot run DDL inside such a transaction.
+        """
+        value = self.options.get("two_phase", False)
+
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes", "on")
+
+        return bool(value)
 
     @property
     def transaction_mode(self) -> str:
