@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import typing as t
 from pathlib import Path
@@ -24,17 +25,23 @@ from alembic_envkit._locks import acquire
 Tables: t.TypeAlias = t.Callable[..., set[str]]
 
 WORKER = """\
-import sys, time
+import os, sys, time
 import sqlalchemy as sa
 from alembic_envkit import Environment, Settings, Targets
 
-url, root, start, lock = sys.argv[1:5]
-engine = sa.create_engine(url)
+url, root, barrier, count, lock = sys.argv[1:6]
+# SQLite would wait up to 5 seconds on its own database lock, which hides
+# some overlaps; fail at once instead, so only the migration lock can help.
+connect_args = {"timeout": 0} if url.startswith("sqlite") else {}
+engine = sa.create_engine(url, connect_args=connect_args)
 options = {"lock": lock == "on", "lock_timeout": 120}
 settings = Settings.from_mappings(options, root=root)
 env = Environment(settings, Targets(sa.MetaData(), engine))
 
-while time.time() < float(start):
+# Start together: each process says it is ready, then waits for the others.
+open(os.path.join(barrier, str(os.getpid())), "w").close()
+
+while len(os.listdir(barrier)) < int(count):
     time.sleep(0.002)
 
 try:
@@ -76,7 +83,7 @@ def _write_history(revisions: t.Any) -> None:
 def _race(
     url: sa.URL, root: Path, lock: bool, processes: int = 8
 ) -> list[subprocess.CompletedProcess[str]]:
-    start = time.time() + 2.5
+    barrier = Path(tempfile.mkdtemp(dir=root, prefix="barrier-"))
     worker = root / "worker.py"
     worker.write_text(WORKER)
     running = [
@@ -86,7 +93,8 @@ def _race(
                 str(worker),
                 url.render_as_string(hide_password=False),
                 str(root),
-                str(start),
+                str(barrier),
+                str(processes),
                 "on" if lock else "off",
             ],
             stdout=subprocess.PIPE,

@@ -158,6 +158,30 @@ def _one_message(positional: str | None, option: str | None) -> str | None:
 
 
 _verbose = click.option("-v", "--verbose", is_flag=True, help="Show full details.")
+_output = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json for one JSON document on stdout.",
+)
+
+
+def _echo_json(command: str, **body: t.Any) -> None:
+    import json
+
+    from ._output import document
+
+    click.echo(json.dumps(document(command, **body), indent=2, ensure_ascii=False))
+
+
+def _revisions_json(scripts: t.Iterable[Script]) -> list[dict[str, t.Any]]:
+    from ._output import revision_json
+
+    return [revision_json(s) for s in scripts]
+
+
 _rev_id = click.option(
     "--rev-id", help="Id of the new revision, instead of a timestamp."
 )
@@ -186,9 +210,30 @@ def init(env: Environment) -> None:
     "--check-heads", is_flag=True, help="Exit 1 unless every database is at head."
 )
 @_verbose
+@_output
 @_pass_env
-def current(env: Environment, check_heads: bool, verbose: bool) -> None:
+def current(
+    env: Environment, check_heads: bool, verbose: bool, output_format: str
+) -> None:
     """Show the current revisions of the database."""
+    if output_format == "json":
+        behind = env.behind_heads()
+        _echo_json(
+            "current",
+            databases={
+                name: {
+                    "revisions": _revisions_json(scripts),
+                    "at_head": name not in behind,
+                }
+                for name, scripts in env.current_by_database().items()
+            },
+        )
+
+        if check_heads and behind:
+            raise click.exceptions.Exit(1)
+
+        return
+
     if check_heads and (behind := env.behind_heads()):
         click.echo("Database is not on all head revisions")
         heads = ", ".join(s.revision for s in env.heads())
@@ -216,18 +261,37 @@ def current(env: Environment, check_heads: bool, verbose: bool) -> None:
     "--resolve-dependencies", is_flag=True, help="Treat dependencies as down revisions."
 )
 @_verbose
+@_output
 @_pass_env
-def heads(env: Environment, resolve_dependencies: bool, verbose: bool) -> None:
+def heads(
+    env: Environment, resolve_dependencies: bool, verbose: bool, output_format: str
+) -> None:
     """Show the revisions that have no child revisions."""
+    if output_format == "json":
+        _echo_json("heads", revisions=_revisions_json(env.heads(resolve_dependencies)))
+        return
+
     for script in env.heads(resolve_dependencies):
         click.echo(_format(script, verbose))
 
 
 @click.command()
 @_verbose
+@_output
 @_pass_env
-def branches(env: Environment, verbose: bool) -> None:
+def branches(env: Environment, verbose: bool, output_format: str) -> None:
     """Show the revisions that have more than one next revision."""
+    if output_format == "json":
+        found = env.branches()
+        _echo_json(
+            "branches",
+            revisions=[
+                {**item, "next_revisions": sorted(s.nextrev)}
+                for item, s in zip(_revisions_json(found), found, strict=True)
+            ],
+        )
+        return
+
     for script in env.branches():
         click.echo(_format(script, verbose))
 
@@ -240,9 +304,16 @@ def branches(env: Environment, verbose: bool) -> None:
 @click.option("--start", default="base", show_default=True, help="Oldest revision.")
 @click.option("--end", default="heads", show_default=True, help="Newest revision.")
 @_verbose
+@_output
 @_pass_env
-def log(env: Environment, start: str, end: str, verbose: bool) -> None:
+def log(
+    env: Environment, start: str, end: str, verbose: bool, output_format: str
+) -> None:
     """Show the revisions in order, newest first."""
+    if output_format == "json":
+        _echo_json("log", revisions=_revisions_json(env.log(start, end)))
+        return
+
     for script in env.log(start, end):
         click.echo(_format(script, verbose))
 
@@ -253,9 +324,14 @@ def log(env: Environment, start: str, end: str, verbose: bool) -> None:
     "-i", "--indicate-current", is_flag=True, help="Mark the current revisions."
 )
 @_verbose
+@_output
 @_pass_env
 def history(
-    env: Environment, rev_range: str | None, indicate_current: bool, verbose: bool
+    env: Environment,
+    rev_range: str | None,
+    indicate_current: bool,
+    verbose: bool,
+    output_format: str,
 ) -> None:
     """Show the revisions in order, newest first, as Alembic does."""
     from ._migrate import show_as_current
@@ -280,6 +356,17 @@ def history(
             for s in scripts
         }
 
+    if output_format == "json":
+        scripts = env.log(start, end)
+        items = _revisions_json(scripts)
+
+        if indicate_current:
+            for item in items:
+                item["current"] = item["revision"] in current
+
+        _echo_json("history", revisions=items)
+        return
+
     for script in env.log(start, end):
         with show_as_current(script, script.revision in current):
             click.echo(_format(script, verbose))
@@ -287,9 +374,14 @@ def history(
 
 @click.command()
 @click.argument("revisions", nargs=-1, required=True)
+@_output
 @_pass_env
-def show(env: Environment, revisions: tuple[str, ...]) -> None:
+def show(env: Environment, revisions: tuple[str, ...], output_format: str) -> None:
     """Show the given revisions in full ("current" for the database's)."""
+    if output_format == "json":
+        _echo_json("show", revisions=_revisions_json(env.show(list(revisions))))
+        return
+
     for script in env.show(list(revisions)):
         click.echo(script.cmd_format(True))
 
@@ -328,9 +420,30 @@ def list_templates() -> None:
 
 
 @click.command()
+@_output
 @_pass_env
-def check(env: Environment) -> None:
+def check(env: Environment, output_format: str) -> None:
     """Exit 1 if the models differ from the database."""
+    if output_format == "json":
+        behind = env.behind_heads()
+        diffs = {} if behind else env.check()
+        _echo_json(
+            "check",
+            changed=bool(behind) or any(diffs.values()),
+            databases={
+                name: {
+                    "at_head": name not in behind,
+                    "differences": [describe_diff(d) for d in diffs.get(name, [])],
+                }
+                for name in env.database_names
+            },
+        )
+
+        if behind or any(diffs.values()):
+            raise click.exceptions.Exit(1)
+
+        return
+
     if behind := env.behind_heads():
         click.echo("Database is not on all head revisions")
         names = ", ".join(repr(n) for n in behind)
@@ -498,6 +611,36 @@ def merge(
     _echo_generated([script])
 
 
+@click.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid flowchart or Graphviz DOT.",
+)
+@_pass_env
+def graph(env: Environment, output_format: str) -> None:
+    """Print the revision graph, with each database's current revision
+    marked.
+    """
+    from ._output import dot
+    from ._output import mermaid
+
+    try:
+        current = {
+            name: [s.revision for s in scripts]
+            for name, scripts in env.current_by_database().items()
+        }
+    except EnvkitError as e:
+        click.echo(f"Not marking current revisions: {e}", err=True)
+        current = {}
+
+    render = mermaid if output_format == "mermaid" else dot
+    click.echo(render(env.log(), current), nl=False)
+
+
 def _echo_generated(scripts: t.Sequence[Script | None]) -> None:
     if not scripts:
         click.echo(
@@ -550,4 +693,5 @@ _COMMANDS: list[click.Command] = [
     revision,
     migrate,
     merge,
+    graph,
 ]
