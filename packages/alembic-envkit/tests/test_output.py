@@ -266,3 +266,83 @@ def test_graph_without_database(
     assert result.exit_code == 0, result.output
     assert "class " not in result.stdout
     assert "Not marking current revisions" in result.stderr
+
+
+def _ran(stderr: str) -> list[str]:
+    return re.findall(r"Running (?:upgrade|downgrade) .*?-> ?(\w*),", stderr)
+
+
+def test_upgrade_plan_matches_upgrade(
+    graph_env: Environment, engine: sa.Engine
+) -> None:
+    """upgrade --plan lists, without changing anything, the revisions that
+    upgrade then runs, in the same order.
+    """
+    graph_env.upgrade("b")
+    result = _invoke(graph_env, "upgrade", "--plan")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "default:"
+    planned = [line.split()[1].rstrip(",") for line in lines[1:]]
+    assert sorted(planned) == ["c", "d", "m"]
+    assert [s.revision for s in graph_env.current()] == ["b"]
+
+    data = _json(graph_env, "upgrade", "--plan", "--format", "json")
+    assert data["direction"] == "upgrade"
+    assert [r["revision"] for r in data["databases"]["default"]] == planned
+
+    result = _invoke(graph_env, "upgrade")
+    assert result.exit_code == 0, result.output
+    assert _ran(result.stderr) == planned
+
+
+def test_downgrade_plan(graph_env: Environment) -> None:
+    """downgrade --plan lists the revisions a downgrade would undo."""
+    graph_env.upgrade("m")
+    data = _json(graph_env, "downgrade", "a", "--plan", "--format", "json")
+    assert data["direction"] == "downgrade"
+    assert sorted(r["revision"] for r in data["databases"]["default"]) == [
+        "b",
+        "c",
+        "m",
+    ]
+    assert [s.revision for s in graph_env.current()] == ["m"]
+
+
+def test_wait_at_head_and_behind(graph_env: Environment) -> None:
+    """wait exits 0 at head, and 1 with where each database stands when the
+    time runs out.
+    """
+    result = _invoke(graph_env, "wait", "--timeout", "0.3", "--interval", "0.1")
+    assert result.exit_code == 1
+    assert "Not at head after 0.3s: default at <base>." in result.stderr
+    graph_env.upgrade("heads")
+    result = _invoke(graph_env, "wait", "--timeout", "5")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_wait_while_another_upgrades(
+    graph_env: Environment, make_env: t.Callable[..., Environment], engine: sa.Engine
+) -> None:
+    """wait_for_head returns once another runner has upgraded, and does not
+    hold that runner up.
+    """
+    import threading
+    import time
+
+    other = make_env(graph_env.targets["default"].metadatas[0], engine)
+    done: list[float] = []
+
+    def migrate() -> None:
+        time.sleep(0.3)
+        other.upgrade("heads")
+        done.append(time.monotonic())
+        other.close()
+
+    thread = threading.Thread(target=migrate)
+    thread.start()
+    assert graph_env.wait_for_head(20, interval=0.05)
+    returned = time.monotonic()
+    thread.join()
+    assert done and returned >= done[0]

@@ -477,22 +477,88 @@ def stamp(env: Environment, target: str, purge: bool) -> None:
     env.stamp(target, purge=purge)
 
 
+_plan = click.option(
+    "--plan", is_flag=True, help="List what would run, change nothing."
+)
+
+
+def _echo_plan(env: Environment, target: str, down: bool, output_format: str) -> None:
+    planned = env.plan(target, down=down)
+    direction = "downgrade" if down else "upgrade"
+
+    if output_format == "json":
+        _echo_json(
+            "plan",
+            direction=direction,
+            databases={name: _revisions_json(items) for name, items in planned.items()},
+        )
+        return
+
+    for name, items in planned.items():
+        click.echo(f"{name}:" + ("" if items else " nothing to run"))
+
+        for script in items:
+            click.echo(f"  {direction} {script.revision}, {script.doc}")
+
+
 @click.command()
 @click.argument("target", default="heads")
+@_plan
+@_output
 @_x_option
 @_pass_env
-def upgrade(env: Environment, target: str) -> None:
+def upgrade(env: Environment, target: str, plan: bool, output_format: str) -> None:
     """Run migrations up to TARGET (default: heads), or TARGET steps."""
-    env.upgrade(target)
+    if plan:
+        _echo_plan(env, target, False, output_format)
+    else:
+        env.upgrade(target)
 
 
 @click.command()
 @click.argument("target", default="-1")
+@_plan
+@_output
 @_x_option
 @_pass_env
-def downgrade(env: Environment, target: str) -> None:
+def downgrade(env: Environment, target: str, plan: bool, output_format: str) -> None:
     """Run migrations down to TARGET, or TARGET steps down (default: 1)."""
-    env.downgrade(target)
+    if plan:
+        _echo_plan(env, target, True, output_format)
+    else:
+        env.downgrade(target)
+
+
+@click.command()
+@click.option(
+    "--timeout", type=float, default=60, show_default=True, help="Seconds to wait."
+)
+@click.option(
+    "--interval",
+    type=float,
+    default=1,
+    show_default=True,
+    help="Seconds between checks.",
+)
+@_pass_env
+def wait(env: Environment, timeout: float, interval: float) -> None:
+    """Wait until every database is at head; exit 1 if the time runs out."""
+    if env.wait_for_head(timeout, interval=interval):
+        click.echo("Every database is at head.", err=True)
+        return
+
+    try:
+        behind = env.behind_heads()
+    except EnvkitError as e:
+        behind = {}
+        click.echo(str(e), err=True)
+
+    where = "; ".join(
+        f"{name} at {', '.join(s.revision for s in scripts) or '<base>'}"
+        for name, scripts in behind.items()
+    )
+    click.echo(f"Not at head after {timeout:g}s: {where or 'unreachable'}.", err=True)
+    raise click.exceptions.Exit(1)
 
 
 @click.command()
@@ -694,4 +760,5 @@ _COMMANDS: list[click.Command] = [
     migrate,
     merge,
     graph,
+    wait,
 ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
 
+import sqlalchemy as sa
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
@@ -24,6 +26,7 @@ from ._connections import reading
 from ._connections import Scope
 from ._connections import ThreadScope
 from ._errors import ConfigurationError
+from ._errors import DatabaseUnavailableError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
@@ -427,6 +430,63 @@ class Environment:
             raise RevisionError("Downgrade takes one target revision, not several.")
 
         self.run_migrations(_migrate.downgrade_steps(script, dest))
+
+    def plan(
+        self, target: TargetArg = "heads", *, down: bool = False
+    ) -> dict[str, list[Script]]:
+        """The revisions an upgrade (or, with ``down``, a downgrade) to
+        ``target`` would run on each database, in order, without taking the
+        lock or changing anything.
+
+        :param target: As for :meth:`upgrade` or :meth:`downgrade`.
+        :param down: Plan a downgrade.
+        """
+        script = self.script_directory
+        dest = step_target(script, target, down=down)
+
+        if down:
+            if isinstance(dest, list):
+                raise RevisionError("Downgrade takes one target revision, not several.")
+
+            steps = _migrate.downgrade_steps(script, dest)
+        else:
+            steps = _migrate.upgrade_steps(script, dest)
+
+        result = {}
+
+        for name, current in self.current_by_database().items():
+            with translate_alembic_errors():
+                planned = steps(tuple(s.revision for s in current), None)  # type: ignore[arg-type]
+
+            result[name] = [step.revision for step in planned]  # type: ignore[attr-defined]
+
+        return result
+
+    def wait_for_head(self, timeout: float, *, interval: float = 1.0) -> bool:
+        """Wait until every database is at head, for example while another
+        process upgrades them. Only reads, so it never holds up the
+        migrating process. A database that cannot be reached yet counts as
+        not at head.
+
+        :param timeout: Seconds to wait at most.
+        :param interval: Seconds between checks.
+        :return: Whether every database reached head in time.
+        """
+        deadline = time.monotonic() + timeout
+
+        while True:
+            try:
+                if not self.behind_heads():
+                    return True
+            except (DatabaseUnavailableError, sa.exc.DBAPIError):
+                self.close()  # Reconnect on the next try.
+
+            remaining = deadline - time.monotonic()
+
+            if remaining <= 0:
+                return False
+
+            time.sleep(min(interval, remaining))
 
     # Writing revisions
 
