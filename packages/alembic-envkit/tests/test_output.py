@@ -346,3 +346,41 @@ def test_wait_while_another_upgrades(
     returned = time.monotonic()
     thread.join()
     assert done and returned >= done[0]
+
+
+def test_progress_and_total(graph_env: Environment) -> None:
+    """upgrade shows how long each revision took and the total on stderr,
+    with stdout empty; -q shows nothing.
+    """
+    result = _invoke(graph_env, "upgrade", "m")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    took = re.findall(r"^  upgrade (\w+) took \d+\.\d\ds$", result.stderr, re.M)
+    assert took == _ran(result.stderr)
+    assert len(took) == 4
+    assert re.search(r"^Ran 4 revisions in \d+\.\d\ds\.$", result.stderr, re.M)
+
+    result = _invoke(graph_env, "downgrade", "a", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""
+    assert [s.revision for s in graph_env.current()] == ["a"]
+
+
+def test_progress_events(graph_env: Environment) -> None:
+    """Python callers get an event as each revision starts and when it is
+    done, while upgrade() still returns None.
+    """
+    from alembic_envkit import MigrationEvent
+
+    events: list[MigrationEvent] = []
+    graph_env.progress = events.append
+    assert graph_env.upgrade("b") is None
+    assert [(e.revision, e.seconds is None) for e in events] == [
+        ("a", True),
+        ("a", False),
+        ("b", True),
+        ("b", False),
+    ]
+    assert events[0].message == 'first "one" step'
+    assert all(e.direction == "upgrade" and e.database == "default" for e in events)
+    assert all(e.seconds >= 0 for e in events if e.seconds is not None)

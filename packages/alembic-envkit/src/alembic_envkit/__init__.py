@@ -1,5 +1,8 @@
 """An in-memory Alembic migration environment built from plain Python
 settings: no ``alembic.ini``, no ``env.py``.
+
+PYTEST_DONT_REWRITE: pytest loads ``alembic_envkit.testing`` as a plugin;
+this marker keeps it from warning when the package was imported first.
 """
 
 from ._connections import Scope
@@ -11,6 +14,7 @@ from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import TemplateMismatchError
+from ._migrate import MigrationEvent
 from ._revisions import new_rev_id
 from ._revisions import RevisionArg
 from ._revisions import TargetArg
@@ -29,6 +33,7 @@ __all__ = [
     "LockError",
     "MetadataArg",
     "MigrationError",
+    "MigrationEvent",
     "RevisionArg",
     "RevisionError",
     "Scope",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 import typing as t
+from contextlib import contextmanager
 
 import click
 
@@ -21,11 +23,13 @@ if t.TYPE_CHECKING:
     from alembic.script import Script
 
     from ._environment import Environment
+    from ._migrate import MigrationEvent
 
 GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 
 _GET_ENV = "alembic_envkit.get_env"
 _X_ARGS = "alembic_envkit.x_args"
+_HANDLER = "alembic_envkit.log_handler"
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 
 
@@ -109,6 +113,7 @@ def _log_to_stderr(ctx: click.Context) -> None:
     Loggers the application already configured are left alone.
     """
     handler = _EchoHandler()
+    ctx.meta[_HANDLER] = handler
     handler.setFormatter(logging.Formatter("%(levelname)-5.5s [%(name)s] %(message)s"))
     added = []
 
@@ -477,6 +482,47 @@ def stamp(env: Environment, target: str, purge: bool) -> None:
     env.stamp(target, purge=purge)
 
 
+_quiet = click.option(
+    "-q", "--quiet", is_flag=True, help="Show only warnings and errors."
+)
+
+
+@contextmanager
+def _reporting(env: Environment, quiet: bool) -> t.Iterator[None]:
+    """Show how long each revision took and the total, on stderr; with
+    ``quiet``, show nothing but warnings and errors.
+    """
+    handler = click.get_current_context().meta.get(_HANDLER)
+
+    if quiet:
+        if handler is not None:
+            handler.setLevel(logging.WARNING)
+
+        yield
+        return
+
+    done: list[float] = []
+
+    def report(event: MigrationEvent) -> None:
+        if event.seconds is not None:
+            done.append(event.seconds)
+            where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
+            took = f"took {event.seconds:.2f}s"
+            click.echo(f"  {event.direction} {event.revision}{where} {took}", err=True)
+
+    env.progress = report
+    started = time.monotonic()
+
+    try:
+        yield
+    finally:
+        env.progress = None
+
+    count = len(done)
+    noun = "revision" if count == 1 else "revisions"
+    click.echo(f"Ran {count} {noun} in {time.monotonic() - started:.2f}s.", err=True)
+
+
 _plan = click.option(
     "--plan", is_flag=True, help="List what would run, change nothing."
 )
@@ -505,13 +551,18 @@ def _echo_plan(env: Environment, target: str, down: bool, output_format: str) ->
 @click.argument("target", default="heads")
 @_plan
 @_output
+@_quiet
 @_x_option
 @_pass_env
-def upgrade(env: Environment, target: str, plan: bool, output_format: str) -> None:
+def upgrade(
+    env: Environment, target: str, plan: bool, output_format: str, quiet: bool
+) -> None:
     """Run migrations up to TARGET (default: heads), or TARGET steps."""
     if plan:
         _echo_plan(env, target, False, output_format)
-    else:
+        return
+
+    with _reporting(env, quiet):
         env.upgrade(target)
 
 
@@ -519,13 +570,18 @@ def upgrade(env: Environment, target: str, plan: bool, output_format: str) -> No
 @click.argument("target", default="-1")
 @_plan
 @_output
+@_quiet
 @_x_option
 @_pass_env
-def downgrade(env: Environment, target: str, plan: bool, output_format: str) -> None:
+def downgrade(
+    env: Environment, target: str, plan: bool, output_format: str, quiet: bool
+) -> None:
     """Run migrations down to TARGET, or TARGET steps down (default: 1)."""
     if plan:
         _echo_plan(env, target, True, output_format)
-    else:
+        return
+
+    with _reporting(env, quiet):
         env.downgrade(target)
 
 

@@ -88,6 +88,9 @@ class Environment:
         self._script: ScriptDirectory | None = None
         self._script_stamp: tuple[t.Any, ...] | None = None
         self._env: EnvironmentContext | None = None
+        #: Called with a :class:`.MigrationEvent` as each revision starts
+        #: and when it is done, on every database; ``None`` for no reports.
+        self.progress: t.Callable[[_migrate.MigrationEvent], None] | None = None
 
     def __enter__(self) -> Environment:
         return self
@@ -286,6 +289,7 @@ class Environment:
                     mutate=write,
                     repair=repair,
                     two_phase=self._two_phase(write),
+                    progress=self.progress,
                     **kwargs,
                 )
             except MigrationError as e:

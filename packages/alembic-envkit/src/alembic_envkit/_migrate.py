@@ -12,9 +12,11 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -208,6 +210,24 @@ def deferred_write_hooks(script: ScriptDirectory) -> t.Iterator[list[str]]:
                 write_hooks._invoke(hook["type"], path, hook)
 
 
+@dataclass(frozen=True)
+class MigrationEvent:
+    """A revision starting (``seconds`` is ``None``) or done on one
+    database, as passed to :attr:`.Environment.progress`.
+    """
+
+    #: Name of the database.
+    database: str
+    #: Revision id.
+    revision: str | None
+    #: The revision's message.
+    message: str
+    #: ``"upgrade"`` or ``"downgrade"``.
+    direction: str
+    #: How long the revision took, once done.
+    seconds: float | None
+
+
 class Run:
     """What one database is doing during :func:`run_migrations`: the step
     that is running, so a failure can name its revision, and the savepoint
@@ -229,6 +249,8 @@ class Run:
         self.savepoint: t.Any = None
         self.mutate = True
         self.repair = False
+        self.progress: t.Callable[[MigrationEvent], None] | None = None
+        self.started = 0.0
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
         """Wrap a work function so that each step is recorded before it runs,
@@ -252,6 +274,7 @@ class Run:
 
             for step in steps:
                 self._end_savepoint()
+                self._report_done()
 
                 if marker is not None:
                     marker.set(step)
@@ -266,15 +289,40 @@ class Run:
                     self.savepoint = context.connection.begin_nested()
 
                 self.step = step
+                self._report(step, None)
                 yield step
 
             self._end_savepoint()
+            self._report_done()
             self.step = None
 
             if marker is not None:
                 marker.clear()
 
         return tracked
+
+    def _report(self, step: MigrationStep, seconds: float | None) -> None:
+        if self.progress is None:
+            return
+
+        revision = getattr(step, "revision", None)
+        self.started = time.monotonic()
+        self.progress(
+            MigrationEvent(
+                database=self.name,
+                revision=getattr(revision, "revision", None),
+                message=getattr(revision, "doc", "") or "",
+                direction="upgrade"
+                if getattr(step, "is_upgrade", True)
+                else "downgrade",
+                seconds=seconds,
+            )
+        )
+
+    def _report_done(self) -> None:
+        if self.progress is not None and self.step is not None:
+            seconds = time.monotonic() - self.started
+            self._report(self.step, seconds)
 
     def _end_savepoint(self) -> None:
         if self.savepoint is not None:
@@ -324,6 +372,7 @@ def run_migrations(
     mutate: bool = True,
     repair: bool = False,
     two_phase: bool = False,
+    progress: t.Callable[[MigrationEvent], None] | None = None,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
@@ -348,6 +397,7 @@ def run_migrations(
         stamp), which clears the mark an interrupted revision left.
     :param two_phase: Commit every database with a two-phase commit: all
         or none of them keep the run.
+    :param progress: Called as each revision starts and when it is done.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
     failure: Exception | None = None
@@ -367,6 +417,7 @@ def run_migrations(
             run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
             run.mutate = mutate
             run.repair = repair
+            run.progress = progress
             # Private: there is no public way to give an existing context its
             # work function; EnvironmentContext.configure would make a new
             # context, and callers rely on getting this one.
