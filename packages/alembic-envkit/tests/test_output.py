@@ -384,3 +384,36 @@ def test_progress_events(graph_env: Environment) -> None:
     assert events[0].message == 'first "one" step'
     assert all(e.direction == "upgrade" and e.database == "default" for e in events)
     assert all(e.seconds >= 0 for e in events if e.seconds is not None)
+
+
+def test_db_option_limits_databases(
+    multi_env: Environment,
+    engine: sa.Engine,
+    auth_engine: sa.Engine,
+    versions: t.Callable[[sa.Engine], set[str]],
+) -> None:
+    """--db runs a command on the named databases only; an unknown name and
+    a revision with --db are refused with one line.
+    """
+    (script,) = multi_env.revision("initial")
+    assert script is not None
+    result = _invoke(multi_env, "--db", "auth", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert versions(auth_engine) == {script.revision}
+    assert "alembic_version" not in sa.inspect(engine).get_table_names()
+
+    data = _json(multi_env, "--db", "auth", "current", "--format", "json")
+    assert list(data["databases"]) == ["auth"]
+    data = _json(multi_env, "--db", "default", "check", "--format", "json")
+    assert list(data["databases"]) == ["default"]
+    assert data["databases"]["default"]["at_head"] is False
+
+    result = _invoke(multi_env, "--db", "nope", "current")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "Error: No database named 'nope'; the databases are 'default', 'auth'.\n"
+    )
+    result = _invoke(multi_env, "--db", "auth", "revision", "x")
+    assert result.exit_code == 1
+    assert "choosing databases does not apply" in result.stderr

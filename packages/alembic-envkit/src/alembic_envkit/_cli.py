@@ -30,6 +30,15 @@ GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 _GET_ENV = "alembic_envkit.get_env"
 _X_ARGS = "alembic_envkit.x_args"
 _HANDLER = "alembic_envkit.log_handler"
+_DBS = "alembic_envkit.databases"
+
+
+def _store_dbs(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> None:
+    ctx.meta.setdefault(_DBS, []).extend(value)
+
+
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 
 
@@ -74,10 +83,18 @@ def make_group(
         ctx.meta[_GET_ENV] = get_env
         _log_to_stderr(ctx)
 
+    db_option = click.Option(
+        ["--db", "databases"],
+        multiple=True,
+        expose_value=False,
+        callback=_store_dbs,
+        metavar="NAME",
+        help="Work on this database only (repeatable; default: all).",
+    )
     group = cls(
         name,
         callback=callback,
-        params=[*params, click.Option(_X_DECLS, **_X_ATTRS)],
+        params=[*params, click.Option(_X_DECLS, **_X_ATTRS), db_option],
         help=help,
     )
 
@@ -101,7 +118,8 @@ def _pass_env(f: _F) -> _F:
             env = ctx.meta[_GET_ENV]()
 
             with env.x_arguments(ctx.meta.get(_X_ARGS, ())):
-                return f(env, *args, **kwargs)
+                with env.selecting(ctx.meta.get(_DBS)):
+                    return f(env, *args, **kwargs)
         except EnvkitError as e:
             raise click.ClickException(str(e)) from e
 
@@ -440,7 +458,7 @@ def check(env: Environment, output_format: str) -> None:
                     "at_head": name not in behind,
                     "differences": [describe_diff(d) for d in diffs.get(name, [])],
                 }
-                for name in env.database_names
+                for name in env.selected_names
             },
         )
 

@@ -8,6 +8,7 @@ import time
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
+from contextvars import ContextVar
 
 import sqlalchemy as sa
 from alembic.config import Config
@@ -43,6 +44,14 @@ from ._templates import make_directories
 
 if t.TYPE_CHECKING:
     from alembic.operations import MigrationScript
+
+
+_T = t.TypeVar("_T")
+
+#: The databases chosen with Environment.selecting, for the running block.
+_selection: ContextVar[frozenset[str] | None] = ContextVar(
+    "alembic_envkit_selection", default=None
+)
 
 
 class Environment:
@@ -257,15 +266,15 @@ class Environment:
         repair: bool = False,
         **kwargs: t.Any,
     ) -> None:
-        bound = self._bound()
+        environments = self._selected(self._bound().environments)
         settings = self.settings
 
         with ExitStack() as stack:
             locks: dict[str, _locks.Lock | None] = {}
 
             if write and settings.lock:
-                for name in sorted(bound.environments):
-                    context = bound.environments[name].get_context()
+                for name in sorted(environments):
+                    context = environments[name].get_context()
                     lock = _locks.acquire(
                         name,
                         self.targets[name].engine,
@@ -281,7 +290,7 @@ class Environment:
 
             try:
                 _migrate.run_migrations(
-                    bound.environments,
+                    environments,
                     fn,
                     multidb=self.targets.multidb,
                     locks=locks,
@@ -326,7 +335,7 @@ class Environment:
         with translate_alembic_errors():
             return {
                 name: script.get_revisions(current_heads(context))
-                for name, context in self.migration_contexts.items()
+                for name, context in self._selected(self.migration_contexts).items()
             }
 
     def needs_upgrade(self) -> bool:
@@ -407,7 +416,7 @@ class Environment:
         script = self.script_directory
         steps = _migrate.stamp_steps(script, revision_ids(target))
 
-        with _migrate.purging(self.migration_contexts.values(), purge):
+        with _migrate.purging(self._selected(self.migration_contexts).values(), purge):
             self._run(steps, write=True, repair=True)
 
     def upgrade(self, target: TargetArg = "heads") -> None:
@@ -531,6 +540,12 @@ class Environment:
         from ._writing import plan_revision
         from ._writing import write_revision
 
+        if _selection.get() is not None:
+            raise ConfigurationError(
+                "A revision covers every database; choosing databases does not"
+                " apply to it."
+            )
+
         self._check_template()
         plan = plan_revision(self, message, branch, parent, depend, label, path)
         return write_revision(
@@ -567,7 +582,7 @@ class Environment:
 
         scripts = []
 
-        for context in self.migration_contexts.values():
+        for context in self._selected(self.migration_contexts).values():
             with reading(context):
                 scripts.append(
                     produce_migrations(context, context.opts["target_metadata"])
@@ -598,7 +613,9 @@ class Environment:
         script = self.produce_migrations()
         return {
             name: ops.as_diffs()
-            for name, ops in zip(self.targets, script.upgrade_ops_list, strict=True)
+            for name, ops in zip(
+                self.selected_names, script.upgrade_ops_list, strict=True
+            )
         }
 
     def check(self) -> dict[str, list[t.Any]]:
@@ -652,6 +669,46 @@ class Environment:
                 raise
 
         return t.cast(Bound, bound)
+
+    @property
+    def selected_names(self) -> list[str]:
+        """The databases commands work on: all, or those chosen with
+        :meth:`selecting`.
+        """
+        chosen = _selection.get()
+        return [n for n in self.database_names if chosen is None or n in chosen]
+
+    @contextmanager
+    def selecting(self, names: t.Iterable[str] | None) -> t.Iterator[None]:
+        """Limit what the block does to some of the databases, like ``--db``
+        on the command line. ``None`` or no names means all.
+
+        :param names: Database names.
+        """
+        chosen = frozenset(names or ())
+
+        if not chosen:
+            yield
+            return
+
+        unknown = sorted(chosen - set(self.database_names))
+
+        if unknown:
+            raise ConfigurationError(
+                f"No database named {', '.join(repr(n) for n in unknown)}; the"
+                f" databases are {', '.join(repr(n) for n in self.database_names)}."
+            )
+
+        token = _selection.set(chosen)
+
+        try:
+            yield
+        finally:
+            _selection.reset(token)
+
+    def _selected(self, items: t.Mapping[str, _T]) -> dict[str, _T]:
+        chosen = _selection.get()
+        return {n: v for n, v in items.items() if chosen is None or n in chosen}
 
     def _two_phase(self, write: bool) -> bool:
         if not (write and self.settings.two_phase and self.targets.multidb):

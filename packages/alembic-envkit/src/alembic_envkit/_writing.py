@@ -169,7 +169,7 @@ def autogenerate_diffs(env: Environment) -> dict[str, list[t.Any]]:
     upgrade_ops = context.generated_revisions[-1].upgrade_ops_list
     return {
         name: ops.as_diffs()
-        for name, ops in zip(env.database_names, upgrade_ops, strict=True)
+        for name, ops in zip(env.selected_names, upgrade_ops, strict=True)
     }
 
 
