@@ -1,0 +1,293 @@
+"""The commands that change databases or write revisions."""
+
+from __future__ import annotations
+
+import logging
+import time
+import typing as t
+from contextlib import contextmanager
+
+import click
+
+from ._cli import _echo_json
+from ._cli import _HANDLER
+from ._cli import _label
+from ._cli import _one_message
+from ._cli import _output
+from ._cli import _pass_env
+from ._cli import _rev_id
+from ._cli import _revisions_json
+from ._cli import _x_option
+
+if t.TYPE_CHECKING:
+    from alembic.script import Script
+
+    from ._environment import Environment
+    from ._migrate import MigrationEvent
+
+
+@click.command()
+@_pass_env
+def mkdir(env: Environment) -> None:
+    """Create the migrations folder and template if they do not exist."""
+    env.mkdir()
+
+
+@click.command()
+@_pass_env
+def init(env: Environment) -> None:
+    """Create the migrations folder (the same as mkdir)."""
+    env.mkdir()
+    click.echo(f"Migrations folder: {env.settings.script_location}", err=True)
+
+
+@click.command()
+@click.argument("target", default="heads")
+@click.option("--purge", is_flag=True, help="Empty the version table first.")
+@_x_option
+@_pass_env
+def stamp(env: Environment, target: str, purge: bool) -> None:
+    """Record a revision as current without running migrations."""
+    env.stamp(target, purge=purge)
+
+
+_quiet = click.option(
+    "-q", "--quiet", is_flag=True, help="Show only warnings and errors."
+)
+
+
+@contextmanager
+def _reporting(env: Environment, quiet: bool) -> t.Iterator[None]:
+    """Show how long each revision took and the total, on stderr; with
+    ``quiet``, show nothing but warnings and errors.
+    """
+    handler = click.get_current_context().meta.get(_HANDLER)
+
+    if quiet:
+        if handler is not None:
+            handler.setLevel(logging.WARNING)
+
+        yield
+        return
+
+    done: list[float] = []
+
+    def report(event: MigrationEvent) -> None:
+        if event.seconds is not None:
+            done.append(event.seconds)
+            where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
+            took = f"took {event.seconds:.2f}s"
+            click.echo(f"  {event.direction} {event.revision}{where} {took}", err=True)
+
+    env.progress = report
+    started = time.monotonic()
+
+    try:
+        yield
+    finally:
+        env.progress = None
+
+    count = len(done)
+    noun = "revision" if count == 1 else "revisions"
+    click.echo(f"Ran {count} {noun} in {time.monotonic() - started:.2f}s.", err=True)
+
+
+_plan = click.option(
+    "--plan", is_flag=True, help="List what would run, change nothing."
+)
+
+
+def _echo_plan(env: Environment, target: str, down: bool, output_format: str) -> None:
+    planned = env.plan(target, down=down)
+    direction = "downgrade" if down else "upgrade"
+
+    if output_format == "json":
+        _echo_json(
+            "plan",
+            direction=direction,
+            databases={name: _revisions_json(items) for name, items in planned.items()},
+        )
+        return
+
+    for name, items in planned.items():
+        click.echo(f"{name}:" + ("" if items else " nothing to run"))
+
+        for script in items:
+            click.echo(f"  {direction} {script.revision}, {script.doc}")
+
+
+@click.command()
+@click.argument("target", default="heads")
+@_plan
+@_output
+@_quiet
+@_x_option
+@_pass_env
+def upgrade(
+    env: Environment, target: str, plan: bool, output_format: str, quiet: bool
+) -> None:
+    """Run migrations up to TARGET (default: heads), or TARGET steps."""
+    if plan:
+        _echo_plan(env, target, False, output_format)
+        return
+
+    with _reporting(env, quiet):
+        env.upgrade(target)
+
+
+@click.command()
+@click.argument("target", default="-1")
+@_plan
+@_output
+@_quiet
+@_x_option
+@_pass_env
+def downgrade(
+    env: Environment, target: str, plan: bool, output_format: str, quiet: bool
+) -> None:
+    """Run migrations down to TARGET, or TARGET steps down (default: 1)."""
+    if plan:
+        _echo_plan(env, target, True, output_format)
+        return
+
+    with _reporting(env, quiet):
+        env.downgrade(target)
+
+
+@click.command()
+@click.argument("message", required=False)
+@click.option("-m", "--message", "message_option", help="Description of the revision.")
+@click.option("--empty", is_flag=True, help="Write an empty revision.")
+@click.option(
+    "--autogenerate", is_flag=True, help="Autogenerate operations (the default)."
+)
+@click.option(
+    "-b",
+    "--branch",
+    default="default",
+    show_default=True,
+    help="Independent branch to add the revision to.",
+)
+@click.option(
+    "-p",
+    "--parent",
+    "--head",
+    multiple=True,
+    default=["head"],
+    show_default=True,
+    help="Parent revision(s).",
+)
+@click.option("--splice", is_flag=True, help="Allow a parent that is not a head.")
+@click.option("-d", "--depend", "--depends-on", multiple=True, help="Dependencies.")
+@_label
+@click.option("--path", "--version-path", help="Folder to write the revision to.")
+@_rev_id
+@_x_option
+@_pass_env
+def revision(
+    env: Environment,
+    message: str | None,
+    message_option: str | None,
+    empty: bool,
+    autogenerate: bool,
+    branch: str,
+    parent: tuple[str, ...],
+    splice: bool,
+    depend: tuple[str, ...],
+    label: tuple[str, ...],
+    path: str | None,
+    rev_id: str | None,
+) -> None:
+    """Create a revision, autogenerated from the models unless --empty. When
+    nothing changed, no file is written unless --empty is given.
+    """
+    if empty and autogenerate:
+        raise click.UsageError("--empty and --autogenerate contradict each other.")
+
+    scripts = env.revision(
+        _one_message(message, message_option),
+        empty=empty,
+        branch=branch,
+        parent=list(parent),
+        splice=splice,
+        depend=list(depend) or None,
+        label=list(label),
+        path=path,
+        rev_id=rev_id,
+        skip_empty=True,
+    )
+    _echo_generated(scripts)
+
+
+@click.command()
+@click.option("-m", "--message", help="Description of the revision.")
+@click.option("--head", default="head", show_default=True, help="Parent revision.")
+@click.option("--splice", is_flag=True, help="Allow a parent that is not a head.")
+@_label
+@click.option("--path", "--version-path", help="Folder to write the revision to.")
+@_rev_id
+@_x_option
+@_pass_env
+def migrate(
+    env: Environment,
+    message: str | None,
+    head: str,
+    splice: bool,
+    label: tuple[str, ...],
+    path: str | None,
+    rev_id: str | None,
+) -> None:
+    """Autogenerate a revision from the models, as Flask-Migrate does."""
+    scripts = env.revision(
+        message,
+        parent=head,
+        splice=splice,
+        label=list(label),
+        path=path,
+        rev_id=rev_id,
+        skip_empty=True,
+    )
+    _echo_generated(scripts)
+
+
+@click.command()
+@click.argument("revisions", nargs=-1)
+@click.option("-m", "--message", help="Description of the merge.")
+@_label
+@_rev_id
+@_pass_env
+def merge(
+    env: Environment,
+    revisions: tuple[str, ...],
+    message: str | None,
+    label: tuple[str, ...],
+    rev_id: str | None,
+) -> None:
+    """Create a revision that merges REVISIONS (default: all heads)."""
+    script = env.merge(
+        list(revisions) or "heads", message, list(label) or None, rev_id=rev_id
+    )
+    _echo_generated([script])
+
+
+def _echo_generated(scripts: t.Sequence[Script | None]) -> None:
+    if not scripts:
+        click.echo(
+            "No changes detected; no revision written (--empty writes one).", err=True
+        )
+
+    for script in scripts:
+        if script is not None:
+            click.echo(f"Generating {script.path} ... done")
+
+
+COMMANDS: list[click.Command] = [
+    mkdir,
+    init,
+    stamp,
+    upgrade,
+    downgrade,
+    revision,
+    migrate,
+    merge,
+]
