@@ -29,6 +29,9 @@ autodoc_member_order = "bysource"
 # SQLAlchemy and Flask objects stay plain text; nitpicky stays off for that
 # reason, and no warning is suppressed.
 autodoc_typehints = "description"
+# alembic_envkit.testing is a pytest plugin, and the docs build does not
+# install pytest: autodoc imports it with pytest stubbed out.
+autodoc_mock_imports = ["pytest"]
 
 html_theme = "furo"
 html_title = "Flask-Alembic and alembic-envkit"

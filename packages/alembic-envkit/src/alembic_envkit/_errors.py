@@ -66,6 +66,14 @@ class MigrationError(EnvkitError, RuntimeError):
         self.revision = revision
 
 
+class MigrationCheckError(EnvkitError, AssertionError):
+    """A check of :mod:`alembic_envkit.testing` found a problem with the
+    migrations: unmerged heads, a revision that fails, a downgrade that does
+    not undo its upgrade, or models that differ from the migrations. The
+    message names the database and the revision.
+    """
+
+
 @contextmanager
 def translate_alembic_errors() -> t.Iterator[None]:
     """Turn Alembic's revision errors, a revision file that does not compile

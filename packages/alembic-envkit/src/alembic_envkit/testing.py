@@ -1,0 +1,69 @@
+"""Tests for an application's migrations, as a pytest plugin and as plain
+functions.
+
+pytest loads this module through the ``pytest11`` entry point. It adds no
+tests, options or hooks, only the ``alembic_env`` fixture, which a project
+defines in its ``conftest.py`` to return its :class:`.Environment` on empty
+databases. A test module runs the tests by importing them::
+
+    from alembic_envkit.testing import test_no_drift
+    from alembic_envkit.testing import test_single_head
+    from alembic_envkit.testing import test_stairway
+    from alembic_envkit.testing import test_upgrade
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ._checks import check_no_drift
+from ._checks import check_single_head
+from ._checks import check_stairway
+from ._checks import check_upgrade
+from ._environment import Environment
+from ._errors import MigrationCheckError
+
+__all__ = [
+    "MigrationCheckError",
+    "check_no_drift",
+    "check_single_head",
+    "check_stairway",
+    "check_upgrade",
+    "test_no_drift",
+    "test_single_head",
+    "test_stairway",
+    "test_upgrade",
+]
+
+
+@pytest.fixture
+def alembic_env() -> Environment:
+    """The :class:`.Environment` the migration tests check. This one fails
+    the test: define your own in your ``conftest.py``.
+    """
+    pytest.fail(
+        "Define a fixture named 'alembic_env' in your conftest.py that returns"
+        " the Environment to check, on empty databases of its own (with"
+        " Flask: yield 'alembic.environment' inside 'app.app_context()').",
+        pytrace=False,
+    )
+
+
+def test_single_head(alembic_env: Environment) -> None:
+    """The history has no unmerged heads."""
+    check_single_head(alembic_env)
+
+
+def test_upgrade(alembic_env: Environment) -> None:
+    """Every database upgrades from base to the heads."""
+    check_upgrade(alembic_env)
+
+
+def test_stairway(alembic_env: Environment) -> None:
+    """Each revision upgrades, downgrades and upgrades again."""
+    check_stairway(alembic_env)
+
+
+def test_no_drift(alembic_env: Environment) -> None:
+    """The models match the migrations in every database."""
+    check_no_drift(alembic_env)
