@@ -59,33 +59,3 @@ def app_ctx(app: Flask, db: SQLAlchemy) -> t.Iterator[AppContext]:
     """
     with app.app_context() as ctx:
         yield ctx
-
-
-@pytest.fixture
-def tables(
-    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
-) -> t.Callable[[str], set[str]]:
-    """The tables in one of the test's SQLite files, read with an engine of
-    its own.
-    """
-
-    def names(name: str = "default") -> set[str]:
-        return set(sa.inspect(make_engine(sqlite_url(name))).get_table_names())
-
-    return names
-
-
-@pytest.fixture
-def versions(
-    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
-) -> t.Callable[[str], set[str]]:
-    """The revision ids in ``alembic_version`` of one of the test's SQLite
-    files.
-    """
-
-    def rows(name: str = "default") -> set[str]:
-        with make_engine(sqlite_url(name)).connect() as conn:
-            result = conn.execute(sa.text("select version_num from alembic_version"))
-            return {row[0] for row in result}
-
-    return rows

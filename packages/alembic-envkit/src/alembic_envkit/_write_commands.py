@@ -116,6 +116,22 @@ def _echo_plan(env: Environment, target: str, down: bool, output_format: str) ->
             click.echo(f"  {direction} {script.revision}, {script.doc}")
 
 
+def _plan_or_run(
+    env: Environment,
+    target: str,
+    down: bool,
+    plan: bool,
+    output_format: str,
+    quiet: bool,
+) -> None:
+    if plan:
+        _echo_plan(env, target, down, output_format)
+        return
+
+    with _reporting(env, quiet):
+        (env.downgrade if down else env.upgrade)(target)
+
+
 @click.command()
 @click.argument("target", default="heads")
 @_plan
@@ -127,12 +143,7 @@ def upgrade(
     env: Environment, target: str, plan: bool, output_format: str, quiet: bool
 ) -> None:
     """Run migrations up to TARGET (default: heads), or TARGET steps."""
-    if plan:
-        _echo_plan(env, target, False, output_format)
-        return
-
-    with _reporting(env, quiet):
-        env.upgrade(target)
+    _plan_or_run(env, target, False, plan, output_format, quiet)
 
 
 @click.command()
@@ -146,12 +157,7 @@ def downgrade(
     env: Environment, target: str, plan: bool, output_format: str, quiet: bool
 ) -> None:
     """Run migrations down to TARGET, or TARGET steps down (default: 1)."""
-    if plan:
-        _echo_plan(env, target, True, output_format)
-        return
-
-    with _reporting(env, quiet):
-        env.downgrade(target)
+    _plan_or_run(env, target, True, plan, output_format, quiet)
 
 
 @click.command()
