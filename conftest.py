@@ -40,6 +40,22 @@ def sqlite_url(tmp_path: Path) -> t.Callable[[str], str]:
 
 
 @pytest.fixture
+def engine(
+    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
+) -> sa.Engine:
+    """An engine for the test's ``default.sqlite`` file."""
+    return make_engine(sqlite_url("default"))
+
+
+@pytest.fixture
+def auth_engine(
+    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
+) -> sa.Engine:
+    """An engine for the test's ``auth.sqlite`` file."""
+    return make_engine(sqlite_url("auth"))
+
+
+@pytest.fixture
 def tables(
     make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
 ) -> t.Callable[[str], set[str]]:

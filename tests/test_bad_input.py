@@ -39,14 +39,6 @@ def metadata() -> sa.MetaData:
 
 
 @pytest.fixture
-def engine(
-    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
-) -> sa.Engine:
-    """An engine for the ``default.sqlite`` file."""
-    return make_engine(sqlite_url("default"))
-
-
-@pytest.fixture
 def init(
     app: Flask, metadata: sa.MetaData, engine: sa.Engine
 ) -> t.Callable[..., Alembic]:

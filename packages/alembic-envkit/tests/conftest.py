@@ -42,22 +42,6 @@ def auth_metadata() -> sa.MetaData:
 
 
 @pytest.fixture
-def engine(
-    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
-) -> sa.Engine:
-    """Engine of the ``default.sqlite`` file."""
-    return make_engine(sqlite_url("default"))
-
-
-@pytest.fixture
-def auth_engine(
-    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
-) -> sa.Engine:
-    """Engine of the ``auth.sqlite`` file."""
-    return make_engine(sqlite_url("auth"))
-
-
-@pytest.fixture
 def make_env(tmp_path: Path) -> t.Iterator[t.Callable[..., Environment]]:
     """Build environments rooted at the test's temporary folder, closed when
     the test ends.

@@ -28,14 +28,6 @@ def auth_metadata() -> sa.MetaData:
 
 
 @pytest.fixture
-def auth_engine(
-    make_engine: t.Callable[..., sa.Engine], sqlite_url: t.Callable[[str], str]
-) -> sa.Engine:
-    """An engine for the ``auth.sqlite`` file."""
-    return make_engine(sqlite_url("auth"))
-
-
-@pytest.fixture
 def multidb(
     app: Flask,
     metadata: sa.MetaData,
