@@ -288,6 +288,9 @@ def _clean_up(namespace: dict[str, t.Any], modules: list[str]) -> None:
 # Command lines shown in shell blocks
 
 
+_SHELL_OPERATORS = {"|", ">", ">>", "<", "2>", "&&", "||", ";"}
+
+
 def _command_lines() -> list[tuple[str, list[str]]]:
     """``flask db`` and ``alembic-envkit`` command lines in shell blocks, as
     the arguments after the group name.
@@ -301,6 +304,12 @@ def _command_lines() -> list[tuple[str, list[str]]]:
         for offset, line in enumerate(block.code.splitlines(), 1):
             args = shlex.split(line, comments=True)
             where = f"{block.page}:{block.line + offset}"
+
+            # A pipe or redirection ends the command's own arguments.
+            for i, arg in enumerate(args):
+                if arg in _SHELL_OPERATORS:
+                    args = args[:i]
+                    break
 
             if args[:1] == ["flask"]:
                 args = args[1:]
@@ -331,7 +340,7 @@ def test_command_line_parses(args: list[str]) -> None:
     """Each command line shown names a command that takes those options and
     arguments.
     """
-    group_options = {"--env": 1, "-x": 1, "--x-arg": 1, "--help": 0}
+    group_options = {"--env": 1, "-x": 1, "--x-arg": 1, "--db": 1, "--help": 0}
 
     while args and args[0] in group_options:
         args = args[1 + group_options[args[0]] :]

@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 
 from alembic_envkit import Environment
+from alembic_envkit import Revision
 from alembic_envkit._migrate import upgrade_steps
 from alembic_envkit._templates import template_source
 
@@ -303,12 +304,18 @@ def test_current_empty_database(env: Environment, initial: Script) -> None:
     assert env.current_by_database() == {"default": ()}
 
 
-def test_current_returns_scripts(env: Environment, initial: Script) -> None:
-    """``current`` returns the Script objects of the revision files."""
+def test_current_returns_revisions(env: Environment, initial: Script) -> None:
+    """``current`` returns the revisions read from the files, whose module
+    is the file's, imported on demand.
+    """
     env.upgrade()
-    (script,) = env.current()
-    assert isinstance(script, Script)
-    assert script.path == initial.path
+    (revision,) = env.current()
+    assert isinstance(revision, Revision)
+    assert revision.path == initial.path
+    assert revision.doc == initial.doc
+    script = env.script_directory.get_revision(initial.revision)
+    assert revision.module is script.module
+    assert revision.module.revision == initial.revision
 
 
 def test_heads(env: Environment, chain: list[Script]) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic.script import Script
 from alembic.util import CommandError
 
 from alembic_envkit import Environment
 from alembic_envkit import EnvkitError
 from alembic_envkit import new_rev_id
+from alembic_envkit import Revision
 from alembic_envkit import RevisionError
 from alembic_envkit._revisions import replace_current
 from alembic_envkit._revisions import revision_ids
@@ -289,7 +289,8 @@ def test_revision_ids_scripts(digits_env: Environment) -> None:
 def test_revision_ids_bad_item(item: t.Any) -> None:
     """A list item that is not an id or Script is refused."""
     with pytest.raises(
-        RevisionError, match="A revision must be an id, a symbol or a Script"
+        RevisionError,
+        match="A revision must be an id, a symbol, a Revision or a Script",
     ):
         revision_ids(["a", item])
 
@@ -308,7 +309,7 @@ def test_replace_current(ids: list[str], current: list[str], expect: list[str]) 
     assert replace_current(ids, current) == expect
 
 
-def test_script_type(digits_env: Environment) -> None:
-    """The API returns Alembic Script objects."""
-    assert all(isinstance(s, Script) for s in digits_env.log())
+def test_revision_type(digits_env: Environment) -> None:
+    """The read API returns Revision objects that name their files."""
+    assert all(isinstance(s, Revision) for s in digits_env.log())
     assert Path(digits_env.show("1")[0].path).is_file()

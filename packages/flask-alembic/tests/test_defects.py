@@ -19,13 +19,13 @@ import alembic as alembic_package
 import click
 import pytest
 import sqlalchemy as sa
-from alembic.script import Script
 from click.testing import CliRunner
 from click.testing import Result
 from flask import Flask
 from flask import has_app_context
 from flask.testing import FlaskCliRunner
 
+from alembic_envkit import Revision
 from flask_alembic import Alembic
 from flask_alembic.cli import cli
 
@@ -226,7 +226,7 @@ def test_needs_upgrade_other_database(
 def test_current_by_database(
     app: Flask, multidb: Alembic, auth_engine: sa.Engine
 ) -> None:
-    """current() is a tuple of Script for the "default" database, and
+    """current() is a tuple of revisions for the "default" database, and
     current_by_database() has a tuple for each database.
     """
     with app.app_context():
@@ -237,7 +237,7 @@ def test_current_by_database(
         by_database = multidb.current_by_database()
 
     assert isinstance(current, tuple)
-    assert all(isinstance(s, Script) for s in current)
+    assert all(isinstance(s, Revision) for s in current)
     assert [s.revision for s in current] == [script.revision]
     assert list(by_database) == ["default", "auth"]
     assert all(isinstance(v, tuple) for v in by_database.values())

@@ -5,16 +5,19 @@ PYTEST_DONT_REWRITE: pytest loads ``alembic_envkit.testing`` as a plugin;
 this marker keeps it from warning when the package was imported first.
 """
 
+import typing as t
+
 from ._connections import Scope
 from ._environment import Environment
 from ._errors import ConfigurationError
 from ._errors import DatabaseUnavailableError
 from ._errors import EnvkitError
+from ._errors import EventLoopError
 from ._errors import LockError
 from ._errors import MigrationError
-from ._errors import RevisionError
 from ._errors import TemplateMismatchError
-from ._migrate import MigrationEvent
+from ._graph import Revision
+from ._graph import RevisionGraph
 from ._revisions import new_rev_id
 from ._revisions import RevisionArg
 from ._revisions import TargetArg
@@ -24,18 +27,42 @@ from ._targets import MetadataArg
 from ._targets import Target
 from ._targets import Targets
 
+if t.TYPE_CHECKING:
+    from ._errors import RevisionError
+    from ._migrate import MigrationEvent
+else:
+
+    def __getattr__(name: str) -> t.Any:
+        # Importing these imports Alembic, which reading revisions and the
+        # command line's help never need.
+        if name == "RevisionError":
+            from ._errors import RevisionError
+
+            return RevisionError
+
+        if name == "MigrationEvent":
+            from ._migrate import MigrationEvent
+
+            return MigrationEvent
+
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ConfigurationError",
     "DatabaseUnavailableError",
     "EngineArg",
     "Environment",
     "EnvkitError",
+    "EventLoopError",
     "LockError",
     "MetadataArg",
     "MigrationError",
     "MigrationEvent",
+    "Revision",
     "RevisionArg",
     "RevisionError",
+    "RevisionGraph",
     "Scope",
     "Settings",
     "Target",

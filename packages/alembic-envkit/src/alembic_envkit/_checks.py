@@ -8,12 +8,17 @@ import typing as t
 
 import sqlalchemy as sa
 
+from ._async import operation
 from ._environment import Environment
 from ._errors import MigrationCheckError
 from ._errors import MigrationError
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
+
+    from ._graph import Revision
+
+    AnyRevision: t.TypeAlias = Revision | Script
 
 #: For each database: its tables, each with its column names.
 _Schema: t.TypeAlias = dict[str, dict[str, tuple[str, ...]]]
@@ -46,6 +51,7 @@ def check_single_head(env: Environment) -> None:
                 )
 
 
+@operation
 def check_upgrade(env: Environment) -> None:
     """Check that every database upgrades from ``base`` to the heads.
 
@@ -58,6 +64,7 @@ def check_upgrade(env: Environment) -> None:
     _run(env.upgrade, "heads", "Upgrading from base to heads failed")
 
 
+@operation
 def check_stairway(env: Environment) -> None:
     """Check that each revision, from the oldest, upgrades, downgrades and
     upgrades again, and that its downgrade leaves every database as it was
@@ -107,6 +114,7 @@ def check_stairway(env: Environment) -> None:
             )
 
 
+@operation
 def check_no_drift(env: Environment) -> None:
     """Check that, once upgraded to the heads, every database matches the
     models, as the ``check`` command does.
@@ -130,7 +138,7 @@ def check_no_drift(env: Environment) -> None:
         )
 
 
-def _lineage(scripts: dict[str, Script], revision: str) -> list[str]:
+def _lineage(scripts: t.Mapping[str, AnyRevision], revision: str) -> list[str]:
     """A revision and its ancestors through ``down_revision``, nearest
     first. Dependencies (``depends_on``) are not followed.
     """
@@ -147,7 +155,7 @@ def _lineage(scripts: dict[str, Script], revision: str) -> list[str]:
     return result
 
 
-def _parents(script: Script) -> tuple[str, ...]:
+def _parents(script: AnyRevision) -> tuple[str, ...]:
     down = script.down_revision
 
     if isinstance(down, str):
@@ -156,7 +164,7 @@ def _parents(script: Script) -> tuple[str, ...]:
     return tuple(down or ())
 
 
-def _down_target(script: Script) -> str:
+def _down_target(script: AnyRevision) -> str:
     """Downgrade one revision only, leaving other branches alone: one step
     down within the revision's lineage, or for a merge down to one of its
     parents (the other parents stay current).
@@ -299,5 +307,5 @@ def _describe(diff: t.Any) -> str:
     return " ".join([op, *(str(getattr(a, "name", a)) for a in args if a is not None)])
 
 
-def _ids(scripts: t.Iterable[Script | None]) -> tuple[str, ...]:
+def _ids(scripts: t.Iterable[AnyRevision | None]) -> tuple[str, ...]:
     return tuple(sorted(s.revision for s in scripts if s is not None))

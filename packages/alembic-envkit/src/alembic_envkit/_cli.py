@@ -20,6 +20,7 @@ if t.TYPE_CHECKING:
     from alembic.script import Script
 
     from ._environment import Environment
+    from ._graph import Revision
 
 GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 
@@ -116,7 +117,7 @@ def _pass_env(f: _F) -> _F:
         try:
             env = ctx.meta[_GET_ENV]()
 
-            with env.x_arguments(ctx.meta.get(_X_ARGS, ())):
+            with env.command(), env.x_arguments(ctx.meta.get(_X_ARGS, ())):
                 with env.selecting(ctx.meta.get(_DBS)):
                     return f(env, *args, **kwargs)
         except EnvkitError as e:
@@ -162,14 +163,25 @@ class _EchoHandler(logging.Handler):
             click.echo(self.format(record), err=True)
 
 
-def _format(script: Script, verbose: bool) -> str:
-    return script.cmd_format(
-        verbose,
-        include_branches=True,
-        include_doc=True,
-        include_parents=True,
-        tree_indicators=True,
-    )
+def _format(
+    revision: Revision | Script, verbose: bool, *, current: bool = False
+) -> str:
+    """A revision in the layout of Alembic's commands; ``current`` adds
+    "(current)" as ``history --indicate-current`` shows it.
+    """
+    # _db_current_indicator is the flag Alembic's cmd_format reads.
+    revision._db_current_indicator = current or None
+
+    try:
+        return revision.cmd_format(
+            verbose,
+            include_branches=True,
+            include_doc=True,
+            include_parents=True,
+            tree_indicators=True,
+        )
+    finally:
+        revision._db_current_indicator = None
 
 
 def _one_message(positional: str | None, option: str | None) -> str | None:
@@ -198,7 +210,9 @@ def _echo_json(command: str, **body: t.Any) -> None:
     click.echo(json.dumps(document(command, **body), indent=2, ensure_ascii=False))
 
 
-def _revisions_json(scripts: t.Iterable[Script]) -> list[dict[str, t.Any]]:
+def _revisions_json(
+    scripts: t.Iterable[Revision | Script],
+) -> list[dict[str, t.Any]]:
     from ._output import revision_json
 
     return [revision_json(s) for s in scripts]

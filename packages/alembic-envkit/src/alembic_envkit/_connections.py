@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from dataclasses import field
 
 import sqlalchemy as sa
-from alembic.operations import Operations
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
 
+from ._async import engine_for
 from ._compare import compare_server_default
 from ._errors import DatabaseUnavailableError
 
 if t.TYPE_CHECKING:
+    from alembic.operations import Operations
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+
     from ._environment import Environment
+    from ._targets import Target
 
 #: Where an environment keeps its connections: a callable returning a dict
 #: that lives as long as the connections should (a thread, a request).
@@ -37,36 +40,15 @@ class Bound:
         targets = env.targets
         config = env.config
         script = env.script_directory
-        settings = env.settings
+        from alembic.runtime.environment import EnvironmentContext
 
         for name, target in targets.items():
             env_ctx = EnvironmentContext(config, script)
-            opts = settings.context_options_for(name)
-            opts["target_metadata"] = target.target_metadata
-
-            if opts.get("compare_server_default") is True:
-                opts["compare_server_default"] = compare_server_default
-
-            if settings.transaction_mode == "revision":
-                opts.setdefault("transaction_per_migration", True)
-
+            opts = context_options(env, name, target)
             sqlite = target.engine.dialect.name == "sqlite"
 
-            if sqlite:
-                # SQLite cannot ALTER most things; batch operations copy the
-                # table instead, as Flask-Migrate users expect.
-                opts.setdefault("render_as_batch", True)
-                # Its DDL is transactional once the driver stops committing
-                # around it, which _make_transactional does for this
-                # connection.
-                opts.setdefault("transactional_ddl", True)
-
-            if targets.multidb:
-                opts.setdefault("upgrade_token", f"{name}_upgrades")
-                opts.setdefault("downgrade_token", f"{name}_downgrades")
-
             try:
-                connection = target.engine.connect()
+                connection = engine_for(target).connect()
             except sa.exc.DBAPIError as e:
                 url = target.engine.url.render_as_string(hide_password=True)
                 reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
@@ -96,13 +78,49 @@ class Bound:
         self.ops = None
 
 
+def context_options(env: Environment, name: str, target: Target) -> dict[str, t.Any]:
+    """The options one database's migration context is configured with,
+    online or offline (``--sql``): the settings' context options for that
+    database and this package's defaults.
+
+    :param env: The environment the database belongs to.
+    :param name: Name of the database.
+    :param target: Its engine and metadata.
+    """
+    settings = env.settings
+    opts = settings.context_options_for(name)
+    opts["target_metadata"] = target.target_metadata
+
+    if opts.get("compare_server_default") is True:
+        opts["compare_server_default"] = compare_server_default
+
+    if settings.transaction_mode == "revision":
+        opts.setdefault("transaction_per_migration", True)
+
+    if target.engine.dialect.name == "sqlite":
+        # SQLite cannot ALTER most things; batch operations copy the table
+        # instead, as Flask-Migrate users expect.
+        opts.setdefault("render_as_batch", True)
+        # Its DDL is transactional once the driver stops committing around
+        # it, which _make_transactional does for an online connection.
+        opts.setdefault("transactional_ddl", True)
+
+    if env.targets.multidb:
+        opts.setdefault("upgrade_token", f"{name}_upgrades")
+        opts.setdefault("downgrade_token", f"{name}_downgrades")
+
+    return opts
+
+
 def _make_transactional(connection: sa.Connection) -> t.Callable[[], None]:
     """Make pysqlite run DDL inside transactions on this connection only:
     the driver stops beginning and committing on its own, and each
     transaction starts with an explicit BEGIN. Returns a function that puts
     the connection back as it was before it returns to the user's pool.
     """
-    driver: t.Any = connection.connection.driver_connection
+    # The DB-API connection: for aiosqlite, SQLAlchemy's adapter, whose
+    # isolation_level setter runs in aiosqlite's thread.
+    driver: t.Any = connection.connection.dbapi_connection
 
     if not hasattr(driver, "isolation_level"):
         return lambda: None

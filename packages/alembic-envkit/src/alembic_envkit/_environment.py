@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -11,26 +12,23 @@ from contextlib import ExitStack
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.operations import Operations
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script
-from alembic.script import ScriptDirectory
 
+from . import _async
 from . import _locks
-from . import _migrate
-from ._config import build_config
 from ._connections import Bound
-from ._connections import current_heads
 from ._connections import reading
 from ._connections import Scope
 from ._connections import ThreadScope
+from ._current import connect
+from ._current import version_rows
 from ._errors import ConfigurationError
 from ._errors import DatabaseUnavailableError
 from ._errors import MigrationError
-from ._errors import RevisionError
+from ._errors import revision_error
 from ._errors import translate_alembic_errors
+from ._errors import translate_load_errors
+from ._graph import Revision
+from ._graph import RevisionGraph
 from ._revisions import new_rev_id
 from ._revisions import replace_current
 from ._revisions import revision_ids
@@ -43,10 +41,43 @@ from ._templates import check_template
 from ._templates import make_directories
 
 if t.TYPE_CHECKING:
+    from types import ModuleType
+
+    from alembic.config import Config
     from alembic.operations import MigrationScript
+    from alembic.operations import Operations
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import Script
+    from alembic.script import ScriptDirectory
+
+    from . import _migrate
+    from ._scan import File
+    from ._scan import Scan
 
 
 _T = t.TypeVar("_T")
+_P = t.ParamSpec("_P")
+_F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
+
+#: Set while a command runs; the revision cache is then saved when the whole
+#: command succeeds, not when each method it calls does.
+_in_command: ContextVar[bool] = ContextVar("alembic_envkit_command", default=False)
+
+
+def _saves_cache(fn: _F) -> _F:
+    """Save what was read of the revision files once the method succeeded."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Environment, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        result = fn(self, *args, **kwargs)
+
+        if not _in_command.get():
+            self._save_cache()
+
+        return result
+
+    return t.cast(_F, wrapper)
 
 #: The databases chosen with Environment.selecting, for the running block.
 _selection: ContextVar[frozenset[str] | None] = ContextVar(
@@ -62,7 +93,9 @@ class Environment:
     are checked by their size and modification time on each use, so edits are
     seen by a long-running process. Connections are opened on first use, kept
     per ``scope`` (by default per thread), and released by
-    :meth:`close` or at the end of a ``with`` block.
+    :meth:`close` or at the end of a ``with`` block. When a database has an
+    async engine, connections last for one method call instead, see
+    :meth:`run_async`.
 
     The methods return data and never print.
 
@@ -95,7 +128,11 @@ class Environment:
         self._lock = threading.RLock()
         self._config: Config | None = None
         self._script: ScriptDirectory | None = None
-        self._script_stamp: tuple[t.Any, ...] | None = None
+        self._script_files: list[File] | None = None
+        self._graph: RevisionGraph | None = None
+        self._graph_files: list[File] | None = None
+        self._headers: list[t.Any] = []
+        self._unsaved: Scan | None = None
         self._env: EnvironmentContext | None = None
         #: Called with a :class:`.MigrationEvent` as each revision starts
         #: and when it is done, on every database; ``None`` for no reports.
@@ -131,14 +168,33 @@ class Environment:
         """Close the connections opened in the current scope. Alembic objects
         stay cached; new connections are opened on next use.
         """
-        bound = self._scope().pop(self, None)
+        bound = _async.scope(self._scope).pop(self, None)
 
         if bound is not None:
             bound.close()
 
+    async def run_async(
+        self, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """Call a method of this environment (or any function that uses it)
+        from async code, for example ``await env.run_async(env.upgrade)``.
+        Async engines' drivers wait on the running event loop, so other tasks
+        go on meanwhile; sync engines' drivers block it while they work.
+        The connections opened are closed before this returns.
+
+        :param fn: What to call, such as ``env.upgrade``.
+        :param args: Its positional arguments.
+        :param kwargs: Its keyword arguments.
+        :return: What ``fn`` returns.
+
+        .. versionadded:: 0.1
+        """
+        return await _async.run_async(fn, *args, **kwargs)
+
+    @_saves_cache
     def rev_id(self) -> str:
         """Make a new revision id that no existing revision has."""
-        known = {s.revision for s in self.script_directory.walk_revisions()}
+        known = set(self.revision_graph.revisions)
 
         for _ in range(1000):
             value = self._rev_id()
@@ -146,7 +202,7 @@ class Environment:
             if value not in known:
                 return value
 
-        raise RevisionError(
+        raise revision_error(
             f"The revision id function keeps returning existing ids ({value!r})."
             " Make it return a new id on each call."
         )
@@ -157,6 +213,8 @@ class Environment:
     def config(self) -> Config:
         """The Alembic :class:`~alembic.config.Config`, in memory."""
         if self._config is None:
+            from ._config import build_config
+
             with self._lock:
                 if self._config is None:
                     self._config = build_config(self.settings, self.database_names)
@@ -164,30 +222,103 @@ class Environment:
         return self._config
 
     @property
-    def script_directory(self) -> ScriptDirectory:
-        """The Alembic :class:`~alembic.script.ScriptDirectory`. Rebuilt when
-        a revision file is added, removed or changed.
+    def revision_graph(self) -> RevisionGraph:
+        """The revisions, read from the files' headers without running them
+        or importing Alembic. Re-read when a revision file is added, removed
+        or changed; what was read is cached beside the files, in
+        ``__pycache__``.
+
+        .. versionadded:: 4.0
         """
-        stamp = _stamp_locations(p for _, p in self.settings.version_locations)
+        files = self._list_files()
 
         with self._lock:
-            if self._script is None or stamp != self._script_stamp:
-                if not os.path.isdir(self.settings.script_location):
-                    raise ConfigurationError(
-                        f"The migrations folder {self.settings.script_location!r}"
-                        " does not exist. Create it with the 'mkdir' command or"
-                        " check the 'script_location' setting."
-                    )
+            if self._graph is None or files != self._graph_files:
+                from ._scan import Scan
+
+                with translate_load_errors():
+                    scan = Scan(files)
+
+                graph = RevisionGraph(scan.headers, self._load_module)
+                self._graph, self._graph_files = graph, files
+                self._headers = scan.headers
+                # Saved once the command using it succeeds: a history that
+                # does not hold together, or a failed command, writes nothing.
+                self._unsaved = scan
+
+            return self._graph
+
+    @property
+    def script_directory(self) -> ScriptDirectory:
+        """The Alembic :class:`~alembic.script.ScriptDirectory`. Rebuilt when
+        a revision file is added, removed or changed. A revision file is
+        imported only when it runs or its module is asked for.
+        """
+        from . import _migrate
+
+        self.revision_graph  # noqa: B018 (read the files' headers first)
+
+        with self._lock:
+            if self._script is None or self._script_files is not self._graph_files:
+                from alembic.script import ScriptDirectory
+
+                from ._scripts import lazy_script_directory
 
                 with translate_alembic_errors():
-                    self._script = ScriptDirectory.from_config(self.config)
+                    self._script = lazy_script_directory(
+                        lambda: ScriptDirectory.from_config(self.config),
+                        self._headers,
+                    )
 
                 _migrate.install_safe_writes(self._script)
-
-                self._script_stamp = stamp
+                self._script_files = self._graph_files
                 self._env = None
 
             return self._script
+
+    @contextmanager
+    def command(self) -> t.Iterator[None]:
+        """Run a block as one command: the cache of what was read from the
+        revision files is written once, when the block succeeds. The
+        command line runs each command this way; a method called outside
+        such a block saves the cache when it succeeds.
+
+        .. versionadded:: 4.0
+        """
+        token = _in_command.set(True)
+
+        try:
+            yield
+        finally:
+            _in_command.reset(token)
+
+        self._save_cache()
+
+    def _save_cache(self) -> None:
+        scan, self._unsaved = self._unsaved, None
+
+        if scan is not None:
+            scan.save()
+
+    def _list_files(self) -> list[File]:
+        from ._scan import list_files
+
+        if not os.path.exists(self.settings.script_location):
+            raise ConfigurationError(
+                f"The migrations folder {self.settings.script_location!r}"
+                " does not exist. Create it with the 'mkdir' command or"
+                " check the 'script_location' setting."
+            )
+
+        recursive = self.settings.main_options.get("recursive_version_locations")
+        return list_files(
+            [p for _, p in self.settings.version_locations],
+            recursive=str(recursive).lower() in ("true", "1", "yes", "on"),
+        )
+
+    def _load_module(self, revision: str) -> ModuleType:
+        with translate_alembic_errors():
+            return self.script_directory.get_revision(revision).module
 
     @property
     def environment_context(self) -> EnvironmentContext:
@@ -196,6 +327,8 @@ class Environment:
         configuration. Each database's migration context is configured on an
         environment context of its own, see :attr:`migration_contexts`.
         """
+        from alembic.runtime.environment import EnvironmentContext
+
         script = self.script_directory
 
         if self._env is None:
@@ -225,6 +358,8 @@ class Environment:
         """An Alembic :class:`~alembic.operations.Operations` for each
         database, bound to that database's migration context.
         """
+        from alembic.operations import Operations
+
         bound = self._bound()
 
         if bound.ops is None:
@@ -242,6 +377,8 @@ class Environment:
         """
         return self.ops[self.targets.primary]
 
+    @_saves_cache
+    @_async.operation
     def run_migrations(self, fn: _migrate.StepsFn, **kwargs: t.Any) -> None:
         """Run a work function on every database, as ``env.py`` would.
 
@@ -266,6 +403,8 @@ class Environment:
         repair: bool = False,
         **kwargs: t.Any,
     ) -> None:
+        from . import _migrate
+
         environments = self._selected(self._bound().environments)
         settings = self.settings
 
@@ -277,7 +416,7 @@ class Environment:
                     context = environments[name].get_context()
                     lock = _locks.acquire(
                         name,
-                        self.targets[name].engine,
+                        _async.engine_for(self.targets[name]),
                         context.version_table,
                         context.version_table_schema,
                         settings.lock_timeout,
@@ -324,58 +463,92 @@ class Environment:
             multidb=len(self.database_names) > 1,
         )
 
-    def current(self) -> tuple[Script, ...]:
+    @_async.operation
+    def current(self) -> tuple[Revision, ...]:
         """The current revisions of the primary database."""
         return self.current_by_database()[self.targets.primary]
 
-    def current_by_database(self) -> dict[str, tuple[Script, ...]]:
+    @_saves_cache
+    @_async.operation
+    def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
         """The current revisions of each database, by name."""
-        script = self.script_directory
+        graph = self.revision_graph
+        bound = _async.scope(self._scope).get(self)
+        result = {}
 
-        with translate_alembic_errors():
-            return {
-                name: script.get_revisions(current_heads(context))
-                for name, context in self._selected(self.migration_contexts).items()
-            }
+        for name in self.selected_names:
+            opts = self.settings.context_options_for(name)
+            table = opts.get("version_table") or "alembic_version"
+            schema = opts.get("version_table_schema")
 
+            if bound is not None and bound.environments:
+                # Read on the connection this scope already holds, which may
+                # be inside a transaction that changed the version table.
+                connection = bound.environments[name].get_context().connection
+                ids = version_rows(connection, table, schema)
+            else:
+                engine = _async.engine_for(self.targets[name])
+
+                with connect(name, engine) as connection:
+                    ids = version_rows(connection, table, schema)
+
+            missing = [i for i in ids if i not in graph]
+
+            if missing:
+                raise revision_error(
+                    f"Can't locate revision identified by {missing[0]!r}: database"
+                    f" {name!r} is at a revision the migrations folder does not"
+                    " have. Restore its file, or record the right revision with"
+                    " 'stamp --purge'."
+                )
+
+            result[name] = tuple(graph[i] for i in ids)
+
+        return result
+
+    @_async.operation
     def needs_upgrade(self) -> bool:
         """Whether any database is not at all head revisions."""
         return bool(self.behind_heads())
 
-    def behind_heads(self) -> dict[str, tuple[Script, ...]]:
+    @_async.operation
+    def behind_heads(self) -> dict[str, tuple[Revision, ...]]:
         """The databases that are not at all head revisions, with their
         current revisions.
         """
-        heads = {s.revision for s in self.heads()}
+        heads = set(self.revision_graph.heads)
         return {
             name: current
             for name, current in self.current_by_database().items()
             if {s.revision for s in current} != heads
         }
 
-    def heads(self, resolve_dependencies: bool = False) -> tuple[Script, ...]:
+    @_saves_cache
+    def heads(self, resolve_dependencies: bool = False) -> tuple[Revision, ...]:
         """The revisions that have no child revisions.
 
         :param resolve_dependencies: Treat dependencies as down revisions.
         """
-        script = self.script_directory
+        graph = self.revision_graph
+        ids = graph.real_heads if resolve_dependencies else graph.heads
+        return tuple(graph[i] for i in ids)
 
-        with translate_alembic_errors():
-            if resolve_dependencies:
-                return script.get_revisions("heads")
+    @_saves_cache
+    def branches(self) -> list[Revision]:
+        """The revisions that have more than one next revision, newest
+        first.
+        """
+        graph = self.revision_graph
 
-            return script.get_revisions(script.get_heads())
+        if not any(r.is_branch_point for r in graph.revisions.values()):
+            return []
 
-    def branches(self) -> list[Script]:
-        """The revisions that have more than one next revision."""
-        with translate_alembic_errors():
-            return [
-                s for s in self.script_directory.walk_revisions() if s.is_branch_point
-            ]
+        return [r for r in self.log() if r.is_branch_point]
 
+    @_saves_cache
     def log(
         self, start: RevisionArg = "base", end: RevisionArg = "heads"
-    ) -> list[Script]:
+    ) -> list[Revision]:
         """The revisions between two revisions, newest first.
 
         :param start: Oldest revision to include.
@@ -387,25 +560,39 @@ class Environment:
         # walk_revisions is typed for one id each, but takes lists too.
         base: t.Any = _scalar(start_ids)
         head: t.Any = _scalar(end_ids)
+        graph = self.revision_graph
 
         with translate_alembic_errors():
-            return list(self.script_directory.walk_revisions(base, head))
+            return [
+                graph[s.revision]
+                for s in self.script_directory.walk_revisions(base, head)
+            ]
 
-    def show(self, revisions: RevisionArg) -> tuple[Script, ...]:
+    @_saves_cache
+    def show(self, revisions: RevisionArg) -> tuple[Revision, ...]:
         """Look up revisions by id, prefix or symbol.
 
         :param revisions: What to look up; ``current`` means the primary
             database's current revisions.
         """
         ids = self._with_current(revision_ids(revisions))
+        graph = self.revision_graph
+        found = graph.get(ids)
+
+        if found is not None:
+            return found
 
         with translate_alembic_errors():
             return tuple(
-                s for s in self.script_directory.get_revisions(ids) if s is not None
+                graph[s.revision]
+                for s in self.script_directory.get_revisions(ids)
+                if s is not None
             )
 
     # Changing databases
 
+    @_saves_cache
+    @_async.operation
     def stamp(self, target: RevisionArg = "heads", *, purge: bool = False) -> None:
         """Record revisions as current without running them.
 
@@ -413,37 +600,129 @@ class Environment:
         :param purge: Empty the version table first, for a table that names
             revisions that no longer exist.
         """
+        from . import _migrate
+
         script = self.script_directory
         steps = _migrate.stamp_steps(script, revision_ids(target))
 
         with _migrate.purging(self._selected(self.migration_contexts).values(), purge):
             self._run(steps, write=True, repair=True)
 
+    @_saves_cache
+    @_async.operation
     def upgrade(self, target: TargetArg = "heads") -> None:
         """Run revisions to upgrade every database.
 
         :param target: Revision to go up to, or a number of steps.
         """
+        from . import _migrate
+
         script = self.script_directory
         self._check_template()
         self.run_migrations(
             _migrate.upgrade_steps(script, step_target(script, target, down=False))
         )
 
+    @_saves_cache
+    @_async.operation
     def downgrade(self, target: TargetArg = -1) -> None:
         """Run revisions to downgrade every database.
 
         :param target: Revision to go down to, or a number of steps down.
         """
+        from . import _migrate
+
         script = self.script_directory
         self._check_template()
         dest = step_target(script, target, down=True)
 
         if isinstance(dest, list):
-            raise RevisionError("Downgrade takes one target revision, not several.")
+            raise revision_error("Downgrade takes one target revision, not several.")
 
         self.run_migrations(_migrate.downgrade_steps(script, dest))
 
+    # Offline SQL scripts
+
+    @_saves_cache
+    def upgrade_sql(
+        self,
+        target: TargetArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL an upgrade would run, as a script for each database,
+        without connecting to any: only each engine's URL is used, to know
+        the dialect. Revision files can tell with
+        ``context.is_offline_mode()``.
+
+        :param target: Revision to go up to, or a number of steps. A
+            ``"FROM:TO"`` string gives ``start`` too, as Alembic's
+            ``upgrade --sql`` takes it.
+        :param start: Revision the databases are taken to be at. By default
+            an empty database, and the script creates the version table.
+        :param tag: Readable in revision files as
+            ``context.get_tag_argument()``.
+        :return: The script of each selected database, by name.
+
+        .. versionadded:: 4.0
+        """
+        from ._offline import upgrade_sql
+
+        return upgrade_sql(self, target, start, tag)
+
+    @_saves_cache
+    def downgrade_sql(
+        self,
+        target: TargetArg,
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL a downgrade would run, as a script for each database,
+        without connecting to any. The revision the databases are at must be
+        given, as ``start`` or in a ``"FROM:TO"`` target such as
+        ``"head:base"``.
+
+        :param target: Revision to go down to, or a number of steps down.
+        :param start: Revision the databases are taken to be at.
+        :param tag: Readable in revision files as
+            ``context.get_tag_argument()``.
+        :return: The script of each selected database, by name.
+
+        .. versionadded:: 4.0
+        """
+        from ._offline import downgrade_sql
+
+        return downgrade_sql(self, target, start, tag)
+
+    @_saves_cache
+    def stamp_sql(
+        self,
+        target: RevisionArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL that records revisions as current without running them,
+        as a script for each database, without connecting to any.
+
+        :param target: Revisions to record. A ``"FROM:TO"`` string gives
+            ``start`` too.
+        :param start: Revisions the databases are taken to be at. By default
+            an empty database, and the script creates the version table.
+        :param tag: Readable in revision files as
+            ``context.get_tag_argument()``.
+        :return: The script of each selected database, by name.
+
+        .. versionadded:: 4.0
+        """
+        from ._offline import stamp_sql
+
+        return stamp_sql(self, target, start, tag)
+
+    @_saves_cache
+    @_async.operation
     def plan(
         self, target: TargetArg = "heads", *, down: bool = False
     ) -> dict[str, list[Script]]:
@@ -454,12 +733,16 @@ class Environment:
         :param target: As for :meth:`upgrade` or :meth:`downgrade`.
         :param down: Plan a downgrade.
         """
+        from . import _migrate
+
         script = self.script_directory
         dest = step_target(script, target, down=down)
 
         if down:
             if isinstance(dest, list):
-                raise RevisionError("Downgrade takes one target revision, not several.")
+                raise revision_error(
+                    "Downgrade takes one target revision, not several."
+                )
 
             steps = _migrate.downgrade_steps(script, dest)
         else:
@@ -475,6 +758,7 @@ class Environment:
 
         return result
 
+    @_saves_cache
     def wait_for_head(self, timeout: float, *, interval: float = 1.0) -> bool:
         """Wait until every database is at head, for example while another
         process upgrades them. Only reads, so it never holds up the
@@ -503,6 +787,8 @@ class Environment:
 
     # Writing revisions
 
+    @_saves_cache
+    @_async.operation
     def revision(
         self,
         message: str | None,
@@ -552,6 +838,7 @@ class Environment:
             self, plan, empty=empty, splice=splice, rev_id=rev_id, skip_empty=skip_empty
         )
 
+    @_saves_cache
     def merge(
         self,
         revisions: RevisionArg = "heads",
@@ -573,6 +860,7 @@ class Environment:
 
     # Comparing models and databases
 
+    @_async.operation
     def produce_migrations(self) -> MigrationScript:
         """The :class:`~alembic.operations.ops.MigrationScript` a new
         revision would be rendered from. With several databases, its
@@ -596,6 +884,7 @@ class Environment:
 
         return script
 
+    @_async.operation
     def compare_metadata(self) -> list[t.Any] | dict[str, list[t.Any]]:
         """The differences between the metadata and the databases, as
         Alembic's diff tuples. A list for one database; for several, a dict
@@ -608,6 +897,7 @@ class Environment:
 
         return diffs
 
+    @_async.operation
     def diffs_by_database(self) -> dict[str, list[t.Any]]:
         """The differences between the metadata and each database, by name."""
         script = self.produce_migrations()
@@ -618,6 +908,8 @@ class Environment:
             )
         }
 
+    @_saves_cache
+    @_async.operation
     def check(self) -> dict[str, list[t.Any]]:
         """Compare the metadata with each database as a new revision would,
         after the ``process_revision_directives`` hook, without writing
@@ -639,6 +931,12 @@ class Environment:
 
         :param values: ``key=value`` strings.
         """
+        if not values and self._config is None:
+            # A config built inside the block starts with no -x arguments;
+            # not building one here keeps reads from importing Alembic.
+            yield
+            return
+
         cmd_opts = self.config.cmd_opts
         old = list(cmd_opts.x)  # type: ignore[union-attr]
         cmd_opts.x = list(values)  # type: ignore[union-attr]
@@ -648,6 +946,7 @@ class Environment:
         finally:
             cmd_opts.x = old  # type: ignore[union-attr]
 
+    @_async.operation
     def needs_revision(self) -> bool:
         """Whether the metadata differs from any database."""
         return any(self.diffs_by_database().values())
@@ -655,7 +954,7 @@ class Environment:
     # Internals
 
     def _bound(self) -> Bound:
-        scope = self._scope()
+        scope = _async.scope(self._scope)
         bound = scope.get(self)
 
         if bound is None:
@@ -753,36 +1052,3 @@ class Environment:
 
 def _scalar(ids: list[str]) -> str | list[str]:
     return ids[0] if len(ids) == 1 else ids
-
-
-def _stamp_locations(paths: t.Iterable[str]) -> tuple[t.Any, ...]:
-    """Size and modification time of every revision file.
-
-    :raises ConfigurationError: If a folder exists but cannot be listed:
-        Alembic would take it for an empty one.
-    """
-    result: list[t.Any] = []
-
-    for path in paths:
-        try:
-            entries = sorted(os.scandir(path), key=lambda e: e.name)
-        except FileNotFoundError:
-            result.append((path, None))
-            continue
-        except OSError as e:
-            raise ConfigurationError(
-                f"Cannot read the migrations folder {path!r}: {e.strerror}. Check"
-                " its permissions and the 'script_location' and"
-                " 'version_locations' settings."
-            ) from e
-
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                try:
-                    st = entry.stat()
-                except OSError:  # A dangling symlink.
-                    st = entry.stat(follow_symlinks=False)
-
-                result.append((entry.path, st.st_size, st.st_mtime_ns))
-
-    return tuple(result)

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import MigrationStep
-from alembic.script import Script
 from alembic.script import ScriptDirectory
 from alembic.script import write_hooks
 from alembic.util import template_to_file
@@ -138,20 +137,6 @@ def _umask() -> int:
         os.umask(mask)
 
     return mask
-
-
-@contextmanager
-def show_as_current(script: Script, current: bool) -> t.Iterator[None]:
-    """Make the script's formatted text say "(current)", as Alembic's
-    ``history --indicate-current`` shows.
-    """
-    # Private: Script._db_current_indicator is the flag cmd_format reads.
-    script._db_current_indicator = current
-
-    try:
-        yield
-    finally:
-        script._db_current_indicator = None
 
 
 @contextmanager

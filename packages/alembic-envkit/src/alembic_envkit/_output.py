@@ -10,6 +10,10 @@ import typing as t
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
+    from ._graph import Revision
+
+    AnyRevision: t.TypeAlias = Revision | Script
+
 #: Version of the JSON documents' layout; it changes only when a key changes
 #: meaning or goes away.
 JSON_SCHEMA_VERSION = 1
@@ -25,7 +29,7 @@ def _ids(value: t.Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def revision_json(script: Script) -> dict[str, t.Any]:
+def revision_json(script: AnyRevision) -> dict[str, t.Any]:
     """One revision as a JSON object."""
     return {
         "revision": script.revision,
@@ -64,7 +68,7 @@ def _node_id(revision: str) -> str:
     return "r_" + re.sub(r"\W", "_", revision)
 
 
-def _label_lines(script: Script, databases: list[str]) -> list[str]:
+def _label_lines(script: AnyRevision, databases: list[str]) -> list[str]:
     lines = [script.revision]
 
     if script.doc:
@@ -80,7 +84,7 @@ def _label_lines(script: Script, databases: list[str]) -> list[str]:
 
 
 def mermaid(
-    scripts: t.Sequence[Script], current: t.Mapping[str, t.Iterable[str]]
+    scripts: t.Sequence[AnyRevision], current: t.Mapping[str, t.Iterable[str]]
 ) -> str:
     """The revision graph as a Mermaid flowchart, oldest at the top: an
     arrow from each parent to its child, a dotted arrow for a dependency, and
@@ -119,7 +123,9 @@ def _mermaid_text(text: str) -> str:
     return "".join(replacements.get(c, c) for c in text.replace("\n", " "))
 
 
-def dot(scripts: t.Sequence[Script], current: t.Mapping[str, t.Iterable[str]]) -> str:
+def dot(
+    scripts: t.Sequence[AnyRevision], current: t.Mapping[str, t.Iterable[str]]
+) -> str:
     """The revision graph as Graphviz DOT, the same graph as
     :func:`mermaid`.
     """

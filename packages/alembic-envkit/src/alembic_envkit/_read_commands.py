@@ -152,8 +152,6 @@ def history(
     output_format: str,
 ) -> None:
     """Show the revisions in order, newest first, as Alembic does."""
-    from ._migrate import show_as_current
-
     start, end = "base", "heads"
 
     if rev_range is not None:
@@ -186,8 +184,7 @@ def history(
         return
 
     for script in env.log(start, end):
-        with show_as_current(script, script.revision in current):
-            click.echo(_format(script, verbose))
+        click.echo(_format(script, verbose, current=script.revision in current))
 
 
 @click.command()

@@ -9,20 +9,24 @@ import re
 import threading
 import typing as t
 
-from alembic.script import Script
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError as AlembicRevisionError
-
-from ._errors import RevisionError
+from ._errors import revision_error
 from ._errors import translate_alembic_errors
 
+if t.TYPE_CHECKING:
+    from alembic.script import Script
+    from alembic.script import ScriptDirectory
+
+    from ._graph import Revision
+
 #: A revision given as an id, a prefix, a symbol (``head``, ``heads``,
-#: ``base``, ``current``, ``branch@head``), a :class:`~alembic.script.Script`,
-#: or a sequence of those.
-RevisionArg: t.TypeAlias = str | Script | t.Sequence[str | Script]
+#: ``base``, ``current``, ``branch@head``), a :class:`.Revision` or
+#: :class:`~alembic.script.Script`, or a sequence of those.
+RevisionArg: t.TypeAlias = (
+    "str | Revision | Script | t.Sequence[str | Revision | Script]"
+)
 
 #: An upgrade or downgrade target: a revision, or a number of steps.
-TargetArg: t.TypeAlias = int | RevisionArg
+TargetArg: t.TypeAlias = "int | RevisionArg"
 
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 
@@ -38,19 +42,20 @@ def revision_ids(value: RevisionArg | None) -> list[str]:
     if isinstance(value, str):
         return [value]
 
-    if isinstance(value, Script):
-        return [value.revision]
+    if isinstance(getattr(value, "revision", None), str):
+        return [t.cast("Revision", value).revision]
 
     result = []
 
-    for item in value:
-        if isinstance(item, Script):
-            result.append(item.revision)
-        elif isinstance(item, str):
+    for item in t.cast("t.Sequence[t.Any]", value):
+        if isinstance(item, str):
             result.append(item)
+        elif isinstance(getattr(item, "revision", None), str):
+            result.append(item.revision)
         else:
-            raise RevisionError(
-                f"A revision must be an id, a symbol or a Script, not {item!r}."
+            raise revision_error(
+                "A revision must be an id, a symbol, a Revision or a Script,"
+                f" not {item!r}."
             )
 
     return result
@@ -83,6 +88,8 @@ def is_exact_revision(script: ScriptDirectory, value: str) -> bool:
     :param script: The script directory to look in.
     :param value: Candidate id.
     """
+    from alembic.script.revision import RevisionError as AlembicRevisionError
+
     with translate_alembic_errors():
         try:
             found = script.revision_map.get_revision(value)
@@ -106,7 +113,7 @@ def step_target(
     :param down: Whether this is a downgrade.
     """
     if isinstance(value, bool):
-        raise RevisionError(f"A revision target cannot be {value!r}.")
+        raise revision_error(f"A revision target cannot be {value!r}.")
 
     if isinstance(value, str) and _DIGITS.fullmatch(value):
         if value[0] not in "+-" and is_exact_revision(script, value):
@@ -116,7 +123,7 @@ def step_target(
 
     if isinstance(value, int):
         if value == 0:
-            raise RevisionError("A step count must not be 0.")
+            raise revision_error("A step count must not be 0.")
 
         if down:
             return str(-abs(value))

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ._async import sync_engine
 from ._errors import ConfigurationError
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 #: The name given to a single metadata, list of metadata, or engine.
 DEFAULT_NAME = "default"
@@ -19,19 +23,23 @@ MetadataArg: t.TypeAlias = (
     | t.Mapping[str, sa.MetaData | t.Sequence[sa.MetaData]]
 )
 
-#: What ``engines=`` accepts.
-EngineArg: t.TypeAlias = sa.Engine | t.Mapping[str, sa.Engine]
+#: What ``engines=`` accepts: sync or async engines, mixed freely.
+EngineArg: t.TypeAlias = (
+    "sa.Engine | AsyncEngine | t.Mapping[str, sa.Engine | AsyncEngine]"
+)
 
 
 @dataclass(frozen=True)
 class Target:
     """One database to migrate: its name, engine, and the metadata that
-    describes its tables.
+    describes its tables. For an async engine, ``engine`` is its
+    ``sync_engine`` and ``async_engine`` the engine itself.
     """
 
     name: str
     engine: sa.Engine
     metadatas: tuple[sa.MetaData, ...]
+    async_engine: AsyncEngine | None = None
 
     @property
     def target_metadata(self) -> sa.MetaData | list[sa.MetaData]:
@@ -51,9 +59,10 @@ class Targets(t.Mapping[str, Target]):
     :param metadatas: One :class:`~sqlalchemy.MetaData`, a list of them, or a
         dict mapping names to one or a list. A single metadata or list is
         named ``"default"``.
-    :param engines: One :class:`~sqlalchemy.engine.Engine` (named
-        ``"default"``) or a dict mapping names to engines. Every metadata name
-        needs an engine; engines without metadata are not migrated.
+    :param engines: One :class:`~sqlalchemy.engine.Engine` or
+        :class:`~sqlalchemy.ext.asyncio.AsyncEngine` (named ``"default"``) or
+        a dict mapping names to engines, sync and async mixed. Every metadata
+        name needs an engine; engines without metadata are not migrated.
     :raises ConfigurationError: If there is no metadata, or a metadata name
         has no engine.
     """
@@ -81,7 +90,7 @@ class Targets(t.Mapping[str, Target]):
             )
 
         self._targets = {
-            name: Target(name, engine_map[name], mds)
+            name: _target(name, engine_map[name], mds)
             for name, mds in metadata_map.items()
         }
 
@@ -137,7 +146,9 @@ def normalize_metadatas(
     return {DEFAULT_NAME: _metadata_tuple("metadatas", value)}
 
 
-def normalize_engines(value: EngineArg | None) -> dict[str, sa.Engine]:
+def normalize_engines(
+    value: EngineArg | None,
+) -> dict[str, sa.Engine | AsyncEngine]:
     """Turn what users pass as ``engines`` into ``name -> engine``.
 
     :param value: One engine, or a dict of name to engine.
@@ -145,17 +156,17 @@ def normalize_engines(value: EngineArg | None) -> dict[str, sa.Engine]:
     if value is None:
         return {}
 
-    if isinstance(value, sa.Engine):
-        return {DEFAULT_NAME: value}
+    if isinstance(value, sa.Engine) or sync_engine(value) is not None:
+        return {DEFAULT_NAME: value}  # type: ignore[dict-item]
 
     if isinstance(value, t.Mapping):
         result = {}
 
         for name, engine in value.items():
-            if not isinstance(engine, sa.Engine):
+            if not isinstance(engine, sa.Engine) and sync_engine(engine) is None:
                 raise ConfigurationError(
-                    f"engines[{name!r}] must be an SQLAlchemy Engine, not"
-                    f" {type(engine).__name__}."
+                    f"engines[{name!r}] must be an SQLAlchemy Engine or AsyncEngine,"
+                    f" not {type(engine).__name__}."
                 )
 
             result[str(name)] = engine
@@ -163,9 +174,20 @@ def normalize_engines(value: EngineArg | None) -> dict[str, sa.Engine]:
         return result
 
     raise ConfigurationError(
-        "'engines' must be an SQLAlchemy Engine or a dict of name to Engine, not"
-        f" {type(value).__name__}."
+        "'engines' must be an SQLAlchemy Engine or a dict of name to Engine (or"
+        f" AsyncEngine), not {type(value).__name__}."
     )
+
+
+def _target(
+    name: str, engine: sa.Engine | AsyncEngine, metadatas: tuple[sa.MetaData, ...]
+) -> Target:
+    inner = sync_engine(engine)
+
+    if inner is None:
+        return Target(name, t.cast(sa.Engine, engine), metadatas)
+
+    return Target(name, inner, metadatas, t.cast("AsyncEngine", engine))
 
 
 def _metadata_tuple(where: str, value: t.Any) -> tuple[sa.MetaData, ...]:

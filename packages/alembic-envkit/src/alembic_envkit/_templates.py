@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import typing as t
@@ -18,12 +19,12 @@ def template_source(multidb: bool) -> str:
 
     :param multidb: Whether several databases are configured.
     """
-    import alembic
-
+    # Found without importing Alembic, which creating the folder at start-up
+    # does not need.
+    spec = importlib.util.find_spec("alembic")
+    assert spec is not None and spec.origin is not None
     name = "multidb" if multidb else "generic"
-    return os.path.join(
-        os.path.dirname(alembic.__file__), "templates", name, TEMPLATE_FILE
-    )
+    return os.path.join(os.path.dirname(spec.origin), "templates", name, TEMPLATE_FILE)
 
 
 def make_directories(

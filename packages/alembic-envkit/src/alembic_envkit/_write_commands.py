@@ -18,6 +18,9 @@ from ._cli import _pass_env
 from ._cli import _rev_id
 from ._cli import _revisions_json
 from ._cli import _x_option
+from ._offline_commands import check_offline_options
+from ._offline_commands import echo_scripts
+from ._offline_commands import offline_options
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
@@ -44,10 +47,24 @@ def init(env: Environment) -> None:
 @click.command()
 @click.argument("target", default="heads")
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
+@offline_options
 @_x_option
 @_pass_env
-def stamp(env: Environment, target: str, purge: bool) -> None:
+def stamp(
+    env: Environment,
+    target: str,
+    purge: bool,
+    sql: bool,
+    tag: str | None,
+    output_dir: str | None,
+) -> None:
     """Record a revision as current without running migrations."""
+    check_offline_options(target, sql, tag, output_dir, {"--purge": purge})
+
+    if sql:
+        echo_scripts(env, "stamp", target, tag, output_dir)
+        return
+
     env.stamp(target, purge=purge)
 
 
@@ -137,12 +154,34 @@ def _plan_or_run(
 @_plan
 @_output
 @_quiet
+@offline_options
 @_x_option
 @_pass_env
 def upgrade(
-    env: Environment, target: str, plan: bool, output_format: str, quiet: bool
+    env: Environment,
+    target: str,
+    plan: bool,
+    output_format: str,
+    quiet: bool,
+    sql: bool,
+    tag: str | None,
+    output_dir: str | None,
 ) -> None:
-    """Run migrations up to TARGET (default: heads), or TARGET steps."""
+    """Run migrations up to TARGET (default: heads), or TARGET steps. With
+    --sql, write the SQL instead, from an empty database or a FROM:TO range.
+    """
+    check_offline_options(
+        target,
+        sql,
+        tag,
+        output_dir,
+        {"--plan": plan, "--format json": output_format == "json"},
+    )
+
+    if sql:
+        echo_scripts(env, "upgrade", target, tag, output_dir, quiet)
+        return
+
     _plan_or_run(env, target, False, plan, output_format, quiet)
 
 
@@ -151,12 +190,34 @@ def upgrade(
 @_plan
 @_output
 @_quiet
+@offline_options
 @_x_option
 @_pass_env
 def downgrade(
-    env: Environment, target: str, plan: bool, output_format: str, quiet: bool
+    env: Environment,
+    target: str,
+    plan: bool,
+    output_format: str,
+    quiet: bool,
+    sql: bool,
+    tag: str | None,
+    output_dir: str | None,
 ) -> None:
-    """Run migrations down to TARGET, or TARGET steps down (default: 1)."""
+    """Run migrations down to TARGET, or TARGET steps down (default: 1).
+    With --sql, write the SQL instead; TARGET is then a FROM:TO range.
+    """
+    check_offline_options(
+        target,
+        sql,
+        tag,
+        output_dir,
+        {"--plan": plan, "--format json": output_format == "json"},
+    )
+
+    if sql:
+        echo_scripts(env, "downgrade", target, tag, output_dir, quiet)
+        return
+
     _plan_or_run(env, target, True, plan, output_format, quiet)
 
 

@@ -8,21 +8,15 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.operations import MigrationScript
-from alembic.operations import Operations
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.runtime.migration import MigrationStep
-from alembic.script import Script
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask import Flask
 from flask import g
 
 from alembic_envkit import ConfigurationError
+from alembic_envkit import EngineArg
 from alembic_envkit import Environment
 from alembic_envkit import new_rev_id
+from alembic_envkit import Revision
 from alembic_envkit import RevisionArg
 from alembic_envkit import Settings
 from alembic_envkit import TargetArg
@@ -32,6 +26,20 @@ from alembic_envkit._targets import normalize_metadatas
 from alembic_envkit._templates import make_directories
 
 from ._adapters import find_adapter
+
+if t.TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.operations import MigrationScript
+    from alembic.operations import Operations
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationStep
+    from alembic.script import Script
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+_T = t.TypeVar("_T")
+_P = t.ParamSpec("_P")
 
 _SCOPE_KEY = "_flask_alembic_connections"
 
@@ -47,9 +55,10 @@ class Alembic:
     :param metadatas: The :class:`~sqlalchemy.MetaData` to migrate: one, a
         list (named ``"default"``), or a dict mapping database names to one or
         a list. With Flask-SQLAlchemy, ``db.metadata`` is used if not given.
-    :param engines: The engines to migrate: one (named ``"default"``) or a
-        dict keyed like ``metadatas``. With Flask-SQLAlchemy(-Lite),
-        ``db.engines`` is used if not given.
+    :param engines: The engines to migrate, sync or async: one (named
+        ``"default"``) or a dict keyed like ``metadatas``. With
+        Flask-SQLAlchemy(-Lite), ``db.engines`` is used if not given (and
+        Flask-SQLAlchemy-Lite's ``db.async_engines`` for the other names).
 
     Missing metadata or engines are reported when the environment is first
     used, not in ``init_app``, so an app factory may configure the database
@@ -71,13 +80,13 @@ class Alembic:
         | list[sa.MetaData]
         | dict[str, sa.MetaData | list[sa.MetaData]]
         | None = None,
-        engines: sa.Engine | dict[str, sa.Engine] | None = None,
+        engines: EngineArg | None = None,
     ) -> None:
         self._states: WeakKeyDictionary[Flask, _State] = WeakKeyDictionary()
         self.run_mkdir: bool = run_mkdir
         self.command_name: str = command_name
         self.metadatas: dict[str, sa.MetaData | list[sa.MetaData]]
-        self.engines: dict[str, sa.Engine]
+        self.engines: dict[str, sa.Engine | AsyncEngine]
 
         if metadatas is None:
             self.metadatas = {}
@@ -89,10 +98,11 @@ class Alembic:
 
         if engines is None:
             self.engines = {}
-        elif isinstance(engines, sa.Engine):
-            self.engines = {"default": engines}
-        else:
+        elif isinstance(engines, t.Mapping):
             self.engines = dict(engines)
+        else:
+            # One engine, sync or async.
+            self.engines = {"default": engines}
 
         if app is not None:
             self.init_app(app)
@@ -301,6 +311,24 @@ class Alembic:
         """
         self.environment.run_migrations(fn, **kwargs)  # type: ignore[arg-type]
 
+    async def run_async(
+        self, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """Call one of these methods from async code, for example in an
+        async view: ``await alembic.run_async(alembic.upgrade)``. With async
+        engines, a plain call inside a running event loop raises
+        :exc:`~alembic_envkit.EventLoopError`. See
+        :meth:`alembic_envkit.Environment.run_async`.
+
+        :param fn: What to call, such as ``alembic.upgrade``.
+        :param args: Its positional arguments.
+        :param kwargs: Its keyword arguments.
+        :return: What ``fn`` returns.
+
+        .. versionadded:: 4.0
+        """
+        return await self.environment.run_async(fn, *args, **kwargs)
+
     # The migration API
 
     def mkdir(self) -> None:
@@ -309,11 +337,11 @@ class Alembic:
         """
         self.environment.mkdir()
 
-    def current(self) -> tuple[Script, ...]:
+    def current(self) -> tuple[Revision, ...]:
         """The current revisions of the ``"default"`` database."""
         return self.environment.current()
 
-    def current_by_database(self) -> dict[str, tuple[Script, ...]]:
+    def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
         """The current revisions of each database, by name.
 
         .. versionadded:: 4.0
@@ -324,20 +352,20 @@ class Alembic:
         """Whether any database is not at all head revisions."""
         return self.environment.needs_upgrade()
 
-    def heads(self, resolve_dependencies: bool = False) -> tuple[Script, ...]:
+    def heads(self, resolve_dependencies: bool = False) -> tuple[Revision, ...]:
         """The revisions that have no child revisions.
 
         :param resolve_dependencies: Treat dependencies as down revisions.
         """
         return self.environment.heads(resolve_dependencies)
 
-    def branches(self) -> list[Script]:
+    def branches(self) -> list[Revision]:
         """The revisions that have more than one next revision."""
         return self.environment.branches()
 
     def log(
         self, start: RevisionArg = "base", end: RevisionArg = "heads"
-    ) -> list[Script]:
+    ) -> list[Revision]:
         """The revisions between two revisions, newest first.
 
         :param start: Oldest revision to include.
@@ -345,7 +373,7 @@ class Alembic:
         """
         return self.environment.log(start, end)
 
-    def show(self, revisions: RevisionArg) -> tuple[Script, ...]:
+    def show(self, revisions: RevisionArg) -> tuple[Revision, ...]:
         """Look up revisions by id, prefix or symbol.
 
         .. versionadded:: 4.0
@@ -376,6 +404,48 @@ class Alembic:
         :param target: Revision to go down to, or a number of steps down.
         """
         self.environment.downgrade(target)
+
+    def upgrade_sql(
+        self,
+        target: TargetArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL script of an upgrade for each database, made without
+        connecting, see :meth:`.Environment.upgrade_sql`.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.upgrade_sql(target, start=start, tag=tag)
+
+    def downgrade_sql(
+        self,
+        target: TargetArg,
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL script of a downgrade for each database, made without
+        connecting, see :meth:`.Environment.downgrade_sql`.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.downgrade_sql(target, start=start, tag=tag)
+
+    def stamp_sql(
+        self,
+        target: RevisionArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL script of a stamp for each database, made without
+        connecting, see :meth:`.Environment.stamp_sql`.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.stamp_sql(target, start=start, tag=tag)
 
     def revision(
         self,

@@ -1,0 +1,225 @@
+"""Offline SQL scripts (``--sql``): the SQL a migration would run, written as
+text for each database instead of run on it.
+
+No connection is opened and no lock is taken, so a script can be made while
+the database server is down. Each database's dialect comes from its engine's
+URL. The revisions run exactly as online, through the same work functions
+and the same per-database options (tokens, ``engine_name``, batch mode on
+SQLite); Alembic's "as_sql" mode writes their statements to a buffer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import typing as t
+from pathlib import Path
+
+from alembic.runtime.environment import EnvironmentContext
+
+from . import _migrate
+from ._connections import context_options
+from ._errors import revision_error
+from ._errors import translate_alembic_errors
+from ._revisions import revision_ids
+from ._revisions import step_target
+from ._templates import check_template
+
+if t.TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+    from ._environment import Environment
+    from ._revisions import RevisionArg
+    from ._revisions import TargetArg
+
+#: Context options the offline run sets itself; a configured value would
+#: make a script that does not run, or is written somewhere else.
+_OWN_OPTIONS = ("output_buffer", "output_encoding", "literal_binds", "as_sql")
+
+
+def upgrade_sql(
+    env: Environment,
+    target: TargetArg,
+    start: RevisionArg | None,
+    tag: str | None,
+) -> dict[str, str]:
+    """The script of each selected database for an upgrade, see
+    :meth:`.Environment.upgrade_sql`.
+    """
+    script = env.script_directory
+    target, start = split_range(target, start)
+    dest = step_target(script, target, down=False)
+    steps = _migrate.upgrade_steps(script, dest)
+    return _scripts(env, steps, _start_ids(script, start), tag)
+
+
+def downgrade_sql(
+    env: Environment,
+    target: TargetArg,
+    start: RevisionArg | None,
+    tag: str | None,
+) -> dict[str, str]:
+    """The script of each selected database for a downgrade, see
+    :meth:`.Environment.downgrade_sql`.
+    """
+    script = env.script_directory
+    target, start = split_range(target, start)
+
+    if start is None:
+        raise revision_error(
+            "An offline downgrade needs the revision the databases are at: give"
+            " a FROM:TO range such as 'head:base', or 'start'."
+        )
+
+    dest = step_target(script, target, down=True)
+
+    if isinstance(dest, list):
+        raise revision_error("Downgrade takes one target revision, not several.")
+
+    steps = _migrate.downgrade_steps(script, dest)
+    return _scripts(env, steps, _start_ids(script, start), tag)
+
+
+def stamp_sql(
+    env: Environment,
+    target: RevisionArg,
+    start: RevisionArg | None,
+    tag: str | None,
+) -> dict[str, str]:
+    """The script of each selected database for a stamp, see
+    :meth:`.Environment.stamp_sql`.
+    """
+    script = env.script_directory
+
+    if isinstance(target, str):
+        ranged, start = split_range(target, start)
+        target = t.cast(str, ranged)
+
+    steps = _migrate.stamp_steps(script, revision_ids(target))
+    return _scripts(env, steps, _start_ids(script, start), tag)
+
+
+def split_range(
+    target: TargetArg, start: RevisionArg | None
+) -> tuple[TargetArg, RevisionArg | None]:
+    """Split a ``FROM:TO`` target, as Alembic's ``--sql`` takes it, into the
+    target and the start.
+
+    :param target: The target as given.
+    :param start: The start as given separately, if at all.
+    """
+    if not isinstance(target, str) or ":" not in target:
+        return target, start
+
+    first, _, rest = target.partition(":")
+
+    if not first or not rest or ":" in rest:
+        raise revision_error(
+            f"{target!r} is not a range; write FROM:TO, for example 'base:head'."
+        )
+
+    if start is not None:
+        raise revision_error(
+            f"The start is given twice, in {target!r} and as {start!r}; give it once."
+        )
+
+    return rest, first
+
+
+def write_scripts(
+    scripts: t.Mapping[str, str], folder: str | os.PathLike[str]
+) -> list[Path]:
+    """Write each database's script to ``FOLDER/NAME.sql``, creating the
+    folder. Nothing is written if any of the files exists.
+
+    :param scripts: Script of each database, by name.
+    :param folder: Where to write.
+    :raises FileExistsError: Naming the files that exist already.
+    """
+    base = Path(folder)
+    paths = {name: base / f"{name}.sql" for name in scripts}
+
+    for name, path in paths.items():
+        if path.parent != base or name in ("", ".", ".."):
+            raise ValueError(f"Database name {name!r} cannot be used as a file name.")
+
+    existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
+
+    if existing:
+        raise FileExistsError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''};"
+            " nothing was written. Remove the old scripts or choose another"
+            " output folder."
+        )
+
+    base.mkdir(parents=True, exist_ok=True)
+
+    for name, path in paths.items():
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(scripts[name])
+
+    return list(paths.values())
+
+
+def _start_ids(script: ScriptDirectory, start: RevisionArg | None) -> list[str]:
+    """The exact revision ids the databases are taken to be at: none (an
+    empty database) unless a start is given.
+    """
+    ids = revision_ids(start)
+
+    if "current" in ids:
+        raise revision_error(
+            "An offline script cannot read the current revision from the"
+            " database; name the revision it is at instead of 'current'."
+        )
+
+    with translate_alembic_errors():
+        found = script.get_revisions([i for i in ids if i != "base"])
+
+    return [s.revision for s in found if s is not None]
+
+
+def _scripts(
+    env: Environment,
+    fn: _migrate.StepsFn,
+    start: list[str],
+    tag: str | None,
+) -> dict[str, str]:
+    """Run the work function in Alembic's offline mode on each selected
+    database, with no connection, and return what each one wrote.
+    """
+    targets = env.targets
+    check_template(env.settings.script_location, list(targets))
+    script = env.script_directory
+    buffers: dict[str, io.StringIO] = {}
+    contexts: dict[str, EnvironmentContext] = {}
+
+    for name in env.selected_names:
+        target = targets[name]
+        opts = context_options(env, name, target)
+
+        for key in _OWN_OPTIONS:
+            opts.pop(key, None)
+
+        buffers[name] = io.StringIO()
+        # starting_rev is typed as one string; Alembic takes a list too.
+        env_ctx = EnvironmentContext(
+            env.config,
+            script,
+            as_sql=True,
+            starting_rev=start or None,
+            tag=tag,
+        )
+
+        with translate_alembic_errors():
+            env_ctx.configure(
+                url=target.engine.url,
+                output_buffer=buffers[name],
+                literal_binds=True,
+                **opts,
+            )
+
+        contexts[name] = env_ctx
+
+    _migrate.run_migrations(contexts, fn, multidb=targets.multidb)
+    return {name: buffer.getvalue() for name, buffer in buffers.items()}
