@@ -325,3 +325,34 @@ def test_cache_saved_only_when_the_command_succeeds(
         assert not cache.exists()
 
     assert sorted(_cache(folder)) == ["a.py"]
+
+
+def test_sourceless(
+    make_env: t.Callable[..., Environment],
+    metadata: t.Any,
+    engine: t.Any,
+    tmp_path: Path,
+) -> None:
+    """With Alembic's ``sourceless`` option, revisions shipped as bytecode
+    only are found, read and run; a new one is seen on the next read.
+    """
+    import py_compile
+
+    env = make_env(metadata, engine, {"sourceless": True})
+    env.mkdir()
+    folder = tmp_path / "migrations"
+
+    for name, text in [("a.py", _header("a1")), ("b.py", _header("b2", "a1"))]:
+        source = _file(folder, name, text)
+        py_compile.compile(str(source), cfile=str(source) + "c", doraise=True)
+        source.unlink()
+
+    assert [r.revision for r in env.heads()] == ["b2"]
+    assert env.heads()[0].doc == "Add users"
+    env.upgrade()
+    assert [r.revision for r in env.current()] == ["b2"]
+    source = _file(folder, "c.py", _header("c3", "b2"))
+    py_compile.compile(str(source), cfile=str(source) + "c", doraise=True)
+    source.unlink()
+    assert [r.revision for r in env.heads()] == ["c3"]
+    assert not (folder / "__pycache__" / "alembic_envkit.revisions").exists()

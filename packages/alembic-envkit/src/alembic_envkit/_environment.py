@@ -79,6 +79,7 @@ def _saves_cache(fn: _F) -> _F:
 
     return t.cast(_F, wrapper)
 
+
 #: The databases chosen with Environment.selecting, for the running block.
 _selection: ContextVar[frozenset[str] | None] = ContextVar(
     "alembic_envkit_selection", default=None
@@ -236,12 +237,24 @@ class Environment:
             if self._graph is None or files != self._graph_files:
                 from ._scan import Scan
 
-                with translate_load_errors():
-                    scan = Scan(files)
+                if self._sourceless:
+                    # Revisions shipped as bytecode only: Alembic finds
+                    # them, and nothing is cached.
+                    from ._scripts import loaded_headers
 
-                graph = RevisionGraph(scan.headers, self._load_module)
+                    with translate_alembic_errors():
+                        headers = loaded_headers(self.config)
+
+                    scan = Scan(())
+                else:
+                    with translate_load_errors():
+                        scan = Scan(files)
+
+                    headers = scan.headers
+
+                graph = RevisionGraph(headers, self._load_module)
                 self._graph, self._graph_files = graph, files
-                self._headers = scan.headers
+                self._headers = headers
                 # Saved once the command using it succeeds: a history that
                 # does not hold together, or a failed command, writes nothing.
                 self._unsaved = scan
@@ -310,11 +323,19 @@ class Environment:
                 " check the 'script_location' setting."
             )
 
-        recursive = self.settings.main_options.get("recursive_version_locations")
         return list_files(
             [p for _, p in self.settings.version_locations],
-            recursive=str(recursive).lower() in ("true", "1", "yes", "on"),
+            recursive=self._option_on("recursive_version_locations"),
+            bytecode=self._sourceless,
         )
+
+    @property
+    def _sourceless(self) -> bool:
+        return self._option_on("sourceless")
+
+    def _option_on(self, name: str) -> bool:
+        value = self.settings.main_options.get(name, "")
+        return value.strip().lower() in ("true", "1", "yes", "on")
 
     def _load_module(self, revision: str) -> ModuleType:
         with translate_alembic_errors():
@@ -472,6 +493,7 @@ class Environment:
     @_async.operation
     def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
         """The current revisions of each database, by name."""
+        targets = self.targets  # Reports missing engines or metadata first.
         graph = self.revision_graph
         bound = _async.scope(self._scope).get(self)
         result = {}
@@ -487,7 +509,7 @@ class Environment:
                 connection = bound.environments[name].get_context().connection
                 ids = version_rows(connection, table, schema)
             else:
-                engine = _async.engine_for(self.targets[name])
+                engine = _async.engine_for(targets[name])
 
                 with connect(name, engine) as connection:
                     ids = version_rows(connection, table, schema)

@@ -38,6 +38,7 @@ _KEYS = ("revision", "down_revision", "branch_labels", "depends_on")
 # The files Alembic takes for revisions: *.py, but not __init__ or editor
 # lock files.
 _REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+_BYTECODE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)(c|o)?$")
 _CACHE_NAME = "alembic_envkit.revisions"
 _CACHE_FORMAT = 1
 
@@ -47,7 +48,9 @@ _CACHE_FORMAT = 1
 File: t.TypeAlias = tuple[str, str, str, tuple[int, int, int]]
 
 
-def list_files(folders: t.Iterable[str], *, recursive: bool = False) -> list[File]:
+def list_files(
+    folders: t.Iterable[str], *, recursive: bool = False, bytecode: bool = False
+) -> list[File]:
     """Every revision file in some folders, in the order Alembic loads them:
     folder by folder, by name, each real file once. Missing folders are
     skipped.
@@ -55,19 +58,32 @@ def list_files(folders: t.Iterable[str], *, recursive: bool = False) -> list[Fil
     :param folders: Version folders, in order.
     :param recursive: Also list subfolders, as Alembic's
         ``recursive_version_locations`` does.
+    :param bytecode: Also list bytecode files, in the folders and their
+        ``__pycache__``, for Alembic's ``sourceless`` option. They are only
+        listed, to see changes; Alembic reads them.
     :raises ConfigurationError: If a folder exists but cannot be listed.
     """
     result: list[File] = []
     seen: set[str] = set()
+    pattern = _BYTECODE_FILE if bytecode else _REVISION_FILE
 
     for folder in folders:
-        _list_folder(folder, recursive, seen, result)
+        _list_folder(folder, recursive, seen, result, pattern)
+
+        if bytecode:
+            _list_folder(
+                os.path.join(folder, "__pycache__"), False, seen, result, pattern
+            )
 
     return result
 
 
 def _list_folder(
-    folder: str, recursive: bool, seen: set[str], result: list[File]
+    folder: str,
+    recursive: bool,
+    seen: set[str],
+    result: list[File],
+    pattern: re.Pattern[str] = _REVISION_FILE,
 ) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -100,7 +116,7 @@ def _list_folder(
         else:
             real, real_name = prefix + name, name
 
-        if real in seen or not _REVISION_FILE.match(real_name):
+        if real in seen or not pattern.match(real_name):
             continue
 
         seen.add(real)
@@ -115,7 +131,7 @@ def _list_folder(
         )
 
     for sub in subfolders:
-        _list_folder(sub, recursive, seen, result)
+        _list_folder(sub, recursive, seen, result, pattern)
 
 
 class Scan:

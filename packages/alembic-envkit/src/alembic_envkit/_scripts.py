@@ -13,11 +13,14 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import Revision
 from alembic.script.revision import RevisionMap
 from alembic.util import load_python_file
+from alembic.util import to_tuple
 
 from ._scan import Header
 
 if t.TYPE_CHECKING:
     from types import ModuleType
+
+    from alembic.config import Config
 
 
 class _LazyScript(Script):
@@ -60,3 +63,32 @@ def lazy_script_directory(
     script = make()
     script.revision_map = RevisionMap(lambda: [_LazyScript(h) for h in headers])
     return script
+
+
+def loaded_headers(config: Config) -> list[Header]:
+    """The header of every revision Alembic finds by importing the files,
+    bytecode included: for the ``sourceless`` option, whose files cannot be
+    read without running them.
+
+    :param config: The environment's config.
+    """
+    script = ScriptDirectory.from_config(config)
+    # Private: _load_revisions yields each file's Script in load order.
+    return [
+        (
+            s.revision,
+            _scalar(s.down_revision),
+            to_tuple(getattr(s.module, "branch_labels", None), default=()),
+            _scalar(s.dependencies),
+            s.longdoc,
+            s.path,
+        )
+        for s in script._load_revisions()
+    ]
+
+
+def _scalar(value: str | t.Sequence[str] | None) -> str | tuple[str, ...] | None:
+    if value is None or isinstance(value, str):
+        return value
+
+    return tuple(value)
