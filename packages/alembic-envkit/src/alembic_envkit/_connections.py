@@ -19,7 +19,8 @@ if t.TYPE_CHECKING:
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
 
-    from ._environment import Environment
+    from ._core import EnvironmentCore
+    from ._revision_files import RevisionFiles
     from ._targets import Target
 
 #: Where an environment keeps its connections: a callable returning a dict
@@ -36,7 +37,7 @@ class Bound:
     restore: list[t.Callable[[], None]] = field(default_factory=list)
     ops: dict[str, Operations] | None = None
 
-    def connect(self, env: Environment) -> None:
+    def connect(self, env: RevisionFiles) -> None:
         targets = env.targets
         config = env.config
         script = env.script_directory
@@ -78,7 +79,9 @@ class Bound:
         self.ops = None
 
 
-def context_options(env: Environment, name: str, target: Target) -> dict[str, t.Any]:
+def context_options(
+    env: EnvironmentCore, name: str, target: Target
+) -> dict[str, t.Any]:
     """The options one database's migration context is configured with,
     online or offline (``--sql``): the settings' context options for that
     database and this package's defaults.

@@ -2,97 +2,45 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
-import time
 import typing as t
-from contextlib import contextmanager
 from contextlib import ExitStack
-from contextvars import ContextVar
-
-import sqlalchemy as sa
 
 from . import _async
 from . import _locks
-from ._connections import Bound
-from ._connections import reading
-from ._connections import Scope
-from ._connections import ThreadScope
-from ._current import connect
-from ._current import version_rows
+from ._comparing import Comparing
+from ._core import selection
 from ._errors import ConfigurationError
-from ._errors import DatabaseUnavailableError
 from ._errors import MigrationError
 from ._errors import revision_error
 from ._errors import translate_alembic_errors
-from ._errors import translate_load_errors
-from ._graph import Revision
-from ._graph import RevisionGraph
-from ._revisions import new_rev_id
-from ._revisions import replace_current
+from ._offline_methods import OfflineMethods
+from ._reading import Reading
+from ._revision_files import saves_cache
 from ._revisions import revision_ids
 from ._revisions import RevisionArg
 from ._revisions import step_target
 from ._revisions import TargetArg
-from ._settings import Settings
-from ._targets import Targets
 from ._templates import check_template
 from ._templates import make_directories
 
 if t.TYPE_CHECKING:
-    from types import ModuleType
-
-    from alembic.config import Config
-    from alembic.operations import MigrationScript
-    from alembic.operations import Operations
-    from alembic.runtime.environment import EnvironmentContext
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import Script
-    from alembic.script import ScriptDirectory
 
     from . import _migrate
-    from ._scan import File
-    from ._scan import Scan
 
 
 _T = t.TypeVar("_T")
 _P = t.ParamSpec("_P")
-_F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
-
-#: Set while a command runs; the revision cache is then saved when the whole
-#: command succeeds, not when each method it calls does.
-_in_command: ContextVar[bool] = ContextVar("alembic_envkit_command", default=False)
 
 
-def _saves_cache(fn: _F) -> _F:
-    """Save what was read of the revision files once the method succeeded."""
-
-    @functools.wraps(fn)
-    def wrapper(self: Environment, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        result = fn(self, *args, **kwargs)
-
-        if not _in_command.get():
-            self._save_cache()
-
-        return result
-
-    return t.cast(_F, wrapper)
-
-
-#: The databases chosen with Environment.selecting, for the running block.
-_selection: ContextVar[frozenset[str] | None] = ContextVar(
-    "alembic_envkit_selection", default=None
-)
-
-
-class Environment:
+class Environment(Reading, Comparing, OfflineMethods):
     """An Alembic migration environment built from :class:`.Settings` and
     :class:`.Targets`, with no ``alembic.ini`` or ``env.py``.
 
-    Alembic's objects are created on first use and cached. The revision files
-    are checked by their size and modification time on each use, so edits are
-    seen by a long-running process. Connections are opened on first use, kept
+    Alembic's objects are created on first use and cached. Revisions are read
+    from the files' headers (see :attr:`revision_graph`), which are checked
+    on each use, so edits are seen by a long-running process. Connections are opened on first use, kept
     per ``scope`` (by default per thread), and released by
     :meth:`close` or at the end of a ``with`` block. When a database has an
     async engine, connections last for one method call instead, see
@@ -112,68 +60,6 @@ class Environment:
         are known. By default the names of ``targets``.
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        targets: Targets | t.Callable[[], Targets],
-        *,
-        rev_id: t.Callable[[], str] | None = None,
-        scope: Scope | None = None,
-        database_names: t.Callable[[], t.Sequence[str]] | None = None,
-    ) -> None:
-        self.settings = settings
-        self._targets = targets
-        self._database_names = database_names
-        self._rev_id = rev_id or new_rev_id
-        self._scope = scope or ThreadScope()
-        self._lock = threading.RLock()
-        self._config: Config | None = None
-        self._script: ScriptDirectory | None = None
-        self._script_files: list[File] | None = None
-        self._graph: RevisionGraph | None = None
-        self._graph_files: list[File] | None = None
-        self._headers: list[t.Any] = []
-        self._unsaved: Scan | None = None
-        self._env: EnvironmentContext | None = None
-        #: Called with a :class:`.MigrationEvent` as each revision starts
-        #: and when it is done, on every database; ``None`` for no reports.
-        self.progress: t.Callable[[_migrate.MigrationEvent], None] | None = None
-
-    def __enter__(self) -> Environment:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @property
-    def database_names(self) -> list[str]:
-        """The names of the configured databases, in order. Several select
-        Alembic's ``multidb`` template.
-        """
-        if self._database_names is not None and not isinstance(self._targets, Targets):
-            return list(self._database_names())
-
-        return list(self.targets)
-
-    @property
-    def targets(self) -> Targets:
-        """The databases this environment migrates."""
-        if not isinstance(self._targets, Targets):
-            with self._lock:
-                if not isinstance(self._targets, Targets):
-                    self._targets = self._targets()
-
-        return self._targets
-
-    def close(self) -> None:
-        """Close the connections opened in the current scope. Alembic objects
-        stay cached; new connections are opened on next use.
-        """
-        bound = _async.scope(self._scope).pop(self, None)
-
-        if bound is not None:
-            bound.close()
-
     async def run_async(
         self, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> _T:
@@ -192,7 +78,7 @@ class Environment:
         """
         return await _async.run_async(fn, *args, **kwargs)
 
-    @_saves_cache
+    @saves_cache
     def rev_id(self) -> str:
         """Make a new revision id that no existing revision has."""
         known = set(self.revision_graph.revisions)
@@ -208,197 +94,7 @@ class Environment:
             " Make it return a new id on each call."
         )
 
-    # Alembic objects
-
-    @property
-    def config(self) -> Config:
-        """The Alembic :class:`~alembic.config.Config`, in memory."""
-        if self._config is None:
-            from ._config import build_config
-
-            with self._lock:
-                if self._config is None:
-                    self._config = build_config(self.settings, self.database_names)
-
-        return self._config
-
-    @property
-    def revision_graph(self) -> RevisionGraph:
-        """The revisions, read from the files' headers without running them
-        or importing Alembic. Re-read when a revision file is added, removed
-        or changed; what was read is cached beside the files, in
-        ``__pycache__``.
-
-        .. versionadded:: 4.0
-        """
-        files = self._list_files()
-
-        with self._lock:
-            if self._graph is None or files != self._graph_files:
-                from ._scan import Scan
-
-                if self._sourceless:
-                    # Revisions shipped as bytecode only: Alembic finds
-                    # them, and nothing is cached.
-                    from ._scripts import loaded_headers
-
-                    with translate_alembic_errors():
-                        headers = loaded_headers(self.config)
-
-                    scan = Scan(())
-                else:
-                    with translate_load_errors():
-                        scan = Scan(files)
-
-                    headers = scan.headers
-
-                graph = RevisionGraph(headers, self._load_module)
-                self._graph, self._graph_files = graph, files
-                self._headers = headers
-                # Saved once the command using it succeeds: a history that
-                # does not hold together, or a failed command, writes nothing.
-                self._unsaved = scan
-
-            return self._graph
-
-    @property
-    def script_directory(self) -> ScriptDirectory:
-        """The Alembic :class:`~alembic.script.ScriptDirectory`. Rebuilt when
-        a revision file is added, removed or changed. A revision file is
-        imported only when it runs or its module is asked for.
-        """
-        from . import _migrate
-
-        self.revision_graph  # noqa: B018 (read the files' headers first)
-
-        with self._lock:
-            if self._script is None or self._script_files is not self._graph_files:
-                from alembic.script import ScriptDirectory
-
-                from ._scripts import lazy_script_directory
-
-                with translate_alembic_errors():
-                    self._script = lazy_script_directory(
-                        lambda: ScriptDirectory.from_config(self.config),
-                        self._headers,
-                    )
-
-                _migrate.install_safe_writes(self._script)
-                self._script_files = self._graph_files
-                self._env = None
-
-            return self._script
-
-    @contextmanager
-    def command(self) -> t.Iterator[None]:
-        """Run a block as one command: the cache of what was read from the
-        revision files is written once, when the block succeeds. The
-        command line runs each command this way; a method called outside
-        such a block saves the cache when it succeeds.
-
-        .. versionadded:: 4.0
-        """
-        token = _in_command.set(True)
-
-        try:
-            yield
-        finally:
-            _in_command.reset(token)
-
-        self._save_cache()
-
-    def _save_cache(self) -> None:
-        scan, self._unsaved = self._unsaved, None
-
-        if scan is not None:
-            scan.save()
-
-    def _list_files(self) -> list[File]:
-        from ._scan import list_files
-
-        if not os.path.exists(self.settings.script_location):
-            raise ConfigurationError(
-                f"The migrations folder {self.settings.script_location!r}"
-                " does not exist. Create it with the 'mkdir' command or"
-                " check the 'script_location' setting."
-            )
-
-        return list_files(
-            [p for _, p in self.settings.version_locations],
-            recursive=self._option_on("recursive_version_locations"),
-            bytecode=self._sourceless,
-        )
-
-    @property
-    def _sourceless(self) -> bool:
-        return self._option_on("sourceless")
-
-    def _option_on(self, name: str) -> bool:
-        value = self.settings.main_options.get(name, "")
-        return value.strip().lower() in ("true", "1", "yes", "on")
-
-    def _load_module(self, revision: str) -> ModuleType:
-        with translate_alembic_errors():
-            return self.script_directory.get_revision(revision).module
-
-    @property
-    def environment_context(self) -> EnvironmentContext:
-        """An Alembic
-        :class:`~alembic.runtime.environment.EnvironmentContext` for this
-        configuration. Each database's migration context is configured on an
-        environment context of its own, see :attr:`migration_contexts`.
-        """
-        from alembic.runtime.environment import EnvironmentContext
-
-        script = self.script_directory
-
-        if self._env is None:
-            self._env = EnvironmentContext(self.config, script)
-
-        return self._env
-
-    @property
-    def migration_contexts(self) -> dict[str, MigrationContext]:
-        """The Alembic
-        :class:`~alembic.runtime.migration.MigrationContext` of each database,
-        connected in the current scope.
-        """
-        return {
-            name: env.get_context() for name, env in self._bound().environments.items()
-        }
-
-    @property
-    def migration_context(self) -> MigrationContext:
-        """The migration context of the primary database: ``"default"``, or
-        the only or first configured one.
-        """
-        return self.migration_contexts[self.targets.primary]
-
-    @property
-    def ops(self) -> dict[str, Operations]:
-        """An Alembic :class:`~alembic.operations.Operations` for each
-        database, bound to that database's migration context.
-        """
-        from alembic.operations import Operations
-
-        bound = self._bound()
-
-        if bound.ops is None:
-            bound.ops = {
-                name: Operations(env.get_context())
-                for name, env in bound.environments.items()
-            }
-
-        return bound.ops
-
-    @property
-    def op(self) -> Operations:
-        """The :class:`~alembic.operations.Operations` of the primary
-        database.
-        """
-        return self.ops[self.targets.primary]
-
-    @_saves_cache
+    @saves_cache
     @_async.operation
     def run_migrations(self, fn: _migrate.StepsFn, **kwargs: t.Any) -> None:
         """Run a work function on every database, as ``env.py`` would.
@@ -471,8 +167,6 @@ class Environment:
                     revision=e.revision,
                 ) from e.__cause__
 
-    # Reading
-
     def mkdir(self) -> None:
         """Create the migrations folder, its template (Alembic's ``generic``
         for one database, ``multidb`` for several) and every version folder,
@@ -484,136 +178,7 @@ class Environment:
             multidb=len(self.database_names) > 1,
         )
 
-    @_async.operation
-    def current(self) -> tuple[Revision, ...]:
-        """The current revisions of the primary database."""
-        return self.current_by_database()[self.targets.primary]
-
-    @_saves_cache
-    @_async.operation
-    def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
-        """The current revisions of each database, by name."""
-        targets = self.targets  # Reports missing engines or metadata first.
-        graph = self.revision_graph
-        bound = _async.scope(self._scope).get(self)
-        result = {}
-
-        for name in self.selected_names:
-            opts = self.settings.context_options_for(name)
-            table = opts.get("version_table") or "alembic_version"
-            schema = opts.get("version_table_schema")
-
-            if bound is not None and bound.environments:
-                # Read on the connection this scope already holds, which may
-                # be inside a transaction that changed the version table.
-                connection = bound.environments[name].get_context().connection
-                ids = version_rows(connection, table, schema)
-            else:
-                engine = _async.engine_for(targets[name])
-
-                with connect(name, engine) as connection:
-                    ids = version_rows(connection, table, schema)
-
-            missing = [i for i in ids if i not in graph]
-
-            if missing:
-                raise revision_error(
-                    f"Can't locate revision identified by {missing[0]!r}: database"
-                    f" {name!r} is at a revision the migrations folder does not"
-                    " have. Restore its file, or record the right revision with"
-                    " 'stamp --purge'."
-                )
-
-            result[name] = tuple(graph[i] for i in ids)
-
-        return result
-
-    @_async.operation
-    def needs_upgrade(self) -> bool:
-        """Whether any database is not at all head revisions."""
-        return bool(self.behind_heads())
-
-    @_async.operation
-    def behind_heads(self) -> dict[str, tuple[Revision, ...]]:
-        """The databases that are not at all head revisions, with their
-        current revisions.
-        """
-        heads = set(self.revision_graph.heads)
-        return {
-            name: current
-            for name, current in self.current_by_database().items()
-            if {s.revision for s in current} != heads
-        }
-
-    @_saves_cache
-    def heads(self, resolve_dependencies: bool = False) -> tuple[Revision, ...]:
-        """The revisions that have no child revisions.
-
-        :param resolve_dependencies: Treat dependencies as down revisions.
-        """
-        graph = self.revision_graph
-        ids = graph.real_heads if resolve_dependencies else graph.heads
-        return tuple(graph[i] for i in ids)
-
-    @_saves_cache
-    def branches(self) -> list[Revision]:
-        """The revisions that have more than one next revision, newest
-        first.
-        """
-        graph = self.revision_graph
-
-        if not any(r.is_branch_point for r in graph.revisions.values()):
-            return []
-
-        return [r for r in self.log() if r.is_branch_point]
-
-    @_saves_cache
-    def log(
-        self, start: RevisionArg = "base", end: RevisionArg = "heads"
-    ) -> list[Revision]:
-        """The revisions between two revisions, newest first.
-
-        :param start: Oldest revision to include.
-        :param end: Newest revision to include.
-        """
-        start_ids = self._with_current(revision_ids(start))
-        end_ids = self._with_current(revision_ids(end))
-
-        # walk_revisions is typed for one id each, but takes lists too.
-        base: t.Any = _scalar(start_ids)
-        head: t.Any = _scalar(end_ids)
-        graph = self.revision_graph
-
-        with translate_alembic_errors():
-            return [
-                graph[s.revision]
-                for s in self.script_directory.walk_revisions(base, head)
-            ]
-
-    @_saves_cache
-    def show(self, revisions: RevisionArg) -> tuple[Revision, ...]:
-        """Look up revisions by id, prefix or symbol.
-
-        :param revisions: What to look up; ``current`` means the primary
-            database's current revisions.
-        """
-        ids = self._with_current(revision_ids(revisions))
-        graph = self.revision_graph
-        found = graph.get(ids)
-
-        if found is not None:
-            return found
-
-        with translate_alembic_errors():
-            return tuple(
-                graph[s.revision]
-                for s in self.script_directory.get_revisions(ids)
-                if s is not None
-            )
-
-    # Changing databases
-
-    @_saves_cache
+    @saves_cache
     @_async.operation
     def stamp(self, target: RevisionArg = "heads", *, purge: bool = False) -> None:
         """Record revisions as current without running them.
@@ -630,7 +195,7 @@ class Environment:
         with _migrate.purging(self._selected(self.migration_contexts).values(), purge):
             self._run(steps, write=True, repair=True)
 
-    @_saves_cache
+    @saves_cache
     @_async.operation
     def upgrade(self, target: TargetArg = "heads") -> None:
         """Run revisions to upgrade every database.
@@ -645,7 +210,7 @@ class Environment:
             _migrate.upgrade_steps(script, step_target(script, target, down=False))
         )
 
-    @_saves_cache
+    @saves_cache
     @_async.operation
     def downgrade(self, target: TargetArg = -1) -> None:
         """Run revisions to downgrade every database.
@@ -663,87 +228,7 @@ class Environment:
 
         self.run_migrations(_migrate.downgrade_steps(script, dest))
 
-    # Offline SQL scripts
-
-    @_saves_cache
-    def upgrade_sql(
-        self,
-        target: TargetArg = "heads",
-        *,
-        start: RevisionArg | None = None,
-        tag: str | None = None,
-    ) -> dict[str, str]:
-        """The SQL an upgrade would run, as a script for each database,
-        without connecting to any: only each engine's URL is used, to know
-        the dialect. Revision files can tell with
-        ``context.is_offline_mode()``.
-
-        :param target: Revision to go up to, or a number of steps. A
-            ``"FROM:TO"`` string gives ``start`` too, as Alembic's
-            ``upgrade --sql`` takes it.
-        :param start: Revision the databases are taken to be at. By default
-            an empty database, and the script creates the version table.
-        :param tag: Readable in revision files as
-            ``context.get_tag_argument()``.
-        :return: The script of each selected database, by name.
-
-        .. versionadded:: 4.0
-        """
-        from ._offline import upgrade_sql
-
-        return upgrade_sql(self, target, start, tag)
-
-    @_saves_cache
-    def downgrade_sql(
-        self,
-        target: TargetArg,
-        *,
-        start: RevisionArg | None = None,
-        tag: str | None = None,
-    ) -> dict[str, str]:
-        """The SQL a downgrade would run, as a script for each database,
-        without connecting to any. The revision the databases are at must be
-        given, as ``start`` or in a ``"FROM:TO"`` target such as
-        ``"head:base"``.
-
-        :param target: Revision to go down to, or a number of steps down.
-        :param start: Revision the databases are taken to be at.
-        :param tag: Readable in revision files as
-            ``context.get_tag_argument()``.
-        :return: The script of each selected database, by name.
-
-        .. versionadded:: 4.0
-        """
-        from ._offline import downgrade_sql
-
-        return downgrade_sql(self, target, start, tag)
-
-    @_saves_cache
-    def stamp_sql(
-        self,
-        target: RevisionArg = "heads",
-        *,
-        start: RevisionArg | None = None,
-        tag: str | None = None,
-    ) -> dict[str, str]:
-        """The SQL that records revisions as current without running them,
-        as a script for each database, without connecting to any.
-
-        :param target: Revisions to record. A ``"FROM:TO"`` string gives
-            ``start`` too.
-        :param start: Revisions the databases are taken to be at. By default
-            an empty database, and the script creates the version table.
-        :param tag: Readable in revision files as
-            ``context.get_tag_argument()``.
-        :return: The script of each selected database, by name.
-
-        .. versionadded:: 4.0
-        """
-        from ._offline import stamp_sql
-
-        return stamp_sql(self, target, start, tag)
-
-    @_saves_cache
+    @saves_cache
     @_async.operation
     def plan(
         self, target: TargetArg = "heads", *, down: bool = False
@@ -780,36 +265,7 @@ class Environment:
 
         return result
 
-    @_saves_cache
-    def wait_for_head(self, timeout: float, *, interval: float = 1.0) -> bool:
-        """Wait until every database is at head, for example while another
-        process upgrades them. Only reads, so it never holds up the
-        migrating process. A database that cannot be reached yet counts as
-        not at head.
-
-        :param timeout: Seconds to wait at most.
-        :param interval: Seconds between checks.
-        :return: Whether every database reached head in time.
-        """
-        deadline = time.monotonic() + timeout
-
-        while True:
-            try:
-                if not self.behind_heads():
-                    return True
-            except (DatabaseUnavailableError, sa.exc.DBAPIError):
-                self.close()  # Reconnect on the next try.
-
-            remaining = deadline - time.monotonic()
-
-            if remaining <= 0:
-                return False
-
-            time.sleep(min(interval, remaining))
-
-    # Writing revisions
-
-    @_saves_cache
+    @saves_cache
     @_async.operation
     def revision(
         self,
@@ -848,7 +304,7 @@ class Environment:
         from ._writing import plan_revision
         from ._writing import write_revision
 
-        if _selection.get() is not None:
+        if selection.get() is not None:
             raise ConfigurationError(
                 "A revision covers every database; choosing databases does not"
                 " apply to it."
@@ -860,7 +316,7 @@ class Environment:
             self, plan, empty=empty, splice=splice, rev_id=rev_id, skip_empty=skip_empty
         )
 
-    @_saves_cache
+    @saves_cache
     def merge(
         self,
         revisions: RevisionArg = "heads",
@@ -879,157 +335,6 @@ class Environment:
         from ._writing import write_merge
 
         return write_merge(self, revisions, message, label, rev_id)
-
-    # Comparing models and databases
-
-    @_async.operation
-    def produce_migrations(self) -> MigrationScript:
-        """The :class:`~alembic.operations.ops.MigrationScript` a new
-        revision would be rendered from. With several databases, its
-        ``upgrade_ops_list`` has one entry per database, in order.
-        """
-        from alembic.autogenerate import produce_migrations
-
-        scripts = []
-
-        for context in self._selected(self.migration_contexts).values():
-            with reading(context):
-                scripts.append(
-                    produce_migrations(context, context.opts["target_metadata"])
-                )
-
-        script = scripts[0]
-
-        if len(scripts) > 1:
-            script.upgrade_ops = [s.upgrade_ops for s in scripts]  # type: ignore[misc]
-            script.downgrade_ops = [s.downgrade_ops for s in scripts]  # type: ignore[misc]
-
-        return script
-
-    @_async.operation
-    def compare_metadata(self) -> list[t.Any] | dict[str, list[t.Any]]:
-        """The differences between the metadata and the databases, as
-        Alembic's diff tuples. A list for one database; for several, a dict
-        of database name to list.
-        """
-        diffs = self.diffs_by_database()
-
-        if not self.targets.multidb:
-            return diffs[self.targets.primary]
-
-        return diffs
-
-    @_async.operation
-    def diffs_by_database(self) -> dict[str, list[t.Any]]:
-        """The differences between the metadata and each database, by name."""
-        script = self.produce_migrations()
-        return {
-            name: ops.as_diffs()
-            for name, ops in zip(
-                self.selected_names, script.upgrade_ops_list, strict=True
-            )
-        }
-
-    @_saves_cache
-    @_async.operation
-    def check(self) -> dict[str, list[t.Any]]:
-        """Compare the metadata with each database as a new revision would,
-        after the ``process_revision_directives`` hook, without writing
-        anything.
-
-        :return: Alembic's diff tuples for each database, by name; all empty
-            when the models match.
-        :raises RevisionError: If a database is not at head: upgrade it first.
-        """
-        from ._writing import autogenerate_diffs
-
-        return autogenerate_diffs(self)
-
-    @contextmanager
-    def x_arguments(self, values: t.Sequence[str]) -> t.Iterator[None]:
-        """Make ``key=value`` strings readable in revision files through
-        ``context.get_x_argument()`` while the block runs, like Alembic's
-        ``-x`` option.
-
-        :param values: ``key=value`` strings.
-        """
-        if not values and self._config is None:
-            # A config built inside the block starts with no -x arguments;
-            # not building one here keeps reads from importing Alembic.
-            yield
-            return
-
-        cmd_opts = self.config.cmd_opts
-        old = list(cmd_opts.x)  # type: ignore[union-attr]
-        cmd_opts.x = list(values)  # type: ignore[union-attr]
-
-        try:
-            yield
-        finally:
-            cmd_opts.x = old  # type: ignore[union-attr]
-
-    @_async.operation
-    def needs_revision(self) -> bool:
-        """Whether the metadata differs from any database."""
-        return any(self.diffs_by_database().values())
-
-    # Internals
-
-    def _bound(self) -> Bound:
-        scope = _async.scope(self._scope)
-        bound = scope.get(self)
-
-        if bound is None:
-            bound = scope[self] = Bound()
-
-            try:
-                bound.connect(self)
-            except BaseException:
-                scope.pop(self, None)
-                bound.close()
-                raise
-
-        return t.cast(Bound, bound)
-
-    @property
-    def selected_names(self) -> list[str]:
-        """The databases commands work on: all, or those chosen with
-        :meth:`selecting`.
-        """
-        chosen = _selection.get()
-        return [n for n in self.database_names if chosen is None or n in chosen]
-
-    @contextmanager
-    def selecting(self, names: t.Iterable[str] | None) -> t.Iterator[None]:
-        """Limit what the block does to some of the databases, like ``--db``
-        on the command line. ``None`` or no names means all.
-
-        :param names: Database names.
-        """
-        chosen = frozenset(names or ())
-
-        if not chosen:
-            yield
-            return
-
-        unknown = sorted(chosen - set(self.database_names))
-
-        if unknown:
-            raise ConfigurationError(
-                f"No database named {', '.join(repr(n) for n in unknown)}; the"
-                f" databases are {', '.join(repr(n) for n in self.database_names)}."
-            )
-
-        token = _selection.set(chosen)
-
-        try:
-            yield
-        finally:
-            _selection.reset(token)
-
-    def _selected(self, items: t.Mapping[str, _T]) -> dict[str, _T]:
-        chosen = _selection.get()
-        return {n: v for n, v in items.items() if chosen is None or n in chosen}
 
     def _two_phase(self, write: bool) -> bool:
         if not (write and self.settings.two_phase and self.targets.multidb):
@@ -1050,27 +355,26 @@ class Environment:
 
         return True
 
-    def _positions(self) -> str:
-        """Where each database stands, for an error message."""
-        try:
-            current = self.current_by_database()
-        except Exception:  # The error being reported matters more.
-            return "unknown"
-
-        return ", ".join(
-            f"{name} {', '.join(s.revision for s in scripts) or '<base>'}"
-            for name, scripts in current.items()
-        )
-
-    def _with_current(self, ids: list[str]) -> list[str]:
-        if "current" not in ids:
-            return ids
-
-        return replace_current(ids, [s.revision for s in self.current()])
-
     def _check_template(self) -> None:
         check_template(self.settings.script_location, list(self.targets))
 
+    def __enter__(self) -> Environment:
+        return self
 
-def _scalar(ids: list[str]) -> str | list[str]:
-    return ids[0] if len(ids) == 1 else ids
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @saves_cache
+    @_async.operation
+    def check(self) -> dict[str, list[t.Any]]:
+        """Compare the metadata with each database as a new revision would,
+        after the ``process_revision_directives`` hook, without writing
+        anything.
+
+        :return: Alembic's diff tuples for each database, by name; all empty
+            when the models match.
+        :raises RevisionError: If a database is not at head: upgrade it first.
+        """
+        from ._writing import autogenerate_diffs
+
+        return autogenerate_diffs(self)

@@ -133,20 +133,22 @@ class Revision:
     def _format_down_revision(self) -> str:
         return _comma(self._versioned_down_revisions) or "<base>"
 
+    def _flags(self, current: bool | None) -> str:
+        """ " (head)", " (branchpoint)", " (mergepoint)", " (current)", as
+        they apply.
+        """
+        flags = (
+            (" (head)", self.is_head),
+            (" (branchpoint)", self.is_branch_point),
+            (" (mergepoint)", self.is_merge_point),
+            (" (current)", current),
+        )
+        return "".join(text for text, on in flags if on)
+
     @property
     def log_entry(self) -> str:
         """The revision in full, as ``history --verbose`` shows it."""
-        flags = "".join(
-            text
-            for text, on in (
-                (" (head)", self.is_head),
-                (" (branchpoint)", self.is_branch_point),
-                (" (mergepoint)", self.is_merge_point),
-                (" (current)", self._db_current_indicator),
-            )
-            if on
-        )
-        lines = [f"Rev: {self.revision}{flags}"]
+        lines = [f"Rev: {self.revision}{self._flags(self._db_current_indicator)}"]
         parents = "Merges" if self.is_merge_point else "Parent"
         lines.append(f"{parents}: {self._format_down_revision()}")
 
@@ -164,16 +166,8 @@ class Revision:
         return "\n".join(lines) + f"\n\n{doc}\n"
 
     def __str__(self) -> str:
-        flags = "".join(
-            text
-            for text, on in (
-                (" (head)", self.is_head),
-                (" (branchpoint)", self.is_branch_point),
-                (" (mergepoint)", self.is_merge_point),
-            )
-            if on
-        )
-        return f"{self._format_down_revision()} -> {self.revision}{flags}, {self.doc}"
+        down = self._format_down_revision()
+        return f"{down} -> {self.revision}{self._flags(False)}, {self.doc}"
 
     def cmd_format(
         self,

@@ -28,7 +28,7 @@ from ._templates import check_template
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
-    from ._environment import Environment
+    from ._revision_files import RevisionFiles
     from ._revisions import RevisionArg
     from ._revisions import TargetArg
 
@@ -38,7 +38,7 @@ _OWN_OPTIONS = ("output_buffer", "output_encoding", "literal_binds", "as_sql")
 
 
 def upgrade_sql(
-    env: Environment,
+    env: RevisionFiles,
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
@@ -54,7 +54,7 @@ def upgrade_sql(
 
 
 def downgrade_sql(
-    env: Environment,
+    env: RevisionFiles,
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
@@ -81,7 +81,7 @@ def downgrade_sql(
 
 
 def stamp_sql(
-    env: Environment,
+    env: RevisionFiles,
     target: RevisionArg,
     start: RevisionArg | None,
     tag: str | None,
@@ -180,7 +180,7 @@ def _start_ids(script: ScriptDirectory, start: RevisionArg | None) -> list[str]:
 
 
 def _scripts(
-    env: Environment,
+    env: RevisionFiles,
     fn: _migrate.StepsFn,
     start: list[str],
     tag: str | None,
