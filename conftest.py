@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import typing as t
 import uuid
@@ -9,6 +10,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as orm
+
+from alembic_envkit import Environment
+from alembic_envkit import Settings
+from alembic_envkit import Targets
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @pytest.fixture
@@ -25,6 +34,26 @@ def make_engine() -> t.Iterator[t.Callable[..., sa.Engine]]:
 
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def make_async_engine() -> t.Iterator[t.Callable[..., AsyncEngine]]:
+    """Create async engines that are disposed on an event loop when the test
+    ends.
+    """
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engines: list[AsyncEngine] = []
+
+    def make(url: str | sa.URL, **kwargs: t.Any) -> AsyncEngine:
+        engine = create_async_engine(url, **kwargs)
+        engines.append(engine)
+        return engine
+
+    yield make
+
+    for engine in engines:
+        asyncio.run(engine.dispose())
 
 
 @pytest.fixture
@@ -83,6 +112,36 @@ def versions(
             return {row[0] for row in result}
 
     return rows
+
+
+@pytest.fixture
+def metadata() -> sa.MetaData:
+    """Metadata with one ``user`` table."""
+    md = sa.MetaData()
+    sa.Table(
+        "user",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50)),
+    )
+    return md
+
+
+@pytest.fixture
+def model() -> type[orm.DeclarativeBase]:
+    """A declarative base with a ``user`` model."""
+
+    class Model(orm.DeclarativeBase):
+        pass
+
+    # No annotations: they would be evaluated in this module, which importlib
+    # mode leaves out of sys.modules.
+    class User(Model):
+        __tablename__ = "user"
+        id = orm.mapped_column(sa.Integer, primary_key=True)
+        name = orm.mapped_column(sa.String(50), nullable=False)
+
+    return Model
 
 
 # Database servers. Tests that take the `database_url` fixture run once per
@@ -196,3 +255,32 @@ def database_url(
     when the test ends.
     """
     return lambda name="default": any_database(dialect, name)
+
+
+@pytest.fixture
+def make_env(
+    tmp_path: Path,
+    any_database: t.Callable[[str, str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> t.Iterator[t.Callable[..., Environment]]:
+    """Build environments rooted at the test's folder. They are closed before
+    the engines are disposed and any server database dropped.
+    """
+    envs: list[Environment] = []
+
+    def make(
+        metadatas: t.Any,
+        engines: t.Any,
+        options: t.Mapping[str, t.Any] | None = None,
+        context: t.Mapping[str, t.Any] | None = None,
+        **kwargs: t.Any,
+    ) -> Environment:
+        settings = Settings.from_mappings(options, context, root=tmp_path)
+        env = Environment(settings, Targets(metadatas, engines), **kwargs)
+        envs.append(env)
+        return env
+
+    yield make
+
+    for env in envs:
+        env.close()

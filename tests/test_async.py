@@ -16,68 +16,20 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
-from alembic_envkit import Settings
 from alembic_envkit import Targets
 from flask_alembic import Alembic
 
 
 @pytest.fixture
-def make_async_engine(
-    sqlite_url: t.Callable[[str], str],
-) -> t.Iterator[t.Callable[[str], AsyncEngine]]:
-    """Make aiosqlite engines on the test's SQLite files, disposed on an
-    event loop when the test ends.
-    """
-    made: list[AsyncEngine] = []
-
-    def make(name: str = "default") -> AsyncEngine:
-        url = sqlite_url(name).replace("sqlite://", "sqlite+aiosqlite://", 1)
-        engine = create_async_engine(url)
-        made.append(engine)
-        return engine
-
-    yield make
-
-    for engine in made:
-        asyncio.run(engine.dispose())
-
-
-@pytest.fixture
-def async_engine(make_async_engine: t.Callable[[str], AsyncEngine]) -> AsyncEngine:
+def async_engine(
+    make_async_engine: t.Callable[..., AsyncEngine], sqlite_url: t.Callable[[str], str]
+) -> AsyncEngine:
     """An aiosqlite engine on the test's ``default.sqlite``."""
-    return make_async_engine("default")
-
-
-@pytest.fixture
-def metadata() -> sa.MetaData:
-    """Metadata with one ``user`` table."""
-    md = sa.MetaData()
-    sa.Table("user", md, sa.Column("id", sa.Integer, primary_key=True))
-    return md
-
-
-@pytest.fixture
-def make_env(tmp_path: Path) -> t.Iterator[t.Callable[..., Environment]]:
-    """Environments rooted in the test's folder with their migrations folder
-    made, closed when the test ends.
-    """
-    envs: list[Environment] = []
-
-    def make(metadatas: t.Any, engines: t.Any) -> Environment:
-        settings = Settings.from_mappings(root=tmp_path)
-        env = Environment(settings, Targets(metadatas, engines))
-        env.mkdir()
-        envs.append(env)
-        return env
-
-    yield make
-
-    for env in envs:
-        env.close()
+    url = sqlite_url("default").replace("sqlite://", "sqlite+aiosqlite://", 1)
+    return make_async_engine(url)
 
 
 @pytest.mark.parametrize("shape", ["engine", "dict", "mixed"])
@@ -239,18 +191,15 @@ def test_testing_checks(
 
 
 def test_in_memory_database_is_kept(
-    make_env: t.Callable[..., Environment], metadata: sa.MetaData
+    make_env: t.Callable[..., Environment],
+    make_async_engine: t.Callable[..., AsyncEngine],
+    metadata: sa.MetaData,
 ) -> None:
     """An in-memory aiosqlite database keeps its one connection between
     calls, so what one call migrated the next one sees.
     """
-    engine = create_async_engine("sqlite+aiosqlite://")
-
-    try:
-        env = make_env(metadata, engine)
-        env.revision("init")
-        env.upgrade()
-        assert env.needs_upgrade() is False
-        assert env.needs_revision() is False
-    finally:
-        asyncio.run(engine.dispose())
+    env = make_env(metadata, make_async_engine("sqlite+aiosqlite://"))
+    env.revision("init")
+    env.upgrade()
+    assert env.needs_upgrade() is False
+    assert env.needs_revision() is False

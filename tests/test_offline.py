@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 import typing as t
 from pathlib import Path
@@ -27,40 +26,6 @@ from flask_alembic import Alembic
 DOWN_URL = "postgresql+psycopg://postgres@127.0.0.1:1/test"
 
 
-def write_revision(
-    folder: Path,
-    rev: str,
-    down: str | tuple[str, ...] | None,
-    body: str,
-    labels: tuple[str, ...] | None = None,
-) -> None:
-    """Write a revision file whose functions are given as source."""
-    folder.mkdir(parents=True, exist_ok=True)
-    head = (
-        "import sqlalchemy as sa\n"
-        "from alembic import context\n"
-        "from alembic import op\n\n"
-        f"revision = {rev!r}\n"
-        f"down_revision = {down!r}\n"
-        f"branch_labels = {labels!r}\n"
-        "depends_on = None\n\n\n"
-    )
-    (folder / f"{rev}_step.py").write_text(head + textwrap.dedent(body).lstrip())
-
-
-USERS = """
-def upgrade():
-    op.create_table(
-        "user",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(50)),
-    )
-
-
-def downgrade():
-    op.drop_table("user")
-"""
-
 EMAIL = """
 def upgrade():
     op.add_column("user", sa.Column("email", sa.String(100)))
@@ -72,12 +37,16 @@ def downgrade():
 
 
 @pytest.fixture
-def migrations(tmp_path: Path) -> Path:
+def migrations(
+    tmp_path: Path,
+    write_revision: t.Callable[..., Path],
+    write_users_revision: t.Callable[[Path], Path],
+) -> Path:
     """The migrations folder, holding ``r1`` (a ``user`` table) and ``r2``
     (its ``email`` column).
     """
     folder = tmp_path / "migrations"
-    write_revision(folder, "r1", None, USERS)
+    write_users_revision(folder)
     write_revision(folder, "r2", "r1", EMAIL)
     return folder
 
@@ -188,7 +157,9 @@ def test_stamp_sql(offline_env: Environment) -> None:
     assert "SET version_num='r2' WHERE alembic_version.version_num = 'r1'" in script
 
 
-def test_offline_mode_and_execute(offline_env: Environment, migrations: Path) -> None:
+def test_offline_mode_and_execute(
+    offline_env: Environment, migrations: Path, write_revision: t.Callable[..., Path]
+) -> None:
     """Revision files can tell they run offline and skip reading data; what
     they execute, and the tag, are in the script.
     """
@@ -321,9 +292,10 @@ def test_cli_refuses(app: Flask, args: list[str], message: str) -> None:
     assert result.stdout == ""
 
 
-def test_flask_command_server_down(tmp_path: Path) -> None:
-    """The real flask command prints a complete script and exits 0 when the
-    app's PostgreSQL server is down.
+@pytest.fixture
+def project(tmp_path: Path, write_users_revision: t.Callable[[Path], Path]) -> Path:
+    """A folder holding ``app.py``, whose one database is on a PostgreSQL
+    server that is down, and the revision ``r1`` in ``migrations``.
     """
     (tmp_path / "app.py").write_text(
         textwrap.dedent(
@@ -338,17 +310,17 @@ def test_flask_command_server_down(tmp_path: Path) -> None:
             """
         )
     )
-    write_revision(tmp_path / "migrations", "r1", None, USERS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "flask"), "db", "upgrade", "--sql"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    write_users_revision(tmp_path / "migrations")
+    return tmp_path
+
+
+def test_flask_command_server_down(
+    project: Path, flask_cli: t.Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """The real flask command prints a complete script and exits 0 when the
+    app's PostgreSQL server is down.
+    """
+    result = flask_cli("db", "upgrade", "--sql")
     assert result.returncode == 0, result.stderr
     assert _statements(result.stdout) == [
         "BEGIN",
@@ -361,20 +333,12 @@ def test_flask_command_server_down(tmp_path: Path) -> None:
         "COMMIT",
     ]
     assert "Running upgrade  -> r1" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "migrations"]
+    assert sorted(p.name for p in project.iterdir()) == ["app.py", "migrations"]
 
 
 # Several databases
 
 MULTI = """
-def upgrade(engine_name):
-    globals()[f"upgrade_{engine_name}"]()
-
-
-def downgrade(engine_name):
-    globals()[f"downgrade_{engine_name}"]()
-
-
 def upgrade_default():
     op.create_table("user", sa.Column("id", sa.Integer, primary_key=True))
 
@@ -392,14 +356,6 @@ def downgrade_auth():
 """
 
 DEFAULT_ONLY = """
-def upgrade(engine_name):
-    globals()[f"upgrade_{engine_name}"]()
-
-
-def downgrade(engine_name):
-    globals()[f"downgrade_{engine_name}"]()
-
-
 def upgrade_default():
     op.add_column("user", sa.Column("name", sa.String(50)))
 
@@ -410,14 +366,18 @@ def downgrade_default():
 
 
 @pytest.fixture
-def multi_app(tmp_path: Path, make_engine: t.Callable[..., sa.Engine]) -> Flask:
+def multi_app(
+    tmp_path: Path,
+    make_engine: t.Callable[..., sa.Engine],
+    write_multidb_revision: t.Callable[..., Path],
+) -> Flask:
     """An app with databases ``default`` (PostgreSQL, down) and ``auth``
     (SQLite), and revisions ``m1`` (a table on each) and ``m2``, written
     before ``auth`` existed (nothing for it).
     """
     folder = tmp_path / "multi"
-    write_revision(folder, "m1", None, MULTI)
-    write_revision(folder, "m2", "m1", DEFAULT_ONLY)
+    write_multidb_revision(folder, "m1", None, MULTI)
+    write_multidb_revision(folder, "m2", "m1", DEFAULT_ONLY)
     app = Flask(__name__, root_path=str(tmp_path))
     app.config["ALEMBIC"] = {"script_location": "multi"}
     Alembic(
@@ -496,7 +456,9 @@ def test_multidb_output_dir(
     assert sorted(os.listdir(tmp_path)) == ["multi", "out"]
 
 
-def test_cli_tag_and_x_arguments(app: Flask, migrations: Path) -> None:
+def test_cli_tag_and_x_arguments(
+    app: Flask, migrations: Path, write_revision: t.Callable[..., Path]
+) -> None:
     """--tag and -x reach the revision files, and what they execute with
     them is in the script.
     """

@@ -4,6 +4,9 @@ the ``alembic_env`` fixture the docs show.
 
 from __future__ import annotations
 
+import typing as t
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -66,28 +69,6 @@ from alembic_envkit.testing import test_stairway
 from alembic_envkit.testing import test_upgrade
 """
 
-REVISION = """
-from alembic import op
-import sqlalchemy as sa
-
-revision = "r1"
-down_revision = None
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table(
-        "user",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(50)),
-    )
-
-
-def downgrade():
-    op.drop_table("user")
-"""
-
 
 @pytest.mark.parametrize(
     ("app", "outcomes"),
@@ -98,15 +79,17 @@ def downgrade():
     ids=["sound", "drift"],
 )
 def test_flask_app(
-    pytester: pytest.Pytester, app: str, outcomes: dict[str, int]
+    pytester: pytest.Pytester,
+    write_users_revision: t.Callable[[Path], Path],
+    app: str,
+    outcomes: dict[str, int],
 ) -> None:
     """The plugin checks a Flask app's migrations through
     ``alembic.environment`` in an app context, and finds a drift.
     """
     pytester.makeini(INI)
     pytester.makepyfile(project=app, conftest=CONFTEST, test_migrations=TESTS)
-    pytester.mkdir("migrations")
-    (pytester.path / "migrations" / "r1_create_user.py").write_text(REVISION)
+    write_users_revision(pytester.path / "migrations")
     result = pytester.runpytest_subprocess(timeout=300)
     result.assert_outcomes(**outcomes, warnings=0)
 

@@ -12,8 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from alembic_envkit import Environment
-from alembic_envkit import Settings
-from alembic_envkit import Targets
 
 
 @pytest.fixture
@@ -26,38 +24,40 @@ def engine(
 
 @pytest.fixture
 def make_env(
-    tmp_path: Path,
-    database_url: t.Callable[[str], sa.URL],
-    make_engine: t.Callable[..., sa.Engine],
-) -> t.Iterator[t.Callable[..., Environment]]:
-    """Build environments rooted at the test's folder. They are closed before
-    the engines are disposed and the databases dropped.
+    database_url: t.Callable[[str], sa.URL], make_env: t.Callable[..., Environment]
+) -> t.Callable[..., Environment]:
+    """Build environments as ``tests/conftest.py`` does. Through
+    ``database_url``, each test that builds one runs on every dialect.
     """
-    envs: list[Environment] = []
+    return make_env
 
-    def make(
-        metadatas: t.Any,
-        engines: t.Any,
-        options: t.Mapping[str, t.Any] | None = None,
-        context: t.Mapping[str, t.Any] | None = None,
-    ) -> Environment:
-        settings = Settings.from_mappings(options, context, root=tmp_path)
-        env = Environment(settings, Targets(metadatas, engines))
-        env.mkdir()
-        envs.append(env)
-        return env
 
-    yield make
+#: The functions of a revision for the databases ``default`` and ``auth``.
+MULTIDB_FUNCTIONS = """
+def upgrade_default():
+    op.create_table("d_{rev}", sa.Column("id", sa.Integer, primary_key=True))
 
-    for env in envs:
-        env.close()
+
+def downgrade_default():
+    op.drop_table("d_{rev}")
+
+
+def upgrade_auth():
+    op.create_table("a_{rev}", sa.Column("id", sa.Integer, primary_key=True))
+    {fail}
+
+
+def downgrade_auth():
+    op.drop_table("a_{rev}")
+"""
 
 
 class Revisions:
     """Write revision files by hand into a folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, write_multidb: t.Callable[..., Path]) -> None:
         self.folder = folder
+        self._write_multidb = write_multidb
 
     def write(
         self,
@@ -86,11 +86,21 @@ class Revisions:
         path.write_text(body)
         return path
 
+    def write_multidb(self, rev: str, down: str | None, fail: str = "") -> Path:
+        """Write a revision for the databases ``default`` and ``auth`` that
+        creates the tables ``d_<rev>`` and ``a_<rev>``, then runs ``fail`` on
+        ``auth``.
+        """
+        body = MULTIDB_FUNCTIONS.format(rev=rev, fail=fail)
+        return self._write_multidb(self.folder, rev, down, body)
+
 
 @pytest.fixture
-def revisions(tmp_path: Path) -> Revisions:
+def revisions(
+    tmp_path: Path, write_multidb_revision: t.Callable[..., Path]
+) -> Revisions:
     """Writes revisions into the default migrations folder."""
-    return Revisions(tmp_path / "migrations")
+    return Revisions(tmp_path / "migrations", write_multidb_revision)
 
 
 def _tables(engine: sa.Engine, schema: str | None = None) -> set[str]:

@@ -19,7 +19,6 @@ import sqlalchemy.orm as orm
 from flask import Flask
 from flask_sqlalchemy_lite import SQLAlchemy
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic_envkit import Environment
 from alembic_envkit import EventLoopError
@@ -54,24 +53,18 @@ def make_database(
     dialect: str,
     database_url: t.Callable[[str], sa.URL],
     make_engine: t.Callable[..., sa.Engine],
-) -> t.Iterator[t.Callable[[str], Database]]:
+    make_async_engine: t.Callable[..., AsyncEngine],
+) -> t.Callable[[str], Database]:
     """Make fresh databases on the test's dialect, each with a sync engine to
-    look at it and an async engine to migrate it. The async engines are
-    disposed on an event loop when the test ends.
+    look at it and an async engine to migrate it.
     """
-    made: list[AsyncEngine] = []
 
     def make(name: str = "default") -> Database:
         url = database_url(name)
         async_url = url.set(drivername=ASYNC_DRIVERS[dialect])
-        engine = create_async_engine(async_url)
-        made.append(engine)
-        return Database(url, async_url, make_engine(url), engine)
+        return Database(url, async_url, make_engine(url), make_async_engine(async_url))
 
-    yield make
-
-    for engine in made:
-        asyncio.run(engine.dispose())
+    return make
 
 
 @pytest.fixture
@@ -81,19 +74,8 @@ def db(make_database: t.Callable[[str], Database]) -> Database:
 
 
 @pytest.fixture
-def metadata() -> sa.MetaData:
-    """Metadata with one ``user`` table."""
-    md = sa.MetaData()
-    sa.Table(
-        "user",
-        md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(50)),
-    )
-    return md
-
-
-def _history(revisions: t.Any) -> None:
+def history(revisions: t.Any) -> None:
+    """Revisions r1 and r2, creating the tables ``one`` and ``two``."""
     revisions.write(
         "r1",
         None,
@@ -108,18 +90,22 @@ def _history(revisions: t.Any) -> None:
     )
 
 
+@pytest.fixture
+def env(
+    history: None, make_env: t.Callable[..., Environment], db: Database
+) -> Environment:
+    """An environment migrating the default database through its async
+    engine, with the history r1 -> r2.
+    """
+    return make_env(sa.MetaData(), db.engine)
+
+
 def test_upgrade_downgrade(
-    make_env: t.Callable[..., Environment],
-    db: Database,
-    revisions: t.Any,
-    tables: Tables,
-    versions: Tables,
+    env: Environment, db: Database, tables: Tables, versions: Tables
 ) -> None:
     """Upgrade and downgrade on an async engine change the schema and the
     version table as on a sync one.
     """
-    _history(revisions)
-    env = make_env(sa.MetaData(), db.engine)
     env.upgrade("r1")
     assert tables(db.sync) == {"alembic_version", "one"}
     assert versions(db.sync) == {"r1"}
@@ -135,17 +121,11 @@ def test_upgrade_downgrade(
 
 
 def test_current_heads_stamp(
-    make_env: t.Callable[..., Environment],
-    db: Database,
-    revisions: t.Any,
-    tables: Tables,
-    versions: Tables,
+    env: Environment, db: Database, tables: Tables, versions: Tables
 ) -> None:
     """current, heads, plan and stamp read and write the version table
     through the async engine, without running revisions.
     """
-    _history(revisions)
-    env = make_env(sa.MetaData(), db.engine)
     assert [s.revision for s in env.heads()] == ["r2"]
     assert env.needs_upgrade() is True
     assert [s.revision for s in env.plan()["default"]] == ["r1", "r2"]
@@ -217,16 +197,13 @@ def test_failed_revision_rolls_back(
         assert tables(db.sync) == {"alembic_version", "one"}
 
 
+@pytest.mark.usefixtures("history")
 def test_lock_timeout(
-    make_env: t.Callable[..., Environment],
-    db: Database,
-    revisions: t.Any,
-    versions: Tables,
+    make_env: t.Callable[..., Environment], db: Database, versions: Tables
 ) -> None:
     """An async runner waits for the lock a sync runner holds on the same
     database, and gives up with a clear error.
     """
-    _history(revisions)
     env = make_env(sa.MetaData(), db.engine, {"lock_timeout": 0.5})
     held = acquire("default", db.sync, "alembic_version", None, 5)
     assert held is not None
@@ -294,42 +271,6 @@ def test_concurrent_processes(
     assert [r[0] for r in rows] == ["r1", "r2"]
 
 
-MULTIDB_REVISION = """\
-import sqlalchemy as sa
-from alembic import op
-
-revision = "r1"
-down_revision = None
-branch_labels = None
-depends_on = None
-
-
-def upgrade(engine_name):
-    globals()["upgrade_%s" % engine_name]()
-
-
-def downgrade(engine_name):
-    globals()["downgrade_%s" % engine_name]()
-
-
-def upgrade_default():
-    op.create_table("d1", sa.Column("id", sa.Integer, primary_key=True))
-
-
-def downgrade_default():
-    op.drop_table("d1")
-
-
-def upgrade_auth():
-    op.create_table("a1", sa.Column("id", sa.Integer, primary_key=True))
-    {fail}
-
-
-def downgrade_auth():
-    op.drop_table("a1")
-"""
-
-
 def test_multidb_mixed(
     make_env: t.Callable[..., Environment],
     make_database: t.Callable[[str], Database],
@@ -372,7 +313,7 @@ def test_multidb_mixed(
 def test_multidb_mixed_failure(
     make_env: t.Callable[..., Environment],
     make_database: t.Callable[[str], Database],
-    tmp_path: Path,
+    revisions: t.Any,
     tables: Tables,
     versions: Tables,
 ) -> None:
@@ -386,31 +327,22 @@ def test_multidb_mixed_failure(
         {"default": default.engine, "auth": auth.sync},
         {"transaction_mode": "run"},
     )
-    (tmp_path / "migrations" / "r1_init.py").write_text(
-        MULTIDB_REVISION.format(fail="raise RuntimeError('boom in auth')")
-    )
+    revisions.write_multidb("r1", None, "raise RuntimeError('boom in auth')")
 
     with pytest.raises(MigrationError, match="database 'auth'.*boom in auth"):
         env.upgrade()
 
     if default.sync.dialect.name not in ("mysql", "mariadb"):
-        assert "d1" not in tables(default.sync)
+        assert "d_r1" not in tables(default.sync)
         assert versions(default.sync) == set()
         assert tables(auth.sync) <= {"alembic_version"}
 
 
-def test_run_async(
-    make_env: t.Callable[..., Environment],
-    db: Database,
-    revisions: t.Any,
-    versions: Tables,
-) -> None:
+def test_run_async(env: Environment, db: Database, versions: Tables) -> None:
     """In a running event loop, the awaitable form works on the loop's own
     connections, the plain call raises an error that says what to do, and
     the plain call works from a thread.
     """
-    _history(revisions)
-    env = make_env(sa.MetaData(), db.engine)
 
     async def main() -> None:
         try:
@@ -435,16 +367,10 @@ def test_run_async(
     assert versions(db.sync) == {"r2"}
 
 
-def test_concurrent_run_async(
-    make_env: t.Callable[..., Environment],
-    db: Database,
-    revisions: t.Any,
-) -> None:
+def test_concurrent_run_async(env: Environment, db: Database) -> None:
     """Concurrent tasks awaiting the same environment each get connections
     of their own.
     """
-    _history(revisions)
-    env = make_env(sa.MetaData(), db.engine)
     env.upgrade()
 
     async def main() -> list[t.Any]:
@@ -459,17 +385,10 @@ def test_concurrent_run_async(
     assert [s.revision for s in current] == ["r2"]
 
 
-def test_inside_run_sync(
-    make_env: t.Callable[..., Environment],
-    db: Database,
-    revisions: t.Any,
-    versions: Tables,
-) -> None:
+def test_inside_run_sync(env: Environment, db: Database, versions: Tables) -> None:
     """Called from ``AsyncConnection.run_sync``, the plain methods use the
     caller's event loop.
     """
-    _history(revisions)
-    env = make_env(sa.MetaData(), db.engine)
 
     async def main() -> None:
         try:
@@ -482,18 +401,12 @@ def test_inside_run_sync(
     assert versions(db.sync) == {"r2"}
 
 
-class Model(orm.DeclarativeBase):
-    pass
-
-
-class User(Model):
-    __tablename__ = "user"
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
-
-
 def test_flask_lite_async_only(
-    db: Database, tmp_path: Path, tables: Tables, versions: Tables
+    db: Database,
+    model: type[orm.DeclarativeBase],
+    tmp_path: Path,
+    tables: Tables,
+    versions: Tables,
 ) -> None:
     """A Flask-SQLAlchemy-Lite app with only SQLALCHEMY_ASYNC_ENGINES runs
     ``flask db`` revision, upgrade, current, check and downgrade with no
@@ -504,7 +417,7 @@ def test_flask_lite_async_only(
         "default": db.async_url.render_as_string(hide_password=False)
     }
     lite = SQLAlchemy(app)
-    Alembic(app, metadatas=Model.metadata)
+    Alembic(app, metadatas=model.metadata)
     runner = app.test_cli_runner()
 
     try:

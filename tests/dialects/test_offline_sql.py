@@ -167,38 +167,73 @@ def rows(engine: sa.Engine) -> list[tuple[t.Any, ...]]:
         return [tuple(r) for r in conn.execute(sa.text("SELECT * FROM author"))]
 
 
-@pytest.mark.usefixtures("history")
+@pytest.fixture
+def online(
+    database_url: t.Callable[[str], sa.URL], make_engine: t.Callable[..., sa.Engine]
+) -> sa.Engine:
+    """An engine on the database ``online``, migrated by running revisions."""
+    return make_engine(database_url("online"))
+
+
+@pytest.fixture
+def online_env(
+    history: None, make_env: t.Callable[..., Environment], online: sa.Engine
+) -> Environment:
+    """An environment on ``online``, upgraded to heads."""
+    env = make_env(sa.MetaData(), online)
+    env.upgrade()
+    return env
+
+
+@pytest.fixture
+def offline_url(database_url: t.Callable[[str], sa.URL]) -> sa.URL:
+    """The URL of the database ``offline``, migrated by applying scripts."""
+    return database_url("offline")
+
+
+@pytest.fixture
+def offline(offline_url: sa.URL, make_engine: t.Callable[..., sa.Engine]) -> sa.Engine:
+    """An engine on the database ``offline``."""
+    return make_engine(offline_url)
+
+
+@pytest.fixture
+def offline_env(
+    history: None, make_env: t.Callable[..., Environment], offline: sa.Engine
+) -> Environment:
+    """An environment on ``offline``, which writes the scripts."""
+    return make_env(sa.MetaData(), offline)
+
+
+@pytest.mark.usefixtures("online_env")
 def test_script_matches_online_upgrade(
-    make_env: t.Callable[..., Environment],
-    database_url: t.Callable[[str], sa.URL],
-    make_engine: t.Callable[..., sa.Engine],
+    offline_env: Environment,
+    offline_url: sa.URL,
+    offline: sa.Engine,
+    online: sa.Engine,
     versions: Tables,
 ) -> None:
     """The script of an upgrade to heads, from an empty database, leaves what
     an online upgrade leaves: schema, rows and version rows.
     """
-    online = make_engine(database_url("online"))
-    make_env(sa.MetaData(), online).upgrade()
+    script = offline_env.upgrade_sql()["default"]
 
-    url = database_url("offline")
-    offline = make_engine(url)
-    script = make_env(sa.MetaData(), offline).upgrade_sql()["default"]
+    if offline_url.get_backend_name() == "sqlite":
+        assert not Path(str(offline_url.database)).exists()
 
-    if url.get_backend_name() == "sqlite":
-        assert not Path(str(url.database)).exists()
-
-    apply(url, script)
+    apply(offline_url, script)
     assert set(schema(online)) == {"alembic_version", "audit_log", "author", "book"}
     assert schema(offline) == schema(online)
     assert rows(offline) == rows(online) == [(1, "O'Brien", "ob@example.org")]
     assert versions(offline) == versions(online) == {"m", "x1"}
 
 
-@pytest.mark.usefixtures("history")
 def test_range_scripts_match_online(
-    make_env: t.Callable[..., Environment],
-    database_url: t.Callable[[str], sa.URL],
-    make_engine: t.Callable[..., sa.Engine],
+    online_env: Environment,
+    offline_env: Environment,
+    offline_url: sa.URL,
+    online: sa.Engine,
+    offline: sa.Engine,
     versions: Tables,
     tables: Tables,
 ) -> None:
@@ -206,39 +241,29 @@ def test_range_scripts_match_online(
     script of a:heads to where an online upgrade goes, and the script of
     heads:base back to no tables.
     """
-    online = make_engine(database_url("online"))
-    online_env = make_env(sa.MetaData(), online)
-    online_env.upgrade()
-
-    url = database_url("offline")
-    offline = make_engine(url)
-    offline_env = make_env(sa.MetaData(), offline)
     offline_env.upgrade("a")
     offline_env.close()
-    apply(url, offline_env.upgrade_sql("a:heads")["default"])
+    apply(offline_url, offline_env.upgrade_sql("a:heads")["default"])
     assert schema(offline) == schema(online)
     assert versions(offline) == {"m", "x1"}
 
-    apply(url, offline_env.downgrade_sql("heads:base")["default"])
+    apply(offline_url, offline_env.downgrade_sql("heads:base")["default"])
     online_env.downgrade("base")
     online_env.close()
     assert tables(offline) == tables(online) == {"alembic_version"}
     assert versions(offline) == versions(online) == set()
 
 
-@pytest.mark.usefixtures("history")
 def test_stamp_script(
-    make_env: t.Callable[..., Environment],
-    database_url: t.Callable[[str], sa.URL],
-    make_engine: t.Callable[..., sa.Engine],
+    offline_env: Environment,
+    offline_url: sa.URL,
+    offline: sa.Engine,
     versions: Tables,
     tables: Tables,
 ) -> None:
     """The script of a stamp records the revisions and creates no other
     table.
     """
-    url = database_url("offline")
-    offline = make_engine(url)
-    apply(url, make_env(sa.MetaData(), offline).stamp_sql("audit@head")["default"])
+    apply(offline_url, offline_env.stamp_sql("audit@head")["default"])
     assert tables(offline) == {"alembic_version"}
     assert versions(offline) == {"x1"}

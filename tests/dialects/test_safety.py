@@ -362,62 +362,18 @@ def test_kill_during_upgrade_then_rerun(
     assert [s.revision for s in env.current()] == ["r3"]
 
 
-MULTIDB_REVISION = """\
-import sqlalchemy as sa
-from alembic import op
-
-revision = {rev!r}
-down_revision = {down!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade(engine_name):
-    globals()["upgrade_%s" % engine_name]()
-
-
-def downgrade(engine_name):
-    globals()["downgrade_%s" % engine_name]()
-
-
-def upgrade_default():
-    op.create_table("d_{rev}", sa.Column("id", sa.Integer, primary_key=True))
-
-
-def downgrade_default():
-    op.drop_table("d_{rev}")
-
-
-def upgrade_auth():
-    op.create_table("a_{rev}", sa.Column("id", sa.Integer, primary_key=True))
-    {fail}
-
-
-def downgrade_auth():
-    op.drop_table("a_{rev}")
-"""
-
-
 def test_multidb_failure_says_where_each_database_stands(
     database_url: t.Callable[[str], sa.URL],
     make_env: t.Callable[..., Environment],
     make_engine: t.Callable[..., sa.Engine],
-    tmp_path: Path,
+    revisions: t.Any,
     versions: Tables,
 ) -> None:
     """A failure on one of several databases names it and the revision, and
     says where every database now stands.
     """
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    (folder / "r1_one.py").write_text(
-        MULTIDB_REVISION.format(rev="r1", down=None, fail="")
-    )
-    (folder / "r2_two.py").write_text(
-        MULTIDB_REVISION.format(
-            rev="r2", down="r1", fail='raise RuntimeError("auth broke")'
-        )
-    )
+    revisions.write_multidb("r1", None)
+    revisions.write_multidb("r2", "r1", 'raise RuntimeError("auth broke")')
     engines = {
         "default": make_engine(database_url("default")),
         "auth": make_engine(database_url("auth")),
@@ -497,7 +453,7 @@ def test_two_phase_commit_postgresql(
     any_database: t.Callable[[str, str], sa.URL],
     make_env: t.Callable[..., Environment],
     make_engine: t.Callable[..., sa.Engine],
-    tmp_path: Path,
+    revisions: t.Any,
     versions: Tables,
     tables: Tables,
 ) -> None:
@@ -520,15 +476,9 @@ def test_two_phase_commit_postgresql(
 
         pytest.skip(message)
 
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    (folder / "r1_one.py").write_text(
-        MULTIDB_REVISION.format(rev="r1", down=None, fail="")
-    )
+    revisions.write_multidb("r1", None)
     fail = 'raise RuntimeError("auth broke")' if outcome == "fails" else ""
-    (folder / "r2_two.py").write_text(
-        MULTIDB_REVISION.format(rev="r2", down="r1", fail=fail)
-    )
+    revisions.write_multidb("r2", "r1", fail)
     engines = {name: make_engine(url) for name, url in urls.items()}
     env = make_env(
         {"default": sa.MetaData(), "auth": sa.MetaData()}, engines, {"two_phase": True}

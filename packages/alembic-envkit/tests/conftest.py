@@ -11,21 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from alembic_envkit import Environment
-from alembic_envkit import Settings
-from alembic_envkit import Targets
-
-
-@pytest.fixture
-def metadata() -> sa.MetaData:
-    """Metadata with one ``user`` table."""
-    md = sa.MetaData()
-    sa.Table(
-        "user",
-        md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(50)),
-    )
-    return md
 
 
 @pytest.fixture
@@ -39,31 +24,6 @@ def auth_metadata() -> sa.MetaData:
         sa.Column("email", sa.String(100)),
     )
     return md
-
-
-@pytest.fixture
-def make_env(tmp_path: Path) -> t.Iterator[t.Callable[..., Environment]]:
-    """Build environments rooted at the test's temporary folder, closed when
-    the test ends.
-    """
-    envs: list[Environment] = []
-
-    def make(
-        metadatas: t.Any,
-        engines: t.Any,
-        options: t.Mapping[str, t.Any] | None = None,
-        context: t.Mapping[str, t.Any] | None = None,
-        **kwargs: t.Any,
-    ) -> Environment:
-        settings = Settings.from_mappings(options, context, root=tmp_path)
-        env = Environment(settings, Targets(metadatas, engines), **kwargs)
-        envs.append(env)
-        return env
-
-    yield make
-
-    for env in envs:
-        env.close()
 
 
 @pytest.fixture

@@ -81,6 +81,17 @@ def _random_history(folder: Path, seed: int) -> None:
         _write(folder, rev, down, labels=labels, depends=depends, doc=f"step {i}")
 
 
+def _sorted_labels(revision: t.Any, text: str) -> str:
+    """The text with its branch labels sorted: Alembic lists a set, in an
+    order that changes between processes; ours are sorted.
+    """
+    if not revision.branch_labels:
+        return text
+
+    listed = " (" + ", ".join(revision.branch_labels) + ")"
+    return text.replace(listed, " (" + ", ".join(sorted(revision.branch_labels)) + ")")
+
+
 def _describe(revision: t.Any) -> dict[str, t.Any]:
     return {
         "down": revision.down_revision,
@@ -98,12 +109,15 @@ def _describe(revision: t.Any) -> dict[str, t.Any]:
         "doc": revision.doc,
         "longdoc": revision.longdoc,
         "path": revision.path,
-        "line": revision.cmd_format(
-            False,
-            include_branches=True,
-            include_doc=True,
-            include_parents=True,
-            tree_indicators=True,
+        "line": _sorted_labels(
+            revision,
+            revision.cmd_format(
+                False,
+                include_branches=True,
+                include_doc=True,
+                include_parents=True,
+                tree_indicators=True,
+            ),
         ),
         "short": revision.cmd_format(False),
         "str": str(revision),

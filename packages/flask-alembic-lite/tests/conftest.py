@@ -8,10 +8,9 @@ import typing as t
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-import sqlalchemy.orm as orm
 from flask import Flask
 from flask.ctx import AppContext
+from flask.testing import FlaskCliRunner
 from flask_sqlalchemy_lite import SQLAlchemy
 
 
@@ -38,24 +37,35 @@ def db(app: Flask) -> t.Iterator[SQLAlchemy]:
 
 
 @pytest.fixture
-def model() -> type[orm.DeclarativeBase]:
-    """A declarative base with a ``user`` model."""
-
-    class Model(orm.DeclarativeBase):
-        pass
-
-    class User(Model):
-        __tablename__ = "user"
-        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-        name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
-
-    return Model
-
-
-@pytest.fixture
 def app_ctx(app: Flask, db: SQLAlchemy) -> t.Iterator[AppContext]:
     """Push an app context; requesting ``db`` first keeps its engines alive
     until the context has closed its connections.
     """
     with app.app_context() as ctx:
         yield ctx
+
+
+@pytest.fixture
+def revise_and_upgrade() -> t.Callable[[Flask], FlaskCliRunner]:
+    """Through an app's ``flask db``: check lists the new ``item`` table in
+    ``default`` and ``account`` in ``auth``, then revision and upgrade
+    succeed. Returns the app's CLI runner.
+    """
+
+    def run(app: Flask) -> FlaskCliRunner:
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["db", "check"])
+        assert result.exit_code == 1
+        assert result.stdout.splitlines() == [
+            "Changes detected.",
+            "  default: add_table item",
+            "  auth: add_table account",
+        ]
+
+        for args in (["revision", "init"], ["upgrade"]):
+            result = runner.invoke(args=["db", *args])
+            assert result.exit_code == 0, result.output
+
+        return runner
+
+    return run

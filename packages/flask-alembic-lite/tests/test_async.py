@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy.orm as orm
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from flask_sqlalchemy_lite import SQLAlchemy
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -135,6 +136,7 @@ def test_mixed_multidb_cli(
     make_app: t.Callable[..., tuple[Flask, SQLAlchemy]],
     sqlite_url: t.Callable[[str], str],
     async_url: t.Callable[[str], str],
+    revise_and_upgrade: t.Callable[[Flask], FlaskCliRunner],
     tables: t.Callable[[str], set[str]],
 ) -> None:
     """A sync default engine and an async auth engine migrate together
@@ -153,19 +155,7 @@ def test_mixed_multidb_cli(
         async_engines={"auth": async_url("auth")},
     )
     Alembic(app, metadatas={"default": Base.metadata, "auth": AuthBase.metadata})
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["db", "check"])
-    assert result.exit_code == 1
-    assert result.stdout.splitlines() == [
-        "Changes detected.",
-        "  default: add_table item",
-        "  auth: add_table account",
-    ]
-
-    for args in (["revision", "init"], ["upgrade"]):
-        result = runner.invoke(args=["db", *args])
-        assert result.exit_code == 0, result.output
-
+    runner = revise_and_upgrade(app)
     assert tables("default") == {"alembic_version", "item"}
     assert tables("auth") == {"alembic_version", "account"}
     result = runner.invoke(args=["db", "check"])

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as orm
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from flask_sqlalchemy_lite import SQLAlchemy
 
 from flask_alembic import Alembic
@@ -212,25 +213,14 @@ def test_multidb(
 
 def test_multidb_cli(
     multidb_app: t.Callable[[bool], tuple[Flask, Alembic]],
+    revise_and_upgrade: t.Callable[[Flask], FlaskCliRunner],
     tables: t.Callable[[str], set[str]],
 ) -> None:
     """flask db works across both databases: revision, upgrade, check,
     downgrade.
     """
     app, _ = multidb_app(False)
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["db", "check"])
-    assert result.exit_code == 1
-    assert result.stdout.splitlines() == [
-        "Changes detected.",
-        "  default: add_table item",
-        "  auth: add_table account",
-    ]
-
-    for args in (["revision", "init"], ["upgrade"]):
-        result = runner.invoke(args=["db", *args])
-        assert result.exit_code == 0, result.output
-
+    runner = revise_and_upgrade(app)
     assert tables("auth") == {"alembic_version", "account"}
     result = runner.invoke(args=["db", "check"])
     assert (result.exit_code, result.stdout) == (0, "No changes detected.\n")

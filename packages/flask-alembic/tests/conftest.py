@@ -25,19 +25,6 @@ def app(tmp_path: Path) -> Flask:
 
 
 @pytest.fixture
-def metadata() -> sa.MetaData:
-    """Metadata with one ``user`` table."""
-    metadata = sa.MetaData()
-    sa.Table(
-        "user",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(50)),
-    )
-    return metadata
-
-
-@pytest.fixture
 def alembic(app: Flask, metadata: sa.MetaData, engine: sa.Engine) -> Alembic:
     """The extension, registered on the app, migrating ``metadata`` on
     ``engine``.

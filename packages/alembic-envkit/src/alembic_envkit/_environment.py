@@ -40,8 +40,9 @@ class Environment(Reading, Comparing, OfflineMethods):
 
     Alembic's objects are created on first use and cached. Revisions are read
     from the files' headers (see :attr:`revision_graph`), which are checked
-    on each use, so edits are seen by a long-running process. Connections are opened on first use, kept
-    per ``scope`` (by default per thread), and released by
+    on each use, so edits are seen by a long-running process. Connections are
+    opened on first use, kept per ``scope`` (by default per thread), and
+    released by
     :meth:`close` or at the end of a ``with`` block. When a database has an
     async engine, connections last for one method call instead, see
     :meth:`run_async`.

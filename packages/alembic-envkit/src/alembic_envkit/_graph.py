@@ -156,10 +156,10 @@ class Revision:
             lines.append(f"Also depends on: {_comma(_as_tuple(self.dependencies))}")
 
         if self.is_branch_point:
-            lines.append(f"Branches into: {_comma(self.nextrev)}")
+            lines.append(f"Branches into: {_comma(sorted(self.nextrev))}")
 
         if self.branch_labels:
-            lines.append(f"Branch names: {_comma(self.branch_labels)}")
+            lines.append(f"Branch names: {_comma(sorted(self.branch_labels))}")
 
         lines.append(f"Path: {self.path}")
         doc = "\n".join(f"    {line}" for line in self.longdoc.splitlines())
@@ -193,7 +193,7 @@ class Revision:
                 text = f"{self._format_down_revision()} -> {text}"
 
         if include_branches and self.branch_labels:
-            text += f" ({_comma(self.branch_labels)})"
+            text += f" ({_comma(sorted(self.branch_labels))})"
 
         if self._is_real_head:
             text += " (head)"
