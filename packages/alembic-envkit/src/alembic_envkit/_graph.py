@@ -338,39 +338,29 @@ class RevisionGraph:
         return tuple(result)
 
     def _check_cycles(self) -> None:
-        """Every revision must be reachable from a base and lead to a head,
-        following parents and dependencies.
+        """Every revision must lead down to a base, following parents and
+        dependencies: no cycle. Revisions are taken off from the bases up;
+        any left over sit on or after a cycle.
         """
         from ._errors import revision_error
 
-        if not self.revisions:
-            return
+        waiting = {r: len(v._all_down) for r, v in self.revisions.items()}
+        todo = [r for r, n in waiting.items() if n == 0]
 
-        down = self._reach(self.real_heads, lambda r: r._all_down)
-        bases = [r.revision for r in self.revisions.values() if not r._all_down]
-        up = self._reach(bases, lambda r: r._all_nextrev)
-        stuck = sorted(set(self.revisions) - (down & up))
+        while todo:
+            for child in self.revisions[todo.pop()]._all_nextrev:
+                waiting[child] -= 1
+
+                if waiting[child] == 0:
+                    todo.append(child)
+
+        stuck = sorted(r for r, n in waiting.items() if n > 0)
 
         if stuck:
             raise revision_error(
                 f"Revisions {', '.join(stuck)} form a cycle. Fix their"
                 " down_revision or depends_on."
             )
-
-    def _reach(
-        self, start: t.Iterable[str], step: t.Callable[[Revision], t.Iterable[str]]
-    ) -> set[str]:
-        seen: set[str] = set()
-        todo = list(start)
-
-        while todo:
-            current = todo.pop()
-
-            if current not in seen:
-                seen.add(current)
-                todo.extend(step(self.revisions[current]))
-
-        return seen
 
     def _spread_branch_labels(self) -> None:
         """A branch label applies to the revision that declares it, every

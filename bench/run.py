@@ -1,0 +1,641 @@
+"""Benchmark: whole-process timings of ``flask db`` commands, each next to a
+floor measured in the same run.
+
+    hatch run bench                   # full sizes, 5 runs of each
+    hatch run bench --quick           # small sizes, 1 run: a smoke run
+    hatch run bench --repeat 9 --only heads,current --json out.json
+
+Every figure is one fresh process (``sys.executable``, so the workspace's
+packages): wall time around the process, and its peak memory (``ru_maxrss``
+from ``os.wait4``). Each case and its floor run alternately (ABBA), once
+untimed first to compile bytecode and fill caches; the table shows medians
+and the ratio to the floor. The benchmark never fails: PASS/FAIL only says
+whether a target of issue 7 is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import generate  # noqa: E402
+import profiles  # noqa: E402
+
+FULL = {"reads": (10, 300, 3000), "upgrades": (300, 3000), "tables": (50, 500)}
+QUICK = {"reads": (10, 100), "upgrades": (100,), "tables": (10,)}
+MODES = ("savepoint", "revision", "run")
+GROUPS = ("help", "heads", "current", "upgrade", "autogenerate", "check")
+
+
+@dataclass
+class Command:
+    """One process to run: what, where, and what to do before each run."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    setup: t.Callable[[], None] | None = None
+    codes: tuple[int, ...] = (0,)
+
+
+@dataclass
+class Case:
+    """A measured command and the floor it is compared with."""
+
+    group: str
+    name: str
+    size: int | None
+    command: Command
+    floor_name: str
+    floor: Command
+    after_warmup: t.Callable[[], str] | None = None
+    times: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    floor_times: list[float] = field(default_factory=list)
+    floor_rss: list[int] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name if self.size is None else f"{self.name} [{self.size}]"
+
+    def summary(self) -> dict[str, t.Any]:
+        median = statistics.median(self.times)
+        floor = statistics.median(self.floor_times)
+        return {
+            "group": self.group,
+            "case": self.name,
+            "size": self.size,
+            "floor": self.floor_name,
+            "median_s": median,
+            "floor_median_s": floor,
+            "ratio": median / floor,
+            "max_rss_mib": max(self.rss) / 2**20,
+            "floor_max_rss_mib": max(self.floor_rss) / 2**20,
+            "times_s": self.times,
+            "floor_times_s": self.floor_times,
+        }
+
+
+def run(command: Command) -> tuple[float, int]:
+    """Run one process; return its wall time and peak memory in bytes."""
+    if command.setup is not None:
+        command.setup()
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command.argv, cwd=command.cwd, env=command.env, stdout=out, stderr=err
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+
+        if code not in command.codes:
+            err.seek(0)
+            out.seek(0)
+            tail = (out.read() + err.read()).decode(errors="replace")[-3000:]
+            raise SystemExit(
+                f"{' '.join(command.argv)} (in {command.cwd}) exited {code}:\n{tail}"
+            )
+
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return elapsed, usage.ru_maxrss * scale
+
+
+def measure(cases: list[Case], repeat: int, log: t.TextIO) -> None:
+    """Warm up every case and floor once, then time them, rounds outermost
+    so that each case's runs are spread over the whole benchmark.
+    """
+    for case in cases:
+        print(f"warm-up: {case.label}", file=log, flush=True)
+        run(case.command)
+        run(case.floor)
+
+        if case.after_warmup is not None:
+            print(f"  {case.after_warmup()}", file=log, flush=True)
+
+    for r in range(repeat):
+        print(f"round {r + 1}/{repeat}", file=log, flush=True)
+
+        for case in cases:
+            pair = [(case.command, False), (case.floor, True)]
+
+            for command, is_floor in pair if r % 2 == 0 else pair[::-1]:
+                seconds, rss = run(command)
+
+                if is_floor:
+                    case.floor_times.append(seconds)
+                    case.floor_rss.append(rss)
+                else:
+                    case.times.append(seconds)
+                    case.rss.append(rss)
+
+
+def profile(cases: list[Case], folder: Path, log: t.TextIO) -> str:
+    """Run each case and floor once more under cProfile, keep the profiles
+    in ``folder``, and summarise each by package.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["", f"self time by package under cProfile (profiles in {folder}):"]
+
+    for case in cases:
+        for name, command in (
+            (case.label, case.command),
+            (f"floor of {case.label}", case.floor),
+        ):
+            out = folder / f"{profiles.slug(name)}.prof"
+            argv = profiles.profiled(command.argv, out)
+
+            if argv is None:
+                continue
+
+            print(f"profiling: {name}", file=log, flush=True)
+            run(Command(argv, command.cwd, command.env, command.setup, command.codes))
+            parts = [
+                f"{package} {seconds:.2f}s {share:.0%}"
+                for package, seconds, share in profiles.by_package(out)
+            ]
+            lines.append(f"  {name}: " + ", ".join(parts))
+
+    return "\n".join(lines)
+
+
+def build(
+    root: Path,
+    sizes: dict[str, tuple[int, ...]],
+    only: set[str],
+    modes: t.Sequence[str] = MODES,
+) -> list[Case]:
+    """Generate the projects and the list of cases."""
+    python = sys.executable
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_")}
+    base_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    base_env["FLASK_APP"] = "app"
+    cases: list[Case] = []
+    startup = "python: " + generate.STARTUP_FLOOR
+
+    def env(**extra: str) -> dict[str, str]:
+        return {**base_env, **{f"BENCH_{k.upper()}": v for k, v in extra.items()}}
+
+    def flask(folder: Path, database: Path, *args: str, **extra: str) -> Command:
+        return Command(
+            [python, "-m", "flask", "db", *args],
+            folder,
+            env(database=str(database), **extra),
+        )
+
+    def startup_floor(folder: Path) -> Command:
+        return Command([python, "-c", generate.STARTUP_FLOOR], folder, base_env)
+
+    history_sizes = sorted(
+        set(sizes["reads"] if only & {"help", "heads", "current"} else ())
+        | set(sizes["upgrades"] if "upgrade" in only else ())
+    )
+
+    for count in history_sizes:
+        folder = root / f"history-{count}"
+        print(f"generating {folder.name}", file=sys.stderr, flush=True)
+        generate.write_app(folder, generate.small_models())
+        generate.write_history(folder, count)
+        upgraded = folder / "upgraded.sqlite"
+
+        if count in sizes["reads"] and only & {"help", "heads", "current"}:
+            run(flask(folder, upgraded, "upgrade", "-q"))
+
+        if count == min(sizes["reads"]) and "help" in only:
+            cases.append(
+                Case(
+                    "help",
+                    "flask db --help",
+                    None,
+                    flask(folder, upgraded, "--help"),
+                    startup,
+                    startup_floor(folder),
+                )
+            )
+
+        for command in ("heads", "current"):
+            if count in sizes["reads"] and command in only:
+                cases.append(
+                    Case(
+                        command,
+                        f"flask db {command}",
+                        count,
+                        flask(folder, upgraded, command),
+                        startup,
+                        startup_floor(folder),
+                    )
+                )
+
+        if count in sizes["upgrades"] and "upgrade" in only:
+            floor_script = generate.write_ddl_floor(folder, count)
+            # Every transaction mode at the largest size, the default below.
+            largest = count == max(sizes["upgrades"])
+
+            for mode in modes if largest else [m for m in modes if m == MODES[0]]:
+                database = folder / f"upgrade-{mode}.sqlite"
+                floor_database = folder / f"floor-{mode}.sqlite"
+                command = flask(folder, database, "upgrade", transaction_mode=mode)
+                command.setup = _remover(database)
+                floor = Command(
+                    [python, floor_script.name],
+                    folder,
+                    env(database=str(floor_database)),
+                    _remover(floor_database),
+                )
+                cases.append(
+                    Case(
+                        "upgrade",
+                        f"flask db upgrade ({mode})",
+                        count,
+                        command,
+                        "plain SQLAlchemy DDL, one commit",
+                        floor,
+                        _same_schema(database, floor_database),
+                    )
+                )
+
+    for count in sizes["tables"] if only & {"autogenerate", "check"} else ():
+        folder = root / f"tables-{count}"
+        print(f"generating {folder.name}", file=sys.stderr, flush=True)
+        generate.write_app(folder, generate.table_models(count))
+        generate.write_compare_floor(folder)
+        empty = folder / "empty.sqlite"
+        synced = folder / "synced.sqlite"
+        run(
+            Command(
+                [
+                    python,
+                    "-c",
+                    "import sqlalchemy as sa, models, sys;"
+                    "engine = sa.create_engine('sqlite:///' + sys.argv[1]);"
+                    "models.Model.metadata.create_all(engine)",
+                    str(synced),
+                ],
+                folder,
+                base_env,
+            )
+        )
+        floor = "alembic compare_metadata"
+
+        if "autogenerate" in only:
+            command = flask(folder, empty, "revision", "--autogenerate", "-m", "x")
+            command.setup = lambda folder=folder: generate.clear_revisions(folder)
+            cases.append(
+                Case(
+                    "autogenerate",
+                    "flask db revision --autogenerate (empty db)",
+                    count,
+                    command,
+                    floor,
+                    Command(
+                        [python, "floor_compare.py"], folder, env(database=str(empty))
+                    ),
+                    _written_tables(folder, count),
+                )
+            )
+
+        if "check" in only:
+            command = flask(folder, synced, "check")
+            # An autogenerate run leaves a revision in the shared folder.
+            command.setup = lambda folder=folder: generate.clear_revisions(folder)
+            cases.append(
+                Case(
+                    "check",
+                    "flask db check (in sync)",
+                    count,
+                    command,
+                    floor,
+                    Command(
+                        [python, "floor_compare.py"], folder, env(database=str(synced))
+                    ),
+                )
+            )
+
+    return cases
+
+
+def _remover(path: Path) -> t.Callable[[], None]:
+    return lambda: generate.remove_database(path)
+
+
+def _same_schema(a: Path, b: Path) -> t.Callable[[], str]:
+    def check() -> str:
+        left, right = generate.schema(a), generate.schema(b)
+
+        if left != right:
+            raise SystemExit(f"The upgrade and its floor made other schemas: {a} {b}")
+
+        return f"upgrade and floor made the same schema ({len(left)} objects)"
+
+    return check
+
+
+def _written_tables(folder: Path, count: int) -> t.Callable[[], str]:
+    def check() -> str:
+        (path,) = (folder / "migrations").glob("*_x.py")
+        tables = path.read_text().count("op.create_table(")
+
+        if tables != count:
+            raise SystemExit(f"{path} creates {tables} tables, not {count}")
+
+        return f"autogenerate wrote {tables} create_table operations"
+
+    return check
+
+
+def targets(
+    rows: list[dict[str, t.Any]], sizes: dict[str, tuple[int, ...]]
+) -> list[tuple[str, str, bool | None]]:
+    """Each target with the measured figure and whether it is met, for the
+    largest sizes measured.
+    """
+    found: list[tuple[str, str, bool | None]] = []
+
+    def row(case: str, size: int | None) -> dict[str, t.Any] | None:
+        return next((r for r in rows if r["case"] == case and r["size"] == size), None)
+
+    def ratio(description: str, case: str, size: int | None, limit: float) -> None:
+        r = row(case, size)
+
+        if r is not None:
+            text = f"{r['ratio']:.2f}x (limit {limit}x)"
+            found.append((description, text, r["ratio"] <= limit))
+
+    big_read, small_read = max(sizes["reads"]), min(sizes["reads"])
+    ratio("--help vs start-up floor", "flask db --help", None, 1.05)
+
+    for command in ("heads", "current"):
+        ratio(
+            f"{command} [{big_read}] vs start-up floor",
+            f"flask db {command}",
+            big_read,
+            1.2,
+        )
+        big, small = (
+            row(f"flask db {command}", big_read),
+            row(f"flask db {command}", small_read),
+        )
+
+        if big is not None and small is not None and big_read > small_read:
+            span = (big_read - small_read) / 1000
+            marginal = (big["median_s"] - small["median_s"]) / span
+            low, high = _interval(big["times_s"], small["times_s"], span)
+            found.append(
+                (
+                    f"{command} marginal cost per revision",
+                    f"{marginal:.4f} ms, 90% {low:.4f} to {high:.4f} (limit 0.017)",
+                    marginal < 0.017,
+                )
+            )
+
+    ratio(
+        f"upgrade [{max(sizes['upgrades'])}] (savepoint, default) vs DDL floor",
+        "flask db upgrade (savepoint)",
+        max(sizes["upgrades"]),
+        2.0,
+    )
+    big_upgrade, small_upgrade = max(sizes["upgrades"]), min(sizes["upgrades"])
+    big = row("flask db upgrade (savepoint)", big_upgrade)
+    small = row("flask db upgrade (savepoint)", small_upgrade)
+
+    if big is not None and small is not None and big_upgrade > small_upgrade:
+        # Time beyond the floor, per revision, without what every run pays
+        # once (start-up): the slope between the two sizes.
+        per = (
+            (big["median_s"] - big["floor_median_s"])
+            - (small["median_s"] - small["floor_median_s"])
+        ) / (big_upgrade - small_upgrade)
+        found.append(
+            (
+                f"upgrade time beyond the DDL, {small_upgrade} to {big_upgrade}",
+                f"{per * 1000:.2f} ms/revision (Flask-Alembic 3.3: about 3)",
+                None,
+            )
+        )
+
+    for mode in MODES[1:]:
+        r = row(f"flask db upgrade ({mode})", big_upgrade)
+
+        if r is not None and big is not None:
+            per = (r["median_s"] - big["median_s"]) / big_upgrade
+            found.append(
+                (
+                    f"upgrade [{big_upgrade}] in {mode} mode vs savepoint mode",
+                    f"{r['median_s'] / big['median_s']:.2f}x,"
+                    f" {per * 1000:+.2f} ms/revision",
+                    None,
+                )
+            )
+
+    big_tables = max(sizes["tables"])
+    ratio(
+        f"autogenerate [{big_tables}] vs compare_metadata",
+        "flask db revision --autogenerate (empty db)",
+        big_tables,
+        1.1,
+    )
+    ratio(
+        f"check [{big_tables}] vs compare_metadata",
+        "flask db check (in sync)",
+        big_tables,
+        1.1,
+    )
+    heads = row("flask db heads", big_read)
+
+    if heads is not None:
+        extra = heads["max_rss_mib"] - heads["floor_max_rss_mib"]
+        found.append(
+            (
+                f"heads [{big_read}] peak memory vs start-up floor",
+                f"+{extra:.1f} MiB (limit +10 MiB)",
+                extra <= 10,
+            )
+        )
+
+    return found
+
+
+def _interval(big: list[float], small: list[float], span: float) -> tuple[float, float]:
+    """A 90% bootstrap interval for the difference of two medians divided by
+    ``span``: how much of a marginal cost is noise.
+    """
+    rng = random.Random(0)
+    values = sorted(
+        (
+            statistics.median(rng.choices(big, k=len(big)))
+            - statistics.median(rng.choices(small, k=len(small)))
+        )
+        / span
+        for _ in range(2000)
+    )
+    return values[len(values) // 20], values[-len(values) // 20 - 1]
+
+
+def report(
+    rows: list[dict[str, t.Any]], found: list[tuple[str, str, bool | None]]
+) -> str:
+    """The results as a compact text table."""
+    lines = [
+        f"{'case':<46} {'size':>5} {'median':>8} {'floor':>8} {'ratio':>6}"
+        f" {'MiB':>6} {'floor':>6}  floor is",
+    ]
+
+    for r in rows:
+        size = "" if r["size"] is None else str(r["size"])
+        lines.append(
+            f"{r['case']:<46} {size:>5} {r['median_s']:>7.3f}s"
+            f" {r['floor_median_s']:>7.3f}s {r['ratio']:>5.2f}x"
+            f" {r['max_rss_mib']:>6.1f} {r['floor_max_rss_mib']:>6.1f}  {r['floor']}"
+        )
+
+    if found:
+        lines.append("")
+        lines.append("targets (issue 7):")
+
+        for description, text, ok in found:
+            status = "info" if ok is None else "PASS" if ok else "FAIL"
+            lines.append(f"  {status:<4}  {description:<52} {text}")
+
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="Small sizes, one run each: a smoke run."
+    )
+    parser.add_argument(
+        "--repeat", type=int, help="Timed runs of each case and floor (default 5)."
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(GROUPS),
+        help=f"Comma-separated groups to run, from {', '.join(GROUPS)}.",
+    )
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help="Comma-separated transaction modes to upgrade with at the largest"
+        " size (the default mode, savepoint, at every size).",
+    )
+    parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="After timing, run each case and floor once under cProfile, keep"
+        " the profiles in DIR and print where the time goes.",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Generate the projects in this folder and keep them (default: a"
+        " temporary folder, removed after).",
+    )
+    args = parser.parse_args(argv)
+    only = {g.strip() for g in args.only.split(",") if g.strip()}
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+
+    if unknown := only - set(GROUPS):
+        parser.error(f"unknown groups: {', '.join(sorted(unknown))}")
+
+    if unknown_modes := set(modes) - set(MODES):
+        parser.error(f"unknown modes: {', '.join(sorted(unknown_modes))}")
+
+    sizes = QUICK if args.quick else FULL
+    repeat = args.repeat or (1 if args.quick else 5)
+    # Before anything runs: the commit the code was measured at.
+    environment = _environment(repeat)
+
+    with tempfile.TemporaryDirectory(prefix="envkit-bench-") as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        cases = build(root.resolve(), sizes, only, modes)
+        measure(cases, repeat, sys.stderr)
+        profile_text = (
+            profile(cases, args.profile.resolve(), sys.stderr)
+            if args.profile is not None
+            else ""
+        )
+
+    rows = [case.summary() for case in cases]
+    found = targets(rows, sizes)
+    print(_header(environment, time.monotonic() - started))
+    print(report(rows, found))
+
+    if profile_text:
+        print(profile_text)
+
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "environment": environment,
+                    "results": rows,
+                    "targets": [
+                        {"target": d, "measured": m, "pass": ok} for d, m, ok in found
+                    ],
+                },
+                indent=2,
+            )
+        )
+
+
+def _environment(repeat: int) -> dict[str, t.Any]:
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+    ).stdout.strip()
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load": os.getloadavg(),
+        "commit": commit,
+        "repeat": repeat,
+        "alembic_envkit": getattr(find_spec("alembic_envkit"), "origin", None),
+        "versions": {
+            name: version(name)
+            for name in ("alembic", "sqlalchemy", "flask", "flask-sqlalchemy-lite")
+        },
+    }
+
+
+def _header(e: dict[str, t.Any], seconds: float) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in e["versions"].items())
+    return (
+        f"Python {e['python']}, {versions}; {e['cpus']} CPUs, load"
+        f" {e['load'][0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end;"
+        f" commit {e['commit']}\n"
+        f"alembic_envkit from {e['alembic_envkit']}\n"
+        f"medians of {e['repeat']} runs per figure, each a fresh process, case and"
+        f" floor interleaved, after one untimed warm-up run each (bytecode"
+        f" compiled, caches filled); {seconds:.0f}s in all\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Smoke test of the benchmark in bench/, so that it keeps working."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+BENCH = Path(__file__).parent.parent / "bench"
+
+
+def _generate() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_generate", BENCH / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_history_is_linear(tmp_path: Path) -> None:
+    """The generated revisions form one linear history that Alembic reads."""
+    generate = _generate()
+    ids = generate.write_history(tmp_path, 7)
+    folder = str(tmp_path / "migrations")
+    script = ScriptDirectory(folder, version_locations=[folder])
+    assert script.get_heads() == [ids[-1]]
+    assert [s.revision for s in script.walk_revisions()] == ids[::-1]
+
+
+def test_quick_run(tmp_path: Path) -> None:
+    """A quick run of heads and upgrade reports every case with its floor."""
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--quick",
+            "--only",
+            "heads,upgrade",
+            "--modes",
+            "savepoint",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "same schema" in result.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert [(r["case"], r["size"]) for r in rows] == [
+        ("flask db heads", 10),
+        ("flask db heads", 100),
+        ("flask db upgrade (savepoint)", 100),
+    ]
+    assert all(r["median_s"] > 0 and r["floor_median_s"] > 0 for r in rows)
+    assert "targets (issue 7)" in result.stdout
