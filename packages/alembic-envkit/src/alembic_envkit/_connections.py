@@ -48,16 +48,7 @@ class Bound:
             opts = context_options(env, name, target)
             sqlite = target.engine.dialect.name == "sqlite"
 
-            try:
-                connection = engine_for(target).connect()
-            except sa.exc.DBAPIError as e:
-                url = target.engine.url.render_as_string(hide_password=True)
-                reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
-                raise DatabaseUnavailableError(
-                    f"Cannot connect to database {name!r} at {url}: {reason}."
-                    " Check that the server is running and the URL is right."
-                ) from e
-
+            connection = connect(name, engine_for(target))
             self.connections.append(connection)
 
             if sqlite:
@@ -162,18 +153,30 @@ class ThreadScope(threading.local):
         return self.data
 
 
-def current_heads(context: MigrationContext) -> tuple[str, ...]:
-    with reading(context):
-        return context.get_current_heads()
+def connect(name: str, engine: sa.Engine) -> sa.Connection:
+    """Connect to a database, turning a refused connection into an error
+    that names the database and its URL without the password.
+
+    :param name: Name of the database, for the message.
+    :param engine: Its engine.
+    """
+    try:
+        return engine.connect()
+    except sa.exc.DBAPIError as e:
+        url = engine.url.render_as_string(hide_password=True)
+        reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+        raise DatabaseUnavailableError(
+            f"Cannot connect to database {name!r} at {url}: {reason}."
+            " Check that the server is running and the URL is right."
+        ) from e
 
 
 @contextmanager
-def reading(context: MigrationContext) -> t.Iterator[None]:
+def ending_read(connection: sa.Connection | None) -> t.Iterator[None]:
     """End the transaction a read begins, so that the connection holds no
     locks between commands. A transaction that was already open is left
     alone.
     """
-    connection = context.connection
     began = connection is not None and not connection.in_transaction()
 
     try:
@@ -181,3 +184,8 @@ def reading(context: MigrationContext) -> t.Iterator[None]:
     finally:
         if began and connection is not None and connection.in_transaction():
             connection.rollback()
+
+
+def reading(context: MigrationContext) -> t.ContextManager[None]:
+    """:func:`ending_read` on a migration context's connection."""
+    return ending_read(context.connection)

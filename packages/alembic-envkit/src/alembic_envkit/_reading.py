@@ -10,7 +10,7 @@ import typing as t
 import sqlalchemy as sa
 
 from . import _async
-from ._current import connect
+from ._connections import connect
 from ._current import version_rows
 from ._errors import DatabaseUnavailableError
 from ._errors import revision_error

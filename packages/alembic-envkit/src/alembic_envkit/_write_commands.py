@@ -133,14 +133,31 @@ def _echo_plan(env: Environment, target: str, down: bool, output_format: str) ->
             click.echo(f"  {direction} {script.revision}, {script.doc}")
 
 
-def _plan_or_run(
+def _move(
     env: Environment,
     target: str,
     down: bool,
     plan: bool,
     output_format: str,
     quiet: bool,
+    sql: bool,
+    tag: str | None,
+    output_dir: str | None,
 ) -> None:
+    """Upgrade or downgrade: plan it, write its SQL, or run it."""
+    check_offline_options(
+        target,
+        sql,
+        tag,
+        output_dir,
+        {"--plan": plan, "--format json": output_format == "json"},
+    )
+
+    if sql:
+        direction = "downgrade" if down else "upgrade"
+        echo_scripts(env, direction, target, tag, output_dir, quiet)
+        return
+
     if plan:
         _echo_plan(env, target, down, output_format)
         return
@@ -170,19 +187,7 @@ def upgrade(
     """Run migrations up to TARGET (default: heads), or TARGET steps. With
     --sql, write the SQL instead, from an empty database or a FROM:TO range.
     """
-    check_offline_options(
-        target,
-        sql,
-        tag,
-        output_dir,
-        {"--plan": plan, "--format json": output_format == "json"},
-    )
-
-    if sql:
-        echo_scripts(env, "upgrade", target, tag, output_dir, quiet)
-        return
-
-    _plan_or_run(env, target, False, plan, output_format, quiet)
+    _move(env, target, False, plan, output_format, quiet, sql, tag, output_dir)
 
 
 @click.command()
@@ -206,19 +211,7 @@ def downgrade(
     """Run migrations down to TARGET, or TARGET steps down (default: 1).
     With --sql, write the SQL instead; TARGET is then a FROM:TO range.
     """
-    check_offline_options(
-        target,
-        sql,
-        tag,
-        output_dir,
-        {"--plan": plan, "--format json": output_format == "json"},
-    )
-
-    if sql:
-        echo_scripts(env, "downgrade", target, tag, output_dir, quiet)
-        return
-
-    _plan_or_run(env, target, True, plan, output_format, quiet)
+    _move(env, target, True, plan, output_format, quiet, sql, tag, output_dir)
 
 
 @click.command()
