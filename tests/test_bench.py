@@ -62,4 +62,9 @@ def test_quick_run(tmp_path: Path) -> None:
         ("flask db upgrade (savepoint)", 100),
     ]
     assert all(r["median_s"] > 0 and r["floor_median_s"] > 0 for r in rows)
+    assert all(r["cpu_median_s"] > 0 for r in rows)
+    # Read commands get three runs for each run of the others.
+    assert [len(r["times_s"]) for r in rows] == [3, 3, 1]
+    assert [len(r["floor_cpu_s"]) for r in rows] == [3, 3, 1]
+    assert "heads marginal cost per revision, CPU time" in result.stdout
     assert "targets (issue 7)" in result.stdout

@@ -27,6 +27,9 @@ def _as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def _comma(values: t.Iterable[str]) -> str:
     return ", ".join(values)
 
@@ -63,14 +66,14 @@ class Revision:
         #: Revisions this one depends on besides its parents, or ``None``.
         self.dependencies: str | tuple[str, ...] | None = depends
         #: The branch labels of this revision and those it inherits.
-        self.branch_labels: set[str] = set(labels)
+        self.branch_labels: frozenset[str] = frozenset(labels)
         #: The revision file's path.
         self.path: str = path
         #: The whole docstring.
         self.longdoc: str = doc
         #: The revisions whose parent this is.
-        self.nextrev: frozenset[str] = frozenset()
-        self._all_nextrev: frozenset[str] = frozenset()
+        self.nextrev: frozenset[str] = _NONE
+        self._all_nextrev: frozenset[str] = _NONE
         self._resolved_dependencies: tuple[str, ...] = ()
         self._versioned = (down,) if isinstance(down, str) else (down or ())
         self._all_down = self._versioned
@@ -261,9 +264,6 @@ class RevisionGraph:
                 labels[label] = revision
 
         self.labels = labels
-        heads = dict.fromkeys(self.revisions)
-        real_heads = dict.fromkeys(self.revisions)
-
         for revision in self.revisions.values():
             deps = []
 
@@ -284,31 +284,44 @@ class RevisionGraph:
                     dict.fromkeys(revision._versioned + tuple(deps))
                 )
 
+        # Children by parent id: through down_revision only, and through
+        # dependencies as well.
+        children: dict[str, list[str]] = {}
+        all_children: dict[str, list[str]] = {}
+
         for revision in self.revisions.values():
             versioned = revision._versioned
 
             for down_id in revision._all_down:
-                down = self.revisions.get(down_id)
-
-                if down is None:
+                if down_id not in self.revisions:
                     raise revision_error(
                         f"Revision {revision.revision} ({revision.path}) names"
                         f" {down_id!r} as its parent, which does not exist."
                         " Restore that revision or fix down_revision."
                     )
 
-                down._all_nextrev = down._all_nextrev | {revision.revision}
+                all_children.setdefault(down_id, []).append(revision.revision)
 
                 if down_id in versioned:
-                    down.nextrev = down.nextrev | {revision.revision}
-                    heads.pop(down_id, None)
+                    children.setdefault(down_id, []).append(revision.revision)
 
-                real_heads.pop(down_id, None)
+        for down_id, ids in children.items():
+            self.revisions[down_id].nextrev = frozenset(ids)
+
+        for down_id, ids in all_children.items():
+            down = self.revisions[down_id]
+            # Shared when no dependency adds to the children, as is usual.
+            same = len(ids) == len(down.nextrev)
+            down._all_nextrev = down.nextrev if same else frozenset(ids)
 
         #: Revisions no revision has as its parent, in file order.
-        self.heads: tuple[str, ...] = tuple(heads)
+        self.heads: tuple[str, ...] = tuple(
+            r for r in self.revisions if r not in children
+        )
         #: Heads that no revision depends on either.
-        self.real_heads: tuple[str, ...] = tuple(real_heads)
+        self.real_heads: tuple[str, ...] = tuple(
+            r for r in self.revisions if r not in all_children
+        )
         self._check_cycles()
         self._spread_branch_labels()
 
@@ -367,7 +380,9 @@ class RevisionGraph:
         revision after it, and the revisions before it down to the nearest
         branch point or merge.
         """
-        for revision in self.revisions.values():
+        revisions = self.revisions
+
+        for revision in revisions.values():
             if not revision._orig_branch_labels:
                 continue
 
@@ -379,21 +394,35 @@ class RevisionGraph:
             while todo:
                 node = todo.pop()
 
-                if node.revision in seen:
+                if node in seen:
                     continue
 
-                seen.add(node.revision)
-                node.branch_labels.update(labels)
-                todo.extend(self.revisions[n] for n in node.nextrev)
+                seen.add(node)
+                _add_labels(node, labels)
+
+                if node.nextrev:
+                    todo.extend([revisions[n] for n in node.nextrev])
+
                 last = node
 
+            # Down from the last revision reached, as Alembic does, to the
+            # nearest branch point or merge.
             parent: Revision | None = last
 
             while (
                 parent is not None
-                and not parent._is_real_branch_point
-                and not parent.is_merge_point
+                and len(parent._all_nextrev) < 2
+                and len(parent._versioned) < 2
             ):
-                parent.branch_labels.update(labels)
+                _add_labels(parent, labels)
                 down = parent.down_revision
-                parent = self.revisions[down] if isinstance(down, str) else None
+                parent = revisions[down] if isinstance(down, str) else None
+
+
+def _add_labels(revision: Revision, labels: frozenset[str]) -> None:
+    current = revision.branch_labels
+
+    if not current:
+        revision.branch_labels = labels  # Shared: the sets are immutable.
+    elif not labels <= current:
+        revision.branch_labels = current | labels
