@@ -9,8 +9,8 @@ Every figure is one fresh process (``sys.executable``, so the workspace's
 packages): wall time around the process, its peak memory (``ru_maxrss``
 from ``os.wait4``) and its CPU time. Each case and its floor run
 alternately (ABBA), once untimed first to compile bytecode and fill caches;
-the table shows medians and the ratio to the floor. The benchmark never fails: PASS/FAIL only says
-whether a target of issue 7 is met.
+the table shows medians and the ratio to the floor. The benchmark never
+fails: PASS/FAIL only says whether a target of issue 7 is met.
 """
 
 from __future__ import annotations
