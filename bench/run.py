@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import os
 import platform
 import random
@@ -394,11 +395,16 @@ def targets(
         r = row(case, size)
 
         if r is not None:
-            text = f"{r['ratio']:.2f}x (limit {limit}x)"
+            low, high = _interval(r["times_s"], r["floor_times_s"], operator.truediv)
+            text = f"{r['ratio']:.2f}x, 90% {low:.2f} to {high:.2f} (limit {limit}x)"
             found.append((description, text, r["ratio"] <= limit))
 
     big_read, small_read = max(sizes["reads"]), min(sizes["reads"])
     ratio("--help vs start-up floor", "flask db --help", None, 1.05)
+
+    def per_revision(big_s: float, small_s: float) -> float:
+        """Milliseconds per revision between the two read sizes."""
+        return (big_s - small_s) / (big_read - small_read) * 1000
 
     for command in ("heads", "current"):
         ratio(
@@ -413,9 +419,8 @@ def targets(
         )
 
         if big is not None and small is not None and big_read > small_read:
-            span = (big_read - small_read) / 1000
-            marginal = (big["median_s"] - small["median_s"]) / span
-            low, high = _interval(big["times_s"], small["times_s"], span)
+            marginal = per_revision(big["median_s"], small["median_s"])
+            low, high = _interval(big["times_s"], small["times_s"], per_revision)
             found.append(
                 (
                     f"{command} marginal cost per revision",
@@ -425,8 +430,8 @@ def targets(
             )
             # CPU time leaves out the waits of a loaded machine: a steadier
             # estimate of the same cost.
-            cpu = (big["cpu_median_s"] - small["cpu_median_s"]) / span
-            low, high = _interval(big["cpu_s"], small["cpu_s"], span)
+            cpu = per_revision(big["cpu_median_s"], small["cpu_median_s"])
+            low, high = _interval(big["cpu_s"], small["cpu_s"], per_revision)
             found.append(
                 (
                     f"{command} marginal cost per revision, CPU time",
@@ -502,17 +507,18 @@ def targets(
     return found
 
 
-def _interval(big: list[float], small: list[float], span: float) -> tuple[float, float]:
-    """A 90% bootstrap interval for the difference of two medians divided by
-    ``span``: how much of a marginal cost is noise.
+def _interval(
+    a: list[float], b: list[float], combine: t.Callable[[float, float], float]
+) -> tuple[float, float]:
+    """A 90% bootstrap interval for ``combine(median(a), median(b))``: how
+    much of a ratio or a marginal cost is noise.
     """
     rng = random.Random(0)
     values = sorted(
-        (
-            statistics.median(rng.choices(big, k=len(big)))
-            - statistics.median(rng.choices(small, k=len(small)))
+        combine(
+            statistics.median(rng.choices(a, k=len(a))),
+            statistics.median(rng.choices(b, k=len(b))),
         )
-        / span
         for _ in range(2000)
     )
     return values[len(values) // 20], values[-len(values) // 20 - 1]
