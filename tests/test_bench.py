@@ -66,5 +66,13 @@ def test_quick_run(tmp_path: Path) -> None:
     # Read commands get three runs for each run of the others.
     assert [len(r["times_s"]) for r in rows] == [3, 3, 1]
     assert [len(r["floor_cpu_s"]) for r in rows] == [3, 3, 1]
+    # Each flask command reports its time from start to the command's end,
+    # which is part of the whole process.
+    assert [len(r["in_process_s"]) for r in rows] == [3, 3, 1]
+    assert all(
+        0 < inner < whole
+        for r in rows
+        for inner, whole in zip(r["in_process_s"], r["times_s"])
+    )
     assert "heads marginal cost per revision, CPU time" in result.stdout
     assert "targets (issue 7)" in result.stdout
