@@ -72,7 +72,7 @@ def test_quick_run(tmp_path: Path) -> None:
     assert all(
         0 < inner < whole
         for r in rows
-        for inner, whole in zip(r["in_process_s"], r["times_s"])
+        for inner, whole in zip(r["in_process_s"], r["times_s"], strict=True)
     )
     assert "heads marginal cost per revision, CPU time" in result.stdout
     assert "targets (issue 7)" in result.stdout

@@ -236,6 +236,7 @@ class RevisionGraph:
         from ._errors import revision_error
 
         self.revisions: dict[str, Revision] = {}
+        labelled = []
 
         for header in headers:
             revision = Revision(header, load)
@@ -249,9 +250,12 @@ class RevisionGraph:
 
             self.revisions[revision.revision] = revision
 
+            if revision._orig_branch_labels:
+                labelled.append(revision)
+
         labels: dict[str, Revision] = {}
 
-        for revision in self.revisions.values():
+        for revision in labelled:
             for label in revision._orig_branch_labels:
                 owner = labels.get(label) or self.revisions.get(label)
 
@@ -264,32 +268,15 @@ class RevisionGraph:
                 labels[label] = revision
 
         self.labels = labels
-        for revision in self.revisions.values():
-            deps = []
-
-            for dep in _as_tuple(revision.dependencies):
-                target = self.revisions.get(dep) or labels.get(dep)
-
-                if target is None:
-                    raise revision_error(
-                        f"Revision {revision.revision} ({revision.path}) depends on"
-                        f" {dep!r}, which is not a revision id or branch name."
-                    )
-
-                deps.append(target.revision)
-
-            if deps:
-                revision._resolved_dependencies = tuple(deps)
-                revision._all_down = tuple(
-                    dict.fromkeys(revision._versioned + tuple(deps))
-                )
-
         # Children by parent id: through down_revision only, and through
         # dependencies as well.
         children: dict[str, list[str]] = {}
         all_children: dict[str, list[str]] = {}
 
         for revision in self.revisions.values():
+            if revision.dependencies:
+                self._resolve_dependencies(revision)
+
             versioned = revision._versioned
 
             for down_id in revision._all_down:
@@ -324,6 +311,28 @@ class RevisionGraph:
         )
         self._check_cycles()
         self._spread_branch_labels()
+
+    def _resolve_dependencies(self, revision: Revision) -> None:
+        """Resolve a revision's ``depends_on`` ids and branch names to
+        revision ids.
+        """
+        from ._errors import revision_error
+
+        deps = []
+
+        for dep in _as_tuple(revision.dependencies):
+            target = self.revisions.get(dep) or self.labels.get(dep)
+
+            if target is None:
+                raise revision_error(
+                    f"Revision {revision.revision} ({revision.path}) depends on"
+                    f" {dep!r}, which is not a revision id or branch name."
+                )
+
+            deps.append(target.revision)
+
+        revision._resolved_dependencies = tuple(deps)
+        revision._all_down = tuple(dict.fromkeys(revision._versioned + tuple(deps)))
 
     def __len__(self) -> int:
         return len(self.revisions)
@@ -414,7 +423,9 @@ class RevisionGraph:
                 and len(parent._all_nextrev) < 2
                 and len(parent._versioned) < 2
             ):
-                _add_labels(parent, labels)
+                if parent.branch_labels is not labels:  # Else already there.
+                    _add_labels(parent, labels)
+
                 down = parent.down_revision
                 parent = revisions[down] if isinstance(down, str) else None
 
