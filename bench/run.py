@@ -8,10 +8,11 @@ floor measured in the same run.
 Every figure is one fresh process (``sys.executable``, so the workspace's
 packages): wall time around the process, its peak memory (``ru_maxrss``
 from ``os.wait4``), its CPU time, and for ``flask`` commands the time from
-the start of the command to its end (``timed_flask.py``). Each case and its floor run
-alternately (ABBA), once untimed first to compile bytecode and fill caches;
-the table shows medians and the ratio to the floor. The benchmark never
-fails: PASS/FAIL only says whether a target of issue 7 is met.
+the start of the command to its end (``timed_flask.py``). Each case and its
+floor run alternately (ABBA), once untimed first to compile bytecode and
+fill caches; the table shows medians and the ratio to the floor. The
+benchmark never fails: PASS/FAIL only says whether a target of issue 7 is
+met.
 """
 
 from __future__ import annotations
