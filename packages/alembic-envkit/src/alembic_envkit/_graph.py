@@ -27,9 +27,6 @@ def _as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-_NONE: frozenset[str] = frozenset()
-
-
 def _comma(values: t.Iterable[str]) -> str:
     return ", ".join(values)
 
@@ -72,8 +69,8 @@ class Revision:
         #: The whole docstring.
         self.longdoc: str = doc
         #: The revisions whose parent this is.
-        self.nextrev: frozenset[str] = _NONE
-        self._all_nextrev: frozenset[str] = _NONE
+        self.nextrev: frozenset[str] = frozenset()
+        self._all_nextrev: frozenset[str] = frozenset()
         self._resolved_dependencies: tuple[str, ...] = ()
         self._versioned = (down,) if isinstance(down, str) else (down or ())
         self._all_down = self._versioned
@@ -420,18 +417,19 @@ class RevisionGraph:
 
             while (
                 parent is not None
-                and len(parent._all_nextrev) < 2
-                and len(parent._versioned) < 2
+                and not parent._is_real_branch_point
+                and not parent.is_merge_point
             ):
-                if parent.branch_labels is not labels:  # Else already there.
-                    _add_labels(parent, labels)
-
+                _add_labels(parent, labels)
                 down = parent.down_revision
                 parent = revisions[down] if isinstance(down, str) else None
 
 
 def _add_labels(revision: Revision, labels: frozenset[str]) -> None:
     current = revision.branch_labels
+
+    if current is labels:
+        return  # Already shared.
 
     if not current:
         revision.branch_labels = labels  # Shared: the sets are immutable.
