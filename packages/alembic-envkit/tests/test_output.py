@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import typing as t
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from alembic_envkit import DatabaseUnavailableError
 from alembic_envkit import Environment
 from alembic_envkit._cli import make_group
 
@@ -322,30 +324,100 @@ def test_wait_at_head_and_behind(graph_env: Environment) -> None:
     assert result.stdout == ""
 
 
+def _watch_checks(env: Environment) -> tuple[list[object], threading.Event]:
+    """Record what each of ``env``'s checks for head saw (the databases
+    behind, or the error), and set the returned event after the first one.
+    """
+    seen: list[object] = []
+    checked = threading.Event()
+    behind_heads = env.behind_heads
+
+    def watched() -> dict[str, t.Any]:
+        try:
+            result = behind_heads()
+        except Exception as e:
+            seen.append(e)
+            raise
+        else:
+            seen.append(result)
+            return result
+        finally:
+            checked.set()
+
+    env.behind_heads = watched  # type: ignore[method-assign]
+    return seen, checked
+
+
+def _in_thread(
+    work: t.Callable[[], None], after: threading.Event
+) -> tuple[threading.Thread, list[BaseException]]:
+    """Run ``work`` in a thread once ``after`` is set; collect its error."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            assert after.wait(60), "wait_for_head never checked the database"
+            work()
+        except BaseException as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
 def test_wait_while_another_upgrades(
     graph_env: Environment, make_env: t.Callable[..., Environment], engine: sa.Engine
 ) -> None:
     """wait_for_head returns once another runner has upgraded, and does not
     hold that runner up.
     """
-    import threading
-    import time
-
     other = make_env(graph_env.targets["default"].metadatas[0], engine)
-    done: list[float] = []
+    seen, checked = _watch_checks(graph_env)
+    # The other runner starts only after a check found the database behind.
+    thread, errors = _in_thread(lambda: other.upgrade("heads"), checked)
 
-    def migrate() -> None:
-        time.sleep(0.3)
+    try:
+        assert graph_env.wait_for_head(120, interval=0.05)
+    finally:
+        thread.join()
+
+    assert errors == []
+    assert seen[0] and not seen[-1]
+    assert {s.revision for s in graph_env.current()} == {"m", "d"}
+
+
+def test_wait_while_the_database_appears(
+    graph_env: Environment,
+    make_env: t.Callable[..., Environment],
+    make_engine: t.Callable[..., sa.Engine],
+    tmp_path: Path,
+) -> None:
+    """wait_for_head keeps waiting while the database cannot be opened yet,
+    and returns once it exists and is at head.
+    """
+    folder = tmp_path / "later"
+    metadata = graph_env.targets["default"].metadatas[0]
+    engine = make_engine(f"sqlite:///{folder / 'app.sqlite'}")
+    waiting = make_env(metadata, engine)
+    other = make_env(metadata, engine)
+    seen, checked = _watch_checks(waiting)
+
+    def appear() -> None:
+        folder.mkdir()
         other.upgrade("heads")
-        done.append(time.monotonic())
-        other.close()
 
-    thread = threading.Thread(target=migrate)
-    thread.start()
-    assert graph_env.wait_for_head(20, interval=0.05)
-    returned = time.monotonic()
-    thread.join()
-    assert done and returned >= done[0]
+    thread, errors = _in_thread(appear, checked)
+
+    try:
+        assert waiting.wait_for_head(120, interval=0.05)
+    finally:
+        thread.join()
+
+    assert errors == []
+    assert isinstance(seen[0], DatabaseUnavailableError)
+    assert seen[-1] == {}
+    assert {s.revision for s in waiting.current()} == {"m", "d"}
 
 
 def test_progress_and_total(graph_env: Environment) -> None:
