@@ -159,6 +159,48 @@ SERVER_URLS = {
 }
 DIALECTS = ["sqlite", *SERVER_URLS]
 _unreachable: dict[str, str] = {}
+_ON = ("1", "true", "yes", "on")
+_OFF = ("", "0", "false", "no", "off")
+
+
+def _servers_required() -> bool:
+    """Whether ``ENVKIT_REQUIRE_SERVERS`` is on: a missing server or
+    command-line client then fails the tests that need it instead of
+    skipping them.
+    """
+    value = os.environ.get("ENVKIT_REQUIRE_SERVERS", "").strip().lower()
+
+    if value in _ON:
+        return True
+
+    if value in _OFF:
+        return False
+
+    raise pytest.UsageError(
+        f"ENVKIT_REQUIRE_SERVERS={value!r} is not a boolean; set it to 1, true"
+        " or yes to turn the requirement on, or 0, false, no or nothing to turn"
+        " it off."
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _servers_required()  # A bad value stops the run before any test.
+
+
+def _unavailable(message: str) -> t.NoReturn:
+    if _servers_required():
+        pytest.fail(message)
+
+    pytest.skip(message)
+
+
+@pytest.fixture
+def unavailable() -> t.Callable[[str], t.NoReturn]:
+    """Skip the test because something it needs (a server, a command-line
+    client, a server setting) is missing; fail it instead when
+    ``ENVKIT_REQUIRE_SERVERS`` is on.
+    """
+    return _unavailable
 
 
 def _server_admin(dialect: str) -> sa.Engine:
@@ -193,10 +235,7 @@ def _require_server(dialect: str) -> None:
             " created and dropped."
         )
 
-        if os.environ.get("ENVKIT_REQUIRE_SERVERS"):
-            pytest.fail(message)
-
-        pytest.skip(message)
+        _unavailable(message)
 
 
 @pytest.fixture(params=DIALECTS)

@@ -494,7 +494,7 @@ def test_extension_methods(app: Flask) -> None:
 
 def test_async_engine(tmp_path: Path, migrations: Path) -> None:
     """An async engine's URL gives the dialect just as a sync one's does."""
-    pytest.importorskip("asyncpg")
+    import asyncpg  # noqa: F401 (a test dependency: the URL's driver)
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(DOWN_URL.replace("+psycopg", "+asyncpg"))

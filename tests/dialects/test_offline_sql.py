@@ -123,9 +123,6 @@ def apply(url: sa.URL, script: str) -> None:
         command += ["-u", str(url.username), str(url.database)]
         env["MYSQL_PWD"] = url.password or ""
 
-    if shutil.which(command[0]) is None:
-        pytest.skip(f"The {command[0]} client is not installed.")
-
     result = subprocess.run(
         command, input=script, env=env, capture_output=True, text=True, timeout=120
     )
@@ -185,10 +182,30 @@ def online_env(
     return env
 
 
+#: The command-line client that applies scripts, by backend.
+CLIENTS = {
+    "sqlite": "sqlite3",
+    "postgresql": "psql",
+    "mysql": "mariadb",
+    "mariadb": "mariadb",
+}
+
+
 @pytest.fixture
-def offline_url(database_url: t.Callable[[str], sa.URL]) -> sa.URL:
-    """The URL of the database ``offline``, migrated by applying scripts."""
-    return database_url("offline")
+def offline_url(
+    database_url: t.Callable[[str], sa.URL],
+    unavailable: t.Callable[[str], t.NoReturn],
+) -> sa.URL:
+    """The URL of the database ``offline``, migrated by applying scripts
+    with the database's command-line client, which must be installed.
+    """
+    url = database_url("offline")
+    client = CLIENTS[url.get_backend_name()]
+
+    if shutil.which(client) is None:
+        unavailable(f"The {client} client is not installed.")
+
+    return url
 
 
 @pytest.fixture
