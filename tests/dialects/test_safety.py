@@ -4,7 +4,6 @@ failed revisions leaving a clean revision boundary, on every dialect.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
