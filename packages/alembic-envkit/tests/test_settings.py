@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 import os
+import re
+import typing as t
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from alembic_envkit import ConfigurationError
 from alembic_envkit import EnvkitError
+from alembic_envkit import Environment
+from alembic_envkit import LockError
 from alembic_envkit import Settings
 from alembic_envkit._config import build_config
+from alembic_envkit._locks import acquire
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -366,3 +372,134 @@ def test_config_x_arguments(tmp_path: Path) -> None:
     config = build_config(Settings.from_mappings(root=tmp_path), x_arguments=["a=1"])
     assert config.cmd_opts is not None
     assert config.cmd_opts.x == ["a=1"]
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "off", " Off ", False])
+def test_lock_turned_off(tmp_path: Path, value: object) -> None:
+    """``lock`` given as false, 0, no or off, in any case, turns it off."""
+    settings = Settings.from_mappings({"lock": value}, root=tmp_path)
+    assert settings.lock is False
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "on", True])
+def test_lock_left_on(tmp_path: Path, value: object) -> None:
+    """Other values of ``lock`` leave it on."""
+    settings = Settings.from_mappings({"lock": value}, root=tmp_path)
+    assert settings.lock is True
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("1", True),
+        (" Yes ", True),
+        ("on", True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        ("", False),
+    ],
+)
+def test_two_phase_strings(tmp_path: Path, value: str, expected: bool) -> None:
+    """``two_phase`` given as a string is on for true, 1, yes or on."""
+    settings = Settings.from_mappings({"two_phase": value}, root=tmp_path)
+    assert settings.two_phase is expected
+
+
+@pytest.mark.parametrize("value", ["soon", -1, None, [5]])
+def test_lock_timeout_bad(tmp_path: Path, value: object) -> None:
+    """A ``lock_timeout`` that is not a number of seconds is an error naming
+    the setting and the value.
+    """
+    settings = Settings.from_mappings({"lock_timeout": value}, root=tmp_path)
+
+    with pytest.raises(
+        ConfigurationError,
+        match=f"'lock_timeout' setting must be a number of seconds, not {re.escape(repr(value))}",
+    ):
+        settings.lock_timeout  # noqa: B018
+
+
+@pytest.mark.parametrize("value", ["per-revision", "", None])
+def test_transaction_mode_bad(tmp_path: Path, value: object) -> None:
+    """An unknown ``transaction_mode`` is an error listing the modes."""
+    settings = Settings.from_mappings({"transaction_mode": value}, root=tmp_path)
+
+    with pytest.raises(
+        ConfigurationError,
+        match=rf"'transaction_mode' setting is {value!r}; use one of 'savepoint'",
+    ):
+        settings.transaction_mode  # noqa: B018
+
+
+@pytest.mark.parametrize("value", [["auth"], "auth"])
+def test_databases_not_a_mapping(tmp_path: Path, value: object) -> None:
+    """A ``databases`` context option that is not a mapping is an error."""
+    settings = Settings.from_mappings(context={"databases": value}, root=tmp_path)
+
+    with pytest.raises(
+        ConfigurationError,
+        match=r"'databases' context option must map database names to options",
+    ):
+        settings.context_options_for("auth")
+
+
+@pytest.mark.parametrize(
+    ("options", "context", "message"),
+    [
+        ({"lock_timeout": "soon"}, None, "'lock_timeout' setting must be"),
+        ({"transaction_mode": "each"}, None, "'transaction_mode' setting is 'each'"),
+        ({}, {"databases": ["default"]}, "'databases' context option must map"),
+    ],
+)
+def test_bad_setting_changes_nothing(
+    env: Environment,
+    make_env: t.Callable[..., Environment],
+    metadata: sa.MetaData,
+    engine: sa.Engine,
+    tables: t.Callable[[sa.Engine], set[str]],
+    options: dict[str, t.Any],
+    context: dict[str, t.Any] | None,
+    message: str,
+) -> None:
+    """An upgrade with a bad setting stops with the error before it creates
+    anything in the database.
+    """
+    env.revision("create user")
+    bad = make_env(metadata, engine, options, context)
+
+    with pytest.raises(ConfigurationError, match=message):
+        bad.upgrade()
+
+    assert tables(engine) == set()
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "off"])
+def test_lock_off_does_not_wait(
+    env: Environment,
+    make_env: t.Callable[..., Environment],
+    metadata: sa.MetaData,
+    engine: sa.Engine,
+    tables: t.Callable[[sa.Engine], set[str]],
+    value: str,
+) -> None:
+    """With ``lock`` turned off by a string, an upgrade runs while another
+    runner holds the lock; with it on, the same upgrade is refused.
+    """
+    env.revision("create user")
+    held = acquire("default", engine, "alembic_version", None, 5)
+    assert held is not None
+
+    try:
+        locked = make_env(metadata, engine, {"lock": "on", "lock_timeout": 0})
+
+        with pytest.raises(LockError, match="Timed out after 0s"):
+            locked.upgrade()
+
+        make_env(metadata, engine, {"lock": value, "lock_timeout": 0}).upgrade()
+    finally:
+        held.release()
+
+    assert tables(engine) == {"alembic_version", "user"}
