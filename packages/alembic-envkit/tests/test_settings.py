@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from alembic_envkit import ConfigurationError
-from alembic_envkit import EnvkitError
 from alembic_envkit import Environment
+from alembic_envkit import EnvkitError
 from alembic_envkit import LockError
 from alembic_envkit import Settings
 from alembic_envkit._config import build_config
@@ -415,9 +415,11 @@ def test_lock_timeout_bad(tmp_path: Path, value: object) -> None:
     """
     settings = Settings.from_mappings({"lock_timeout": value}, root=tmp_path)
 
+    shown = re.escape(repr(value))
+
     with pytest.raises(
         ConfigurationError,
-        match=f"'lock_timeout' setting must be a number of seconds, not {re.escape(repr(value))}",
+        match=f"'lock_timeout' setting must be a number of seconds, not {shown}",
     ):
         settings.lock_timeout  # noqa: B018
 
