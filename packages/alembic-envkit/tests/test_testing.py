@@ -439,3 +439,90 @@ def test_no_drift_from_any_state(
     write_revision(migrations, "a", None, CREATE_USER, 'op.drop_table("user")')
     check_no_drift(env)
     check_no_drift(env)
+
+
+def test_stairway_second_upgrade_differs(
+    env: Environment, migrations: Path, write_revision: WriteRevision
+) -> None:
+    """An upgrade that does something else when run again after its
+    downgrade is named.
+    """
+    ran = migrations / "ran"
+    upgrade = "\n    ".join(
+        [
+            "import pathlib",
+            f"ran = pathlib.Path({str(ran)!r})",
+            'name = "again" if ran.exists() else "first"',
+            "ran.touch()",
+            'op.create_table(name, sa.Column("id", sa.Integer, primary_key=True))',
+        ]
+    )
+    downgrade = "\n    ".join(
+        [
+            "for name in sa.inspect(op.get_bind()).get_table_names():",
+            '    if name in ("first", "again"):',
+            "        op.drop_table(name)",
+        ]
+    )
+    write_revision(migrations, "a", None, upgrade, downgrade)
+
+    with pytest.raises(
+        MigrationCheckError,
+        match=(
+            "Upgrading to revision 'a' again after its downgrade did not repeat"
+            " its first upgrade: table 'again' is left in database 'default';"
+            " table 'first' is missing from database 'default'"
+        ),
+    ):
+        check_stairway(env)
+
+
+def test_stairway_downgrade_leaves_wrong_version(
+    env: Environment, migrations: Path, write_revision: WriteRevision
+) -> None:
+    """A downgrade that leaves another revision recorded is named, with
+    where the database stands.
+    """
+    write_revision(
+        migrations,
+        "a",
+        None,
+        create_table("t_a"),
+        'op.drop_table("t_a")\n'
+        "    op.execute(\"INSERT INTO alembic_version (version_num) VALUES ('b')\")",
+    )
+    write_revision(migrations, "b", "a", create_table("t_b"), 'op.drop_table("t_b")')
+
+    with pytest.raises(
+        MigrationCheckError,
+        match=(
+            r"Downgrading revision 'a' did not undo its upgrade: database"
+            r" 'default' is at \('b',\), not \(\)"
+        ),
+    ):
+        check_stairway(env)
+
+
+def test_stairway_downgrade_drops_another_table(
+    env: Environment, migrations: Path, write_revision: WriteRevision
+) -> None:
+    """A downgrade that drops a table of an earlier revision as well is
+    named, with the missing table.
+    """
+    write_revision(migrations, "a", None, create_table("t_a"), 'op.drop_table("t_a")')
+    write_revision(
+        migrations,
+        "b",
+        "a",
+        create_table("t_b"),
+        'op.drop_table("t_b")\n    op.drop_table("t_a")',
+    )
+
+    with pytest.raises(
+        MigrationCheckError,
+        match=(
+            "Downgrading revision 'b' did not undo its upgrade: table 't_a' is"
+            " missing from database 'default'"
+        ),
+    ):
+        check_stairway(env)
