@@ -6,6 +6,7 @@ connecting to any database.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import textwrap
 import typing as t
@@ -86,6 +87,50 @@ def test_upgrade_sql_without_server(offline_env: Environment) -> None:
     assert 'ALTER TABLE "user" ADD COLUMN email VARCHAR(100)' in script
     assert "INSERT INTO alembic_version (version_num) VALUES ('r1')" in script
     assert "SET version_num='r2' WHERE alembic_version.version_num = 'r1'" in script
+
+
+@pytest.mark.parametrize(
+    ("mode", "transactions"),
+    [
+        ("revision", [["r1"], ["r2"]]),
+        ("savepoint", [["r1", "r2"]]),
+        ("run", [["r1", "r2"]]),
+    ],
+)
+def test_upgrade_sql_transaction_mode(
+    tmp_path: Path, migrations: Path, mode: str, transactions: list[list[str]]
+) -> None:
+    """With transaction_mode "revision", the script has one BEGIN/COMMIT per
+    revision, holding its version row update; the other modes, one for the
+    whole script.
+    """
+    engine = sa.create_engine(DOWN_URL)
+    settings = Settings.from_mappings({"transaction_mode": mode}, root=tmp_path)
+    env = Environment(settings, Targets(sa.MetaData(), engine))
+
+    try:
+        script = env.upgrade_sql()["default"]
+    finally:
+        env.close()
+        engine.dispose()
+
+    found: list[list[str]] = []
+    inside = False
+
+    for statement in _statements(script):
+        if statement == "BEGIN":
+            assert not inside, script
+            found.append([])
+            inside = True
+        elif statement == "COMMIT":
+            assert inside, script
+            inside = False
+        else:
+            assert inside, f"{statement!r} outside a transaction"
+            found[-1] += re.findall(r"alembic_version.* VALUES \('(\w+)'\)", statement)
+            found[-1] += re.findall(r"SET version_num='(\w+)'", statement)
+
+    assert found == transactions
 
 
 def test_upgrade_sql_range(offline_env: Environment) -> None:
