@@ -374,6 +374,46 @@ def test_mariadb_failure_names_revision(
     assert versions(engine) == {"r1"}
 
 
+@pytest.mark.parametrize("dialect", ["mariadb"], indirect=True)
+def test_mariadb_interrupted_revision_with_version_table_schema(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    database_url: t.Callable[[str], sa.URL],
+    revisions: t.Any,
+    versions: Tables,
+    tables: Tables,
+) -> None:
+    """With the version table in another schema, a failed revision is still
+    marked on it: the next run is refused, and a stamp clears the mark.
+    """
+    schema = database_url("meta").database
+    revisions.write(
+        "r1",
+        None,
+        "op.create_table('one', sa.Column('id', sa.Integer))",
+        "op.drop_table('one')",
+    )
+    path = revisions.write("r2", "r1", FAILING, "op.drop_table('half')")
+    env = make_env(sa.MetaData(), engine, context={"version_table_schema": schema})
+
+    with pytest.raises(MigrationError, match="upgrade of revision r2"):
+        env.upgrade()
+
+    assert versions(engine, schema=schema) == {"r1"}
+    assert "alembic_version" not in tables(engine)
+
+    with pytest.raises(RevisionError, match="middle of the upgrade of revision r2"):
+        env.upgrade()
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE half")
+
+    env.stamp("r1")
+    path.write_text(path.read_text().replace('raise RuntimeError("boom in r2")', ""))
+    env.upgrade()
+    assert versions(engine, schema=schema) == {"r2"}
+
+
 KILLED_WORKER = """\
 import sys
 import sqlalchemy as sa
