@@ -292,3 +292,25 @@ def test_no_logging_handlers_added(
 
     assert logger.handlers == before
     assert logger.level == level
+
+
+def test_3x_import_path(
+    app: Flask,
+    metadata: sa.MetaData,
+    engine: sa.Engine,
+    table_names: t.Callable[[], set[str]],
+) -> None:
+    """``from flask_alembic.extension import Alembic``, where 3.x defined it,
+    gives the extension, which migrates as it did.
+    """
+    from flask_alembic.extension import Alembic as Alembic3
+
+    assert Alembic3 is Alembic
+    alembic = Alembic3(app, metadatas=metadata, engines=engine)
+
+    with app.app_context():
+        alembic.revision("create user")
+        alembic.upgrade()
+
+    assert app.extensions["alembic"] is alembic
+    assert table_names() == {"alembic_version", "user"}
