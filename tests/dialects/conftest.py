@@ -129,3 +129,85 @@ def tables() -> t.Callable[..., set[str]]:
 def versions() -> t.Callable[..., set[str]]:
     """The revision ids recorded in a version table."""
     return _versions
+
+
+#: The start of a race worker: it marks each state it reaches with a file
+#: ``STATE-PID`` in the barrier folder, marks ``waiting`` when the migration
+#: lock is refused to it, and waits until every worker is ready.
+RACE_START = """\
+import logging, os, time
+
+_barrier, _count = {folder!r}, {count}
+
+
+def arrive(state):
+    open(os.path.join(_barrier, f"{{state}}-{{os.getpid()}}"), "w").close()
+
+
+def wait_for(states, what):
+    deadline = time.monotonic() + 120
+
+    while True:
+        names = [n.split("-") for n in os.listdir(_barrier)]
+        pids = {{pid for state, pid in names if state in states}}
+
+        if len(pids) >= _count:
+            return
+
+        # Only reached if a process hangs: fail rather than wait forever.
+        assert time.monotonic() < deadline, (
+            f"barrier: {{len(pids)}} of {{_count}} processes {{what}}"
+        )
+        time.sleep(0.005)
+
+
+class _Refused(logging.Handler):
+    def emit(self, record):
+        if str(record.msg).startswith("Waiting for the migration lock"):
+            arrive("waiting")
+
+
+_logger = logging.getLogger("alembic_envkit")
+_logger.setLevel(logging.INFO)
+_logger.addHandler(_Refused())
+arrive("ready")
+wait_for(("ready",), "started")
+"""
+
+#: Code for the start of a revision, run in a race worker: it says it is
+#: inside, then waits until every worker is inside too, was refused the
+#: lock, or has finished. So the runs overlap whatever the machine's speed:
+#: without the lock, all of them read the version table before any revision
+#: commits; with it, all of them ask for the lock while the first holds it.
+RACE_INSIDE = """\
+import __main__
+__main__.arrive("inside")
+__main__.wait_for(("inside", "waiting", "done"), "arrived")
+"""
+
+
+class Race:
+    """Make worker processes overlap inside a revision, without relying on
+    timing. A worker's source starts with :attr:`start` and marks ``done``
+    with ``arrive("done")`` when it ends, success or not; a revision starts
+    with :attr:`inside`.
+    """
+
+    def __init__(self, folder: Path, count: int) -> None:
+        folder.mkdir()
+        self.folder = folder
+        self.count = count
+        self.start = RACE_START.format(folder=str(folder), count=count)
+        self.inside = RACE_INSIDE
+
+    def arrived(self, state: str) -> int:
+        """How many workers reached a state: ``ready``, ``inside``,
+        ``waiting`` (refused the lock) or ``done``.
+        """
+        return sum(p.name.startswith(f"{state}-") for p in self.folder.iterdir())
+
+
+@pytest.fixture
+def race(tmp_path: Path) -> t.Callable[[int], Race]:
+    """Make a :class:`Race` for a number of worker processes."""
+    return lambda count: Race(tmp_path / "barrier", count)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,46 +218,47 @@ def test_lock_timeout(
 
 
 WORKER = """\
-import os, sys, time
+import sys
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from alembic_envkit import Environment, Settings, Targets
 
-url, root, barrier, count = sys.argv[1:5]
+url, root = sys.argv[1:3]
 engine = create_async_engine(url)
 settings = Settings.from_mappings({"lock_timeout": 120}, root=root)
 env = Environment(settings, Targets(sa.MetaData(), engine))
-open(os.path.join(barrier, str(os.getpid())), "w").close()
 
-while len(os.listdir(barrier)) < int(count):
-    time.sleep(0.002)
-
-env.upgrade()
+try:
+    env.upgrade()
+finally:
+    arrive("done")
 """
 
 
 def test_concurrent_processes(
-    db: Database, revisions: t.Any, tmp_path: Path, make_engine: t.Any
+    db: Database,
+    revisions: t.Any,
+    race: t.Callable[[int], t.Any],
+    tmp_path: Path,
+    make_engine: t.Any,
 ) -> None:
     """Four processes upgrading through async engines at once all succeed,
-    and each revision runs exactly once.
+    and each revision runs exactly once: the first to get the lock runs r1
+    while the three others are refused it.
     """
+    barrier = race(4)
     revisions.write(
         "r1",
         None,
-        "import time\n"
-        "op.create_table('runs', sa.Column('rev', sa.String(10)))\n"
-        "time.sleep(0.3)\n"
+        barrier.inside + "op.create_table('runs', sa.Column('rev', sa.String(10)))\n"
         "op.execute(\"INSERT INTO runs (rev) VALUES ('r1')\")",
         "op.drop_table('runs')",
     )
     revisions.write("r2", "r1", "op.execute(\"INSERT INTO runs (rev) VALUES ('r2')\")")
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
     worker = tmp_path / "worker.py"
-    worker.write_text(WORKER)
+    worker.write_text(barrier.start + WORKER)
     url = db.async_url.render_as_string(hide_password=False)
-    args = [sys.executable, str(worker), url, str(tmp_path), str(barrier), "4"]
+    args = [sys.executable, str(worker), url, str(tmp_path)]
     running = [
         subprocess.Popen(args, stderr=subprocess.PIPE, text=True) for _ in range(4)
     ]
@@ -269,6 +269,7 @@ def test_concurrent_processes(
         rows = conn.execute(sa.text("SELECT rev FROM runs ORDER BY rev")).all()
 
     assert [r[0] for r in rows] == ["r1", "r2"]
+    assert (barrier.arrived("inside"), barrier.arrived("waiting")) == (1, 3)
 
 
 def test_multidb_mixed(
@@ -465,12 +466,10 @@ def test_lock_held_while_upgrading(
 
     def probe(event: t.Any) -> None:
         if event.seconds is None:
-            begun = time.monotonic()
+            with pytest.raises(LockError, match="Timed out after 0s"):
+                acquire("default", db.sync, "alembic_version", None, 0)
 
-            with pytest.raises(LockError, match="Timed out"):
-                acquire("default", db.sync, "alembic_version", None, 0.3)
-
-            seen.append(time.monotonic() - begun >= 0.3)
+            seen.append(True)
 
     env.progress = probe
     env.upgrade()

@@ -29,11 +29,11 @@ Tables: t.TypeAlias = t.Callable[..., set[str]]
 PROCESSES = 8
 
 WORKER = """\
-import logging, os, sys, time
+import sys
 import sqlalchemy as sa
 from alembic_envkit import Environment, Settings, Targets
 
-url, root, barrier, count, lock = sys.argv[1:6]
+url, root, lock = sys.argv[1:4]
 # SQLite would wait up to 5 seconds on its own database lock, which hides
 # some overlaps; fail at once instead, so only the migration lock can help.
 connect_args = {"timeout": 0} if url.startswith("sqlite") else {}
@@ -41,28 +41,6 @@ engine = sa.create_engine(url, connect_args=connect_args)
 options = {"lock": lock == "on", "lock_timeout": 120}
 settings = Settings.from_mappings(options, root=root)
 env = Environment(settings, Targets(sa.MetaData(), engine))
-
-
-def arrive(state):
-    open(os.path.join(barrier, f"{state}-{os.getpid()}"), "w").close()
-
-
-class Refused(logging.Handler):
-    # The lock was held by another runner when this one asked for it.
-    def emit(self, record):
-        if record.msg.startswith("Waiting for the migration lock"):
-            arrive("waiting")
-
-
-logger = logging.getLogger("alembic_envkit")
-logger.setLevel(logging.INFO)
-logger.addHandler(Refused())
-
-# Start together: each process says it is ready, then waits for the others.
-arrive("ready")
-
-while sum(n.startswith("ready-") for n in os.listdir(barrier)) < int(count):
-    time.sleep(0.002)
 
 try:
     env.upgrade()
@@ -75,39 +53,17 @@ finally:
     engine.dispose()
 """
 
-#: The start of revision r1: the process says it is inside r1, then waits
-#: until every process is inside r1, was refused the lock, or has finished.
-#: So the runs overlap whatever the machine's speed: without the lock all
-#: of them read the version table before any revision commits; with it,
-#: all of them ask for the lock while the first holds it.
-R1_BARRIER = """
-import os, time
-barrier = {barrier!r}
-open(os.path.join(barrier, f"inside-{{os.getpid()}}"), "w").close()
-deadline = time.monotonic() + 120
 
-while True:
-    states = [n.split("-") for n in os.listdir(barrier)]
-    pids = {{pid for state, pid in states if state in ("inside", "waiting", "done")}}
-
-    if len(pids) >= {count}:
-        break
-
-    # Only reached if a process hangs: fail rather than wait forever.
-    assert time.monotonic() < deadline, f"barrier: {{len(pids)}} of {count} arrived"
-    time.sleep(0.01)
-"""
-
-
-def _write_history(
-    revisions: t.Any, barrier: Path | None = None, count: int = 0
-) -> None:
-    wait = R1_BARRIER.format(barrier=str(barrier), count=count) if barrier else ""
+def _write_history(revisions: t.Any, race: t.Any = None) -> None:
+    """r1 creates the table ``runs``; each revision adds a row to it. In a
+    race, every worker waits at the start of r1 for the others.
+    """
+    wait = textwrap.indent(race.inside, "        ").lstrip() if race else ""
     revisions.write(
         "r1",
         None,
         f"""
-        {textwrap.indent(wait, "        ").lstrip()}
+        {wait}
         op.create_table("runs", sa.Column("rev", sa.String(10)))
         op.execute("INSERT INTO runs (rev) VALUES ('r1')")
         """,
@@ -127,26 +83,22 @@ def _write_history(
 
 
 def _race(
-    url: sa.URL, root: Path, barrier: Path, lock: bool, processes: int = PROCESSES
+    url: sa.URL, root: Path, race: t.Any, lock: bool
 ) -> list[subprocess.CompletedProcess[str]]:
     worker = root / "worker.py"
-    worker.write_text(WORKER)
+    worker.write_text(race.start + WORKER)
+    args = [
+        sys.executable,
+        str(worker),
+        url.render_as_string(hide_password=False),
+        str(root),
+        "on" if lock else "off",
+    ]
     running = [
         subprocess.Popen(
-            [
-                sys.executable,
-                str(worker),
-                url.render_as_string(hide_password=False),
-                str(root),
-                str(barrier),
-                str(processes),
-                "on" if lock else "off",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        for _ in range(processes)
+        for _ in range(race.count)
     ]
     results = []
 
@@ -155,11 +107,6 @@ def _race(
         results.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
 
     return results
-
-
-def _arrived(barrier: Path, state: str) -> int:
-    """How many processes reached a state at the barrier."""
-    return sum(p.name.startswith(f"{state}-") for p in barrier.iterdir())
 
 
 def _runs(url: sa.URL) -> list[tuple[str, int]]:
@@ -176,27 +123,30 @@ def _runs(url: sa.URL) -> list[tuple[str, int]]:
 
 
 def test_concurrent_upgrades_run_each_revision_once(
-    database_url: t.Callable[[str], sa.URL], revisions: t.Any, tmp_path: Path
+    database_url: t.Callable[[str], sa.URL],
+    revisions: t.Any,
+    race: t.Callable[[int], t.Any],
+    tmp_path: Path,
 ) -> None:
     """Eight processes upgrading one database at once all succeed, and each
     revision runs exactly once: the first to get the lock runs r1 while the
     seven others are refused it.
     """
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    _write_history(revisions, barrier, PROCESSES)
+    barrier = race(PROCESSES)
+    _write_history(revisions, barrier)
     url = database_url("race")
     results = _race(url, tmp_path, barrier, lock=True)
     failed = [r.stderr for r in results if r.returncode != 0]
     assert failed == []
     assert _runs(url) == [("r1", 1), ("r2", 1), ("r3", 1)]
-    assert (_arrived(barrier, "inside"), _arrived(barrier, "waiting")) == (1, 7)
+    assert (barrier.arrived("inside"), barrier.arrived("waiting")) == (1, 7)
 
 
 def test_without_lock_the_race_shows(
     database_url: t.Callable[[str], sa.URL],
     make_engine: t.Callable[..., sa.Engine],
     revisions: t.Any,
+    race: t.Callable[[int], t.Any],
     tmp_path: Path,
 ) -> None:
     """With the lock turned off, the same race goes wrong, so the test above
@@ -204,9 +154,8 @@ def test_without_lock_the_race_shows(
     process starts r1; on MariaDB, the mark the first leaves on the version
     table stops most of the others before r1.
     """
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    _write_history(revisions, barrier, PROCESSES)
+    barrier = race(PROCESSES)
+    _write_history(revisions, barrier)
     url = database_url("race")
     # The version table exists, as after a first deploy: creating it would
     # make the processes queue on the database's own locks before r1.
@@ -218,12 +167,11 @@ def test_without_lock_the_race_shows(
     version.create(make_engine(url, poolclass=sa.pool.NullPool))
     results = _race(url, tmp_path, barrier, lock=False)
     failed = [r.stderr for r in results if r.returncode != 0]
-    inside = _arrived(barrier, "inside")
     assert len(failed) >= PROCESSES - 1, failed
     assert not any("barrier:" in e for e in failed), failed
 
     if url.get_backend_name() in ("sqlite", "postgresql"):
-        assert inside == PROCESSES
+        assert barrier.arrived("inside") == PROCESSES
 
 
 def test_lock_timeout_names_holder(
