@@ -540,13 +540,13 @@ def test_threads_own_connections(app: Flask, alembic: Alembic) -> None:
             assert connection is not None
             seen["first"] = connection
             first_ready.set()
-            assert second_done.wait(10)
+            assert second_done.wait(120)
             seen["first closed"] = connection.closed
             seen["current"] = alembic.current()
             seen["select"] = connection.execute(sa.text("select 1")).scalar()
 
     def second() -> None:
-        assert first_ready.wait(10)
+        assert first_ready.wait(120)
 
         with app.app_context():
             seen["second"] = alembic.migration_context.connection
@@ -559,7 +559,7 @@ def test_threads_own_connections(app: Flask, alembic: Alembic) -> None:
         thread.start()
 
     for thread in threads:
-        thread.join(20)
+        thread.join()
 
     assert seen["first"] is not seen["second"]
     assert seen["second"].closed
