@@ -356,7 +356,7 @@ def _in_thread(
 
     def run() -> None:
         try:
-            assert after.wait(60), "wait_for_head never checked the database"
+            assert after.wait(120), "wait_for_head never checked the database"
             work()
         except BaseException as e:
             errors.append(e)
