@@ -165,13 +165,14 @@ def test_downgrade_too_far_changes_nothing(
     one, two = [s.revision for s in reversed(multi_env.log())]
     multi_env.upgrade()
 
-    with multi_env.selecting(["default"]):
+    with multi_env.selecting(["auth"]):
         multi_env.downgrade(1)
 
-    line = _error(invoke_multi("downgrade", "2"))
-    assert "Database 'default': Relative revision -2 didn't produce 2" in line
-    assert versions(engine) == {one}
-    assert versions(auth_engine) == {two}
+    result = invoke_multi("downgrade", "2")
+    assert versions(engine) == {two}
+    assert versions(auth_engine) == {one}
+    line = _error(result)
+    assert "Database 'auth': Relative revision -2 didn't produce 2" in line
 
 
 def _parent_child(foreign_key: bool) -> sa.MetaData:
