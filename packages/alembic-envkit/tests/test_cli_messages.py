@@ -86,9 +86,9 @@ def test_merge_refuses_independent_branches(
     _two_branches(write_revision, migrations)
     before = _files(migrations)
     line = _error(invoke("merge"))
-    assert "2 independent branches (default: a2; audit: b1)" in line
+    assert "2 independent branches (audit: b1; default: a2)" in line
     assert "nothing to merge" in line
-    assert "'merge a2 b1'" in line
+    assert "'merge b1 a2'" in line
     assert _files(migrations) == before
 
 
@@ -102,7 +102,7 @@ def test_merge_names_the_branch_with_two_heads(
     write_revision(migrations, "a3", "a1")
     before = _files(migrations)
     line = _error(invoke("merge"))
-    assert "(default: a2, a3; audit: b1)" in line
+    assert "(audit: b1; default: a2, a3)" in line
     assert line.endswith("Merge one branch's heads: 'merge a2 a3'.")
     assert _files(migrations) == before
     _ok(invoke("merge", "a2", "a3"))

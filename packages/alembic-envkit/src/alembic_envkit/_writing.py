@@ -214,19 +214,21 @@ def _refuse_independent_heads(env: Environment) -> None:
         labels = sorted({label for h in heads for label in graph[h].branch_labels})
         return ", ".join(labels) or heads[0]
 
-    where = "; ".join(f"{name(heads)}: {', '.join(heads)}" for _, heads in groups)
+    named = sorted((name(sorted(heads)), sorted(heads)) for _, heads in groups)
+    where = "; ".join(f"{label}: {', '.join(heads)}" for label, heads in named)
     message = (
         f"The heads belong to {len(groups)} independent branches ({where}),"
         " which are meant to stay apart, so 'merge' without revisions is refused."
     )
-    unmerged = [heads for _, heads in groups if len(heads) > 1]
+    unmerged = [heads for _, heads in named if len(heads) > 1]
 
     if unmerged:
         message += f" Merge one branch's heads: 'merge {' '.join(unmerged[0])}'."
     else:
         message += (
             " Each branch has one head, so there is nothing to merge; to join"
-            f" branches anyway, name their heads: 'merge {' '.join(graph.heads)}'."
+            " branches anyway, name their heads:"
+            f" 'merge {' '.join(h for _, heads in named for h in heads)}'."
         )
 
     raise RevisionError(message)
