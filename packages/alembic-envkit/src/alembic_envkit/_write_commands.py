@@ -315,8 +315,8 @@ def downgrade(
     output_dir: str | None,
 ) -> None:
     """Run migrations down to TARGET, or TARGET steps down (default: 1);
-    ``downgrade -1`` and ``downgrade 1`` are the same. With --sql, write the
-    SQL instead; TARGET is then a FROM:TO range.
+    -1 is the same as 1. With --sql, write the SQL instead; TARGET is then a
+    FROM:TO range.
     """
     _move(env, target, True, plan, output_format, quiet, sql, tag, output_dir, verbose)
 

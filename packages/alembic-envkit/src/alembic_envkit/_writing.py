@@ -190,8 +190,8 @@ def _behind_message(env: Environment) -> str:
 
 def _refuse_independent_heads(env: Environment) -> None:
     """Refuse to merge every head when the heads belong to independent
-    branches, which are meant to stay apart; name the heads that may be
-    merged instead.
+    named branches (separate roots, at least one with a branch label), which
+    are meant to stay apart; name the heads that may be merged instead.
     """
     graph = env.revision_graph
     groups: list[tuple[set[str], list[str]]] = []
@@ -207,12 +207,16 @@ def _refuse_independent_heads(env: Environment) -> None:
         else:
             groups.append((lineage, [head]))
 
-    if len(groups) < 2:
+    def labels(heads: list[str]) -> list[str]:
+        return sorted({label for h in heads for label in graph[h].branch_labels})
+
+    if len(groups) < 2 or not any(labels(heads) for _, heads in groups):
+        # Several roots without branch labels are not named branches; they
+        # are merged as Alembic does.
         return
 
     def name(heads: list[str]) -> str:
-        labels = sorted({label for h in heads for label in graph[h].branch_labels})
-        return ", ".join(labels) or heads[0]
+        return ", ".join(labels(heads)) or heads[0]
 
     named = sorted((name(sorted(heads)), sorted(heads)) for _, heads in groups)
     where = "; ".join(f"{label}: {', '.join(heads)}" for label, heads in named)
