@@ -187,7 +187,9 @@ def test_downgrade_sql_range(offline_env: Environment) -> None:
 
 def test_downgrade_sql_needs_start(offline_env: Environment) -> None:
     """An offline downgrade without the revision to start from is refused."""
-    with pytest.raises(RevisionError, match="FROM:TO range such as 'head:base'"):
+    with pytest.raises(
+        RevisionError, match="FROM:TO range such as 'head:-1' or 'head:base'"
+    ):
         offline_env.downgrade_sql("base")
 
 
@@ -319,7 +321,7 @@ def test_cli_downgrade_and_stamp_sql(app: Flask) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["downgrade", "--sql"], "FROM:TO range such as 'head:base'"),
+        (["downgrade", "--sql"], "FROM:TO range such as 'head:-1' or 'head:base'"),
         (["upgrade", "--sql", "--plan"], "--sql and --plan cannot be used together"),
         (["upgrade", "--sql", "--format", "json"], "--sql and --format json cannot"),
         (["stamp", "--sql", "--purge"], "--sql and --purge cannot be used together"),

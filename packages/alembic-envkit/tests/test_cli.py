@@ -325,7 +325,7 @@ def test_migration_error(run: t.Callable[..., Result], app_env: Environment) -> 
     line = error_line(run("upgrade"))
     assert line == (
         f"Error: Migration failed on database 'default', upgrade of revision"
-        f" {bad.revision} (bad): ValueError: boom"
+        f" {bad.revision} (bad) in {path}, line 22: ValueError: boom"
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import typing as t
 from pathlib import Path
 
@@ -193,14 +194,14 @@ def test_migration_raises(
 ) -> None:
     """An upgrade that raises names database and revision; earlier stay."""
     write_revision(migrations, "aaa", None)
-    write_revision(
+    path = write_revision(
         migrations, "bbb", "aaa", upgrade='raise ValueError("boom")', doc="explode"
     )
 
     with pytest.raises(
         MigrationError,
         match=r"Migration failed on database 'default', upgrade of revision bbb"
-        r" \(explode\): ValueError: boom",
+        rf" \(explode\) in {re.escape(str(path))}, line 12: ValueError: boom",
     ) as info:
         env.upgrade()
 
@@ -237,8 +238,9 @@ def test_migration_bad_sql(
 
     with pytest.raises(
         MigrationError,
-        match=r"database 'default', upgrade of revision bbb \(by hand\):"
-        r" OperationalError: .*no such table: missing",
+        match=r"database 'default', upgrade of revision bbb \(by hand\) in"
+        rf" {re.escape(str(path))}, line 13: OperationalError: .*no such table:"
+        " missing",
     ):
         env.upgrade()
 
@@ -254,11 +256,13 @@ def test_downgrade_failure(
     write_revision: t.Callable[..., Path],
 ) -> None:
     """A failing downgrade says it was a downgrade."""
-    write_revision(migrations, "aaa", None, downgrade="raise KeyError('x')")
+    path = write_revision(migrations, "aaa", None, downgrade="raise KeyError('x')")
     env.upgrade()
 
     with pytest.raises(
-        MigrationError, match=r"downgrade of revision aaa \(by hand\): KeyError"
+        MigrationError,
+        match=rf"downgrade of revision aaa \(by hand\) in {re.escape(str(path))},"
+        " line 16: KeyError",
     ):
         env.downgrade()
 
@@ -307,7 +311,11 @@ def test_autogenerate_database_behind(
     """Autogenerate on a database behind head is refused; no file."""
     write_revision(migrations, "aaa", None)
 
-    with pytest.raises(RevisionError, match="Target database is not up to date."):
+    with pytest.raises(
+        RevisionError,
+        match=r"Database 'default' \(at <base>\) is not at head \(aaa\);.* Run"
+        " 'upgrade' first",
+    ):
         env.revision("more")
 
     assert sorted(p.name for p in migrations.glob("*.py")) == ["aaa_by_hand.py"]

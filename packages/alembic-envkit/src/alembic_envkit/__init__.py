@@ -48,6 +48,12 @@ else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    # The public names, including the two loaded on first use, without the
+    # private modules and the typing module this file imports.
+    return sorted(__all__)
+
+
 __all__ = [
     "ConfigurationError",
     "DatabaseUnavailableError",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import typing as t
+import warnings
 
 import click
 
@@ -118,12 +119,27 @@ def _pass_env(f: _F) -> _F:
             env = ctx.meta[_GET_ENV]()
 
             with env.command(), env.x_arguments(ctx.meta.get(_X_ARGS, ())):
-                with env.selecting(ctx.meta.get(_DBS)):
+                with env.selecting(ctx.meta.get(_DBS)), warnings.catch_warnings():
+                    warnings.showwarning = _show_warning
                     return f(env, *args, **kwargs)
         except EnvkitError as e:
             raise click.ClickException(str(e)) from e
 
     return t.cast(_F, wrapper)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: t.TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show a warning (such as autogenerate's about an unnamed constraint)
+    as one line on stderr, without the file and line it was raised on.
+    """
+    click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
 
 
 def _log_to_stderr(ctx: click.Context) -> None:

@@ -119,6 +119,7 @@ class Environment(Reading, Comparing, OfflineMethods):
         *,
         write: bool,
         repair: bool = False,
+        plan: bool = False,
         **kwargs: t.Any,
     ) -> None:
         from . import _migrate
@@ -156,14 +157,20 @@ class Environment(Reading, Comparing, OfflineMethods):
                     repair=repair,
                     two_phase=self._two_phase(write),
                     progress=self.progress,
+                    plan=plan,
                     **kwargs,
                 )
             except MigrationError as e:
                 if not self.targets.multidb:
                     raise
 
+                text = str(e).rstrip()
+
+                if not text.endswith((".", "!", "?")):
+                    text += "."
+
                 raise MigrationError(
-                    f"{e} Databases now at: {self._positions()}.",
+                    f"{text} Databases now at: {self._positions()}.",
                     database=e.database,
                     revision=e.revision,
                 ) from e.__cause__
@@ -194,7 +201,7 @@ class Environment(Reading, Comparing, OfflineMethods):
         steps = _migrate.stamp_steps(script, revision_ids(target))
 
         with _migrate.purging(self._selected(self.migration_contexts).values(), purge):
-            self._run(steps, write=True, repair=True)
+            self._run(steps, write=True, repair=True, plan=True)
 
     @saves_cache
     @_async.operation
@@ -207,9 +214,8 @@ class Environment(Reading, Comparing, OfflineMethods):
 
         script = self.script_directory
         self._check_template()
-        self.run_migrations(
-            _migrate.upgrade_steps(script, step_target(script, target, down=False))
-        )
+        steps = _migrate.upgrade_steps(script, step_target(script, target, down=False))
+        self._run(steps, write=True, plan=True)
 
     @saves_cache
     @_async.operation
@@ -227,7 +233,7 @@ class Environment(Reading, Comparing, OfflineMethods):
         if isinstance(dest, list):
             raise revision_error("Downgrade takes one target revision, not several.")
 
-        self.run_migrations(_migrate.downgrade_steps(script, dest))
+        self._run(_migrate.downgrade_steps(script, dest), write=True, plan=True)
 
     @saves_cache
     @_async.operation

@@ -7,20 +7,44 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import typing as t
 
 import click
+from click.core import ParameterSource
 
 from ._cli import make_group
 from ._environment import Environment
 
 ENV_VAR = "ALEMBIC_ENVKIT_ENV"
 _SPEC = "alembic_envkit.env_spec"
+_SOURCE = "alembic_envkit.env_source"
 
 
 def _store_env_spec(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> None:
     ctx.meta[_SPEC] = value
+    from_var = ctx.get_parameter_source("env_spec") is ParameterSource.ENVIRONMENT
+    ctx.meta[_SOURCE] = f"{ENV_VAR}={value!r}" if from_var else f"--env {value!r}"
+
+
+class _Main(click.Group):
+    """The ``alembic-envkit`` group: ``--env`` given after the command gets
+    a hint that it goes before it.
+    """
+
+    def invoke(self, ctx: click.Context) -> t.Any:
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as e:
+            if e.option_name != "--env":
+                raise
+
+            raise click.UsageError(
+                "No such option '--env' here: --env goes before the command,"
+                " as in 'alembic-envkit --env app:env current'.",
+                ctx=e.ctx,
+            ) from e
 
 
 def load_environment() -> Environment:
@@ -36,6 +60,7 @@ def load_environment() -> Environment:
             f" {ENV_VAR} environment variable."
         )
 
+    source = ctx.meta.get(_SOURCE) or f"--env {spec!r}"
     module_name, _, attr = spec.partition(":")
     attr = attr or "env"
 
@@ -46,14 +71,14 @@ def load_environment() -> Environment:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise click.UsageError(
-            f"Cannot import {module_name!r} from --env {spec!r}: {e}"
+            f"Cannot import {module_name!r} from {source}: {e}"
         ) from e
 
     try:
         value = getattr(module, attr)
     except AttributeError as e:
         raise click.UsageError(
-            f"Module {module_name!r} has no attribute {attr!r} (--env {spec!r})."
+            f"Module {module_name!r} has no attribute {attr!r} ({source})."
         ) from e
 
     if not isinstance(value, Environment) and callable(value):
@@ -61,7 +86,7 @@ def load_environment() -> Environment:
 
     if not isinstance(value, Environment):
         raise click.UsageError(
-            f"--env {spec!r} gives {type(value).__name__!r}, not an Environment"
+            f"{source} gives {type(value).__name__!r}, not an Environment"
             " or a function returning one."
         )
 
@@ -72,6 +97,7 @@ def load_environment() -> Environment:
 main = make_group(
     load_environment,
     name="alembic-envkit",
+    cls=_Main,
     params=[
         click.Option(
             ["--env", "env_spec"],

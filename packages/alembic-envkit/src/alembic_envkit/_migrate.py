@@ -13,6 +13,7 @@ import os
 import tempfile
 import threading
 import time
+import traceback
 import typing as t
 from contextlib import contextmanager
 from contextlib import ExitStack
@@ -27,6 +28,7 @@ from alembic.script import ScriptDirectory
 from alembic.script import write_hooks
 from alembic.util import template_to_file
 
+from ._current import MARKER_PREFIX
 from ._errors import ConfigurationError
 from ._errors import EnvkitError
 from ._errors import MigrationError
@@ -66,10 +68,37 @@ def downgrade_steps(script: ScriptDirectory, target: str) -> StepsFn:
     """
 
     def steps(heads: str | t.Sequence[str], context: MigrationContext) -> list[t.Any]:
+        current = sorted(set((heads,) if isinstance(heads, str) else heads))
+
+        if len(current) > 1 and target.startswith("-"):
+            raise RevisionError(_ambiguous_steps(script, target, current))
+
         # Private: ScriptDirectory._downgrade_revs, as alembic.command.downgrade.
         return script._downgrade_revs(target, heads)  # type: ignore[arg-type]
 
     return steps
+
+
+def _ambiguous_steps(script: ScriptDirectory, target: str, current: list[str]) -> str:
+    """Why a relative downgrade from several current revisions is refused,
+    naming each branch and the form that picks one.
+    """
+    names = []
+
+    for revision in current:
+        labels = sorted(script.get_revision(revision).branch_labels)
+        names.append(labels[0] if len(labels) == 1 else revision)
+
+    where = ", ".join(
+        f"{n} at {r}" if n != r else r for n, r in zip(names, current, strict=True)
+    )
+    forms = " or ".join(f"'downgrade {n}@{target}'" for n in names)
+    count = target[1:]
+    steps = "1 step" if count == "1" else f"{count} steps"
+    return (
+        f"The database is at {len(current)} heads ({where}); going {steps} down"
+        f" would pick one of them. Name the branch: {forms}."
+    )
 
 
 def stamp_steps(script: ScriptDirectory, target: list[str]) -> StepsFn:
@@ -236,6 +265,34 @@ class Run:
         self.repair = False
         self.progress: t.Callable[[MigrationEvent], None] | None = None
         self.started = 0.0
+        self.planned: list[MigrationStep] | None = None
+
+    def plan(self, fn: StepsFn, context: MigrationContext) -> None:
+        """Work out the steps before any database runs one, so that a target
+        no database can reach is refused before anything changes.
+        """
+        # As MigrationContext.run_migrations: a purge starts from nothing.
+        heads = () if context.purge else context.get_current_heads()
+
+        try:
+            self.planned = self._steps(fn, heads, context)
+        except RevisionError as e:
+            if not self.multidb:
+                raise
+
+            raise RevisionError(f"Database {self.name!r}: {e}") from e.__cause__
+
+    def _steps(
+        self,
+        fn: StepsFn,
+        heads: str | t.Sequence[str],
+        context: MigrationContext,
+    ) -> list[MigrationStep]:
+        try:
+            with translate_alembic_errors():
+                return list(fn(heads, context) or ())
+        except RevisionError as e:
+            raise RevisionError(_first_line(e)) from e.__cause__
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
         """Wrap a work function so that each step is recorded before it runs,
@@ -246,12 +303,12 @@ class Run:
         def tracked(
             heads: str | t.Sequence[str], context: MigrationContext
         ) -> t.Iterator[MigrationStep]:
-            try:
-                with translate_alembic_errors():
-                    steps = list(fn(heads, context) or ())
-            except RevisionError as e:
-                raise RevisionError(_first_line(e)) from e.__cause__
+            steps = self.planned
 
+            if steps is None:
+                steps = self._steps(fn, heads, context)
+
+            self.planned = None
             marker = _Marker.for_context(context) if self.mutate else None
 
             if marker is not None:
@@ -338,6 +395,7 @@ class Run:
             what = "upgrade" if getattr(self.step, "is_upgrade", True) else "downgrade"
             doc = getattr(revision, "doc", "")
             where += f", {what} of revision {rev_id}" + (f" ({doc})" if doc else "")
+            where += _place(error, getattr(revision, "path", None))
 
         return MigrationError(
             f"Migration failed on {where}:"
@@ -358,6 +416,7 @@ def run_migrations(
     repair: bool = False,
     two_phase: bool = False,
     progress: t.Callable[[MigrationEvent], None] | None = None,
+    plan: bool = False,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
@@ -383,6 +442,9 @@ def run_migrations(
     :param two_phase: Commit every database with a two-phase commit: all
         or none of them keep the run.
     :param progress: Called as each revision starts and when it is done.
+    :param plan: Work out every database's steps before any runs, so an
+        unreachable target changes nothing. Only for work functions that
+        just read the graph, since ``fn`` is then not called again.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
     failure: Exception | None = None
@@ -396,6 +458,8 @@ def run_migrations(
             for env_ctx in contexts.values():
                 stack.enter_context(env_ctx.get_context().begin_transaction())
 
+        runs = {}
+
         for name, env_ctx in contexts.items():
             context = env_ctx.get_context()
             use_savepoints = savepoints and context.impl.transactional_ddl
@@ -403,6 +467,14 @@ def run_migrations(
             run.mutate = mutate
             run.repair = repair
             run.progress = progress
+            runs[name] = run
+
+            if plan:
+                run.plan(fn, context)
+
+        for name, env_ctx in contexts.items():
+            context = env_ctx.get_context()
+            run = runs[name]
             # Private: there is no public way to give an existing context its
             # work function; EnvironmentContext.configure would make a new
             # context, and callers rely on getting this one.
@@ -485,7 +557,7 @@ class _Marker:
     autogenerate and ``check``.
     """
 
-    PREFIX = "alembic_envkit: running "
+    PREFIX = MARKER_PREFIX
 
     def __init__(self, context: MigrationContext) -> None:
         self.context = context
@@ -598,6 +670,26 @@ def _fill_missing_function(step: MigrationStep, name: str) -> None:
 
 def _nothing() -> None:
     pass
+
+
+def _place(error: BaseException, path: str | None) -> str:
+    """Where in the revision file ``path`` the error was raised, from the
+    innermost frame in that file: ``" (FILE, line N)"``, or nothing.
+    """
+    if path is None:
+        return ""
+
+    target = os.path.realpath(path)
+    line = None
+
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            line = lineno
+
+    if line is None:
+        return ""
+
+    return f" in {path}, line {line}"
 
 
 def _first_line(error: BaseException | str) -> str:

@@ -68,7 +68,8 @@ def downgrade_sql(
     if start is None:
         raise revision_error(
             "An offline downgrade needs the revision the databases are at: give"
-            " a FROM:TO range such as 'head:base', or 'start'."
+            " a FROM:TO range such as 'head:-1' or 'head:base' (from Python,"
+            " the start argument also works)."
         )
 
     dest = step_target(script, target, down=True)

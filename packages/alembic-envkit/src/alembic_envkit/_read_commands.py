@@ -34,6 +34,8 @@ def current(
     env: Environment, check_heads: bool, verbose: bool, output_format: str
 ) -> None:
     """Show the current revisions of the database."""
+    interrupted = env.interrupted_by_database()
+
     if output_format == "json":
         behind = env.behind_heads()
         _echo_json(
@@ -42,6 +44,7 @@ def current(
                 name: {
                     "revisions": _revisions_json(scripts),
                     "at_head": name not in behind,
+                    "interrupted": interrupted.get(name),
                 }
                 for name, scripts in env.current_by_database().items()
             },
@@ -66,12 +69,22 @@ def current(
     multidb = len(by_database) > 1
 
     for name, scripts in by_database.items():
-        if not scripts:
+        if not scripts and name not in interrupted:
             click.echo(f"Database {name!r} has no revision applied.", err=True)
 
         for script in scripts:
             line = _format(script, verbose)
             click.echo(f"{name}: {line}" if multidb else line)
+
+        if name in interrupted:
+            line = f"interrupted: {interrupted[name]}, may be partly applied"
+            click.echo(f"{name}: {line}" if multidb else line)
+            click.echo(
+                f"Database {name!r} was left in the middle of the"
+                f" {interrupted[name]}. Finish or undo its changes by hand, then"
+                " record where it stands with 'stamp REVISION'.",
+                err=True,
+            )
 
 
 @click.command()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from . import _async
 from ._connections import connect
+from ._current import interrupted_revision
 from ._current import version_rows
 from ._errors import DatabaseUnavailableError
 from ._errors import revision_error
@@ -77,6 +78,41 @@ class Reading(RevisionFiles):
                 )
 
             result[name] = tuple(graph[i] for i in ids)
+
+        return result
+
+    @_async.operation
+    def interrupted_by_database(self) -> dict[str, str]:
+        """The databases where a revision stopped half way, with what was
+        running, such as ``"upgrade of revision r3"``. Only MariaDB and MySQL,
+        which commit each DDL statement, can be left so; the next upgrade
+        refuses to run until ``stamp`` records where the database stands.
+
+        .. versionadded:: 0.1
+        """
+        targets = self.targets
+        bound = _async.scope(self._scope).get(self)
+        result = {}
+
+        for name in self.selected_names:
+            engine = _async.engine_for(targets[name])
+
+            if engine.dialect.name not in ("mysql", "mariadb"):
+                continue
+
+            opts = self.settings.context_options_for(name)
+            table = opts.get("version_table") or "alembic_version"
+            schema = opts.get("version_table_schema")
+
+            if bound is not None and bound.environments:
+                connection = bound.environments[name].get_context().connection
+                what = interrupted_revision(connection, table, schema)
+            else:
+                with connect(name, engine) as connection:
+                    what = interrupted_revision(connection, table, schema)
+
+            if what is not None:
+                result[name] = what
 
         return result
 

@@ -105,8 +105,10 @@ def step_target(
     """Resolve an upgrade or downgrade target.
 
     An ``int``, or a string of digits that is not exactly a revision id, is a
-    number of steps; it is never taken as the prefix of a longer id. For a
-    downgrade any count means that many steps down.
+    number of steps; it is never taken as the prefix of a longer id. Four or
+    more digits that start a revision id, such as a date typed for a
+    timestamp id, are refused as ambiguous: ``+N`` is a number of steps. For
+    a downgrade any count means that many steps down.
 
     :param script: The script directory, to tell ids from counts.
     :param value: The target as given.
@@ -116,8 +118,13 @@ def step_target(
         raise revision_error(f"A revision target cannot be {value!r}.")
 
     if isinstance(value, str) and _DIGITS.fullmatch(value):
-        if value[0] not in "+-" and is_exact_revision(script, value):
-            return value
+        if value[0] not in "+-":
+            if is_exact_revision(script, value):
+                return value
+
+            if len(value) >= 4:
+                # Alembic asks for four characters of a partial id.
+                _refuse_prefix(script, value, down)
 
         value = int(value)
 
@@ -136,6 +143,36 @@ def step_target(
         return ids[0]
 
     return ids
+
+
+def _refuse_prefix(script: ScriptDirectory, value: str, down: bool) -> None:
+    """Refuse digits that are a number of steps and also the start of
+    revision ids, such as a date typed for a timestamp id.
+    """
+    from alembic.script.revision import ResolutionError
+    from alembic.script.revision import RevisionError as AlembicRevisionError
+
+    with translate_alembic_errors():
+        try:
+            found = script.revision_map.get_revision(value)
+        except ResolutionError as e:
+            if not str(e).startswith("Multiple"):
+                return
+
+            ids = "several revisions"
+        except AlembicRevisionError:
+            return
+        else:
+            if found is None:
+                return
+
+            ids = f"revision {found.revision}"
+
+    sign = "-" if down else "+"
+    raise revision_error(
+        f"{value!r} is both a number of steps and the start of the id of {ids}."
+        f" Write {sign}{value} for {value} steps, or the revision's full id."
+    )
 
 
 _last_ms = 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+import traceback
 import typing as t
 from contextlib import contextmanager
 
@@ -18,6 +20,7 @@ from ._cli import _pass_env
 from ._cli import _rev_id
 from ._cli import _revisions_json
 from ._cli import _x_option
+from ._errors import MigrationError
 from ._offline_commands import check_offline_options
 from ._offline_commands import echo_scripts
 from ._offline_commands import offline_options
@@ -74,24 +77,24 @@ _quiet = click.option(
 
 
 @contextmanager
-def _reporting(env: Environment, quiet: bool) -> t.Iterator[None]:
+def _reporting(env: Environment, quiet: bool) -> t.Iterator[list[MigrationEvent]]:
     """Show how long each revision took and the total, on stderr; with
-    ``quiet``, show nothing but warnings and errors.
+    ``quiet``, show nothing but warnings and errors. Yields the list that
+    collects each revision's "done" event.
     """
     handler = click.get_current_context().meta.get(_HANDLER)
+    done: list[MigrationEvent] = []
 
-    if quiet:
-        if handler is not None:
-            handler.setLevel(logging.WARNING)
-
-        yield
-        return
-
-    done: list[float] = []
+    if quiet and handler is not None:
+        handler.setLevel(logging.WARNING)
 
     def report(event: MigrationEvent) -> None:
-        if event.seconds is not None:
-            done.append(event.seconds)
+        if event.seconds is None:
+            return
+
+        done.append(event)
+
+        if not quiet:
             where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
             took = f"took {event.seconds:.2f}s"
             click.echo(f"  {event.direction} {event.revision}{where} {took}", err=True)
@@ -100,13 +103,47 @@ def _reporting(env: Environment, quiet: bool) -> t.Iterator[None]:
     started = time.monotonic()
 
     try:
-        yield
+        yield done
     finally:
         env.progress = None
 
-    count = len(done)
-    noun = "revision" if count == 1 else "revisions"
-    click.echo(f"Ran {count} {noun} in {time.monotonic() - started:.2f}s.", err=True)
+    if not quiet:
+        took = time.monotonic() - started
+        click.echo(f"Ran {_count(done)} in {took:.2f}s.", err=True)
+
+
+def _count(done: list[MigrationEvent]) -> str:
+    """ "1 revision", or "1 revision on 2 databases" when the same revisions
+    ran on several.
+    """
+    revisions = len({event.revision for event in done})
+    databases = len({event.database for event in done})
+    text = f"{revisions} revision" + ("" if revisions == 1 else "s")
+
+    if databases > 1:
+        text += f" on {databases} databases"
+
+    return text
+
+
+def _echo_done(env: Environment, direction: str, done: list[MigrationEvent]) -> None:
+    """The revisions that ran on each selected database, in order, as one
+    JSON document.
+    """
+    databases: dict[str, list[dict[str, t.Any]]] = {
+        name: [] for name in env.selected_names
+    }
+
+    for event in done:
+        databases.setdefault(event.database, []).append(
+            {
+                "revision": event.revision,
+                "message": event.message,
+                "seconds": round(t.cast(float, event.seconds), 6),
+            }
+        )
+
+    _echo_json(direction, databases=databases)
 
 
 _plan = click.option(
@@ -143,6 +180,7 @@ def _move(
     sql: bool,
     tag: str | None,
     output_dir: str | None,
+    verbose: bool,
 ) -> None:
     """Upgrade or downgrade: plan it, write its SQL, or run it."""
     check_offline_options(
@@ -152,9 +190,9 @@ def _move(
         output_dir,
         {"--plan": plan, "--format json": output_format == "json"},
     )
+    direction = "downgrade" if down else "upgrade"
 
     if sql:
-        direction = "downgrade" if down else "upgrade"
         echo_scripts(env, direction, target, tag, output_dir, quiet)
         return
 
@@ -162,15 +200,80 @@ def _move(
         _echo_plan(env, target, down, output_format)
         return
 
-    with _reporting(env, quiet):
-        (env.downgrade if down else env.upgrade)(target)
+    try:
+        with _reporting(env, quiet) as done:
+            (env.downgrade if down else env.upgrade)(target)
+    except MigrationError as e:
+        if verbose and e.__cause__ is not None:
+            cause = e.__cause__
+            lines = traceback.format_exception(type(cause), cause, cause.__traceback__)
+            click.echo("".join(lines).rstrip("\n"), err=True)
+
+        raise
+
+    if output_format == "json":
+        _echo_done(env, direction, done)
 
 
-@click.command()
+_NEGATIVE = re.compile(r"-[0-9]+")
+
+
+class _StepsCommand(click.Command):
+    """A command whose TARGET may be a negative number of steps, such as
+    ``downgrade -1``, which would otherwise be read as an option.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for name in param.opts
+        }
+        kept: list[str] = []
+        steps: list[str] = []
+        rest = list(args)
+
+        while rest:
+            arg = rest.pop(0)
+
+            if arg == "--":
+                kept.extend([arg, *rest])
+                break
+
+            if _NEGATIVE.fullmatch(arg):
+                steps.append(arg)
+                continue
+
+            kept.append(arg)
+
+            if arg in takes_value and rest:
+                kept.append(rest.pop(0))
+
+        if steps:
+            if "--" in kept:
+                at = kept.index("--") + 1
+                kept[at:at] = steps
+            else:
+                kept.extend(["--", *steps])
+
+        return super().parse_args(ctx, kept)
+
+
+_verbose_errors = click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="When a revision fails, show the full traceback before the error.",
+)
+
+
+@click.command(cls=_StepsCommand)
 @click.argument("target", default="heads")
 @_plan
 @_output
 @_quiet
+@_verbose_errors
 @offline_options
 @_x_option
 @_pass_env
@@ -180,6 +283,7 @@ def upgrade(
     plan: bool,
     output_format: str,
     quiet: bool,
+    verbose: bool,
     sql: bool,
     tag: str | None,
     output_dir: str | None,
@@ -187,14 +291,15 @@ def upgrade(
     """Run migrations up to TARGET (default: heads), or TARGET steps. With
     --sql, write the SQL instead, from an empty database or a FROM:TO range.
     """
-    _move(env, target, False, plan, output_format, quiet, sql, tag, output_dir)
+    _move(env, target, False, plan, output_format, quiet, sql, tag, output_dir, verbose)
 
 
-@click.command()
+@click.command(cls=_StepsCommand)
 @click.argument("target", default="-1")
 @_plan
 @_output
 @_quiet
+@_verbose_errors
 @offline_options
 @_x_option
 @_pass_env
@@ -204,14 +309,16 @@ def downgrade(
     plan: bool,
     output_format: str,
     quiet: bool,
+    verbose: bool,
     sql: bool,
     tag: str | None,
     output_dir: str | None,
 ) -> None:
-    """Run migrations down to TARGET, or TARGET steps down (default: 1).
-    With --sql, write the SQL instead; TARGET is then a FROM:TO range.
+    """Run migrations down to TARGET, or TARGET steps down (default: 1);
+    -1 is the same as 1. With --sql, write the SQL instead; TARGET is then a
+    FROM:TO range.
     """
-    _move(env, target, True, plan, output_format, quiet, sql, tag, output_dir)
+    _move(env, target, True, plan, output_format, quiet, sql, tag, output_dir, verbose)
 
 
 @click.command()

@@ -24,6 +24,7 @@ from ._settings import Settings
 
 if t.TYPE_CHECKING:
     from ._environment import Environment
+    from ._graph import RevisionGraph
 
 
 @dataclass
@@ -109,7 +110,13 @@ def write_revision(
         return []
 
     if not empty or asbool(config.get_main_option("revision_environment")):
-        env._run(run, write=False)
+        try:
+            env._run(run, write=False)
+        except RevisionError as e:
+            if str(e) != "Target database is not up to date.":
+                raise
+
+            raise RevisionError(_behind_message(env)) from e
 
     if skip_empty and not empty and _no_operations(context):
         return []
@@ -134,6 +141,9 @@ def write_merge(
     ids = revision_ids(revisions)
     check_message(message)
     script = env.script_directory
+
+    if ids == ["heads"]:
+        _refuse_independent_heads(env)
     labels = [label] if isinstance(label, str) else list(label or ())
 
     with deferred_write_hooks(script) as written:
@@ -150,6 +160,106 @@ def write_merge(
             written.append(str(merged.path))
 
     return merged
+
+
+def _behind_message(env: Environment) -> str:
+    """Why autogenerate refused: which databases are behind, and what to
+    run first.
+    """
+    behind = env.behind_heads()
+
+    if not behind:
+        return (
+            "Target database is not up to date with the new revision's parent."
+            " Run 'upgrade' first."
+        )
+
+    where = ", ".join(
+        f"{name!r} (at {', '.join(s.revision for s in current) or '<base>'})"
+        for name, current in behind.items()
+    )
+    heads = ", ".join(s.revision for s in env.heads())
+    noun = "Database" if len(behind) == 1 else "Databases"
+    verb = "is" if len(behind) == 1 else "are"
+    return (
+        f"{noun} {where} {verb} not at head ({heads}); autogenerate compares the"
+        " models with a database at head. Run 'upgrade' first, then write the"
+        " revision."
+    )
+
+
+def _refuse_independent_heads(env: Environment) -> None:
+    """Refuse to merge every head when the heads belong to independent
+    named branches (separate roots, at least one with a branch label), which
+    are meant to stay apart; name the heads that may be merged instead.
+    """
+    graph = env.revision_graph
+    groups: list[tuple[set[str], list[str]]] = []
+
+    for head in graph.heads:
+        lineage = _lineage(graph, head)
+
+        for seen, heads in groups:
+            if seen & lineage:
+                seen |= lineage
+                heads.append(head)
+                break
+        else:
+            groups.append((lineage, [head]))
+
+    def labels(heads: list[str]) -> list[str]:
+        return sorted({label for h in heads for label in graph[h].branch_labels})
+
+    if len(groups) < 2 or not any(labels(heads) for _, heads in groups):
+        # Several roots without branch labels are not named branches; they
+        # are merged as Alembic does.
+        return
+
+    def name(heads: list[str]) -> str:
+        return ", ".join(labels(heads)) or heads[0]
+
+    named = sorted((name(sorted(heads)), sorted(heads)) for _, heads in groups)
+    where = "; ".join(f"{label}: {', '.join(heads)}" for label, heads in named)
+    message = (
+        f"The heads belong to {len(groups)} independent branches ({where}),"
+        " which are meant to stay apart, so 'merge' without revisions is refused."
+    )
+    unmerged = [heads for _, heads in named if len(heads) > 1]
+
+    if unmerged:
+        message += f" Merge one branch's heads: 'merge {' '.join(unmerged[0])}'."
+    else:
+        message += (
+            " Each branch has one head, so there is nothing to merge; to join"
+            " branches anyway, name their heads:"
+            f" 'merge {' '.join(h for _, heads in named for h in heads)}'."
+        )
+
+    raise RevisionError(message)
+
+
+def _lineage(graph: RevisionGraph, head: str) -> set[str]:
+    """A revision and every revision it descends from or depends on."""
+    seen: set[str] = set()
+    todo = [head]
+
+    while todo:
+        revision = graph[todo.pop()]
+
+        if revision.revision in seen:
+            continue
+
+        seen.add(revision.revision)
+        todo.extend(_ids(revision.down_revision))
+
+    return seen
+
+
+def _ids(value: str | t.Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+
+    return [value] if isinstance(value, str) else list(value)
 
 
 def autogenerate_diffs(env: Environment) -> dict[str, list[t.Any]]:
