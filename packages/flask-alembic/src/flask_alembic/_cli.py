@@ -12,6 +12,10 @@ from flask.cli import ScriptInfo
 from alembic_envkit import Environment
 from alembic_envkit._cli import make_group
 
+#: The commands that change a database or write revisions, which warn about
+#: Flask-SQLAlchemy binds left out of the migrations.
+_WRITING = frozenset({"upgrade", "downgrade", "stamp", "revision", "migrate", "merge"})
+
 
 def make_cli(name: str = "db") -> click.Group:
     """Build the command group registered by ``init_app``.
@@ -22,12 +26,43 @@ def make_cli(name: str = "db") -> click.Group:
 
 
 def _get_environment() -> Environment:
+    from ._extension import Alembic
+
     ctx = click.get_current_context()
+    # A group of the app's own may have set the extension as ctx.obj, as
+    # Flask-Alembic 3.x's group did; otherwise use the current app's.
+    ext = ctx.find_object(Alembic)
 
-    if not current_app:
-        # Outside the flask command (a test runner, a plain click group):
-        # load the app the way Flask's with_appcontext does.
-        app = ctx.ensure_object(ScriptInfo).load_app()
-        ctx.with_resource(app.app_context())
+    if ext is None:
+        if not current_app:
+            # Outside the flask command (a test runner, a plain click group):
+            # load the app the way Flask's with_appcontext does.
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            ctx.with_resource(app.app_context())
 
-    return current_app.extensions["alembic"].environment  # type: ignore[no-any-return]
+        ext = current_app.extensions["alembic"]
+
+    env = ext.environment
+
+    if ctx.command.name in _WRITING:
+        binds = ext._unmigrated_binds()
+
+        if binds:
+            click.echo(_binds_warning(binds), err=True)
+
+    return env
+
+
+def _binds_warning(binds: list[str]) -> str:
+    """One line naming the binds left out and the ``metadatas`` to pass."""
+    names = ", ".join(repr(b) for b in binds)
+    entries = ", ".join(
+        [
+            "'default': db.metadata",
+            *(f"{b!r}: db.metadatas[{b!r}]" for b in binds if b != "default"),
+        ]
+    )
+    return (
+        f"Warning: the tables of Flask-SQLAlchemy bind(s) {names} are not"
+        f" migrated; to migrate them, pass metadatas={{{entries}}} to Alembic()."
+    )
