@@ -7,6 +7,8 @@ Each command works in any click group: it uses the ``Alembic`` extension in
 ``ctx.obj`` if a group put one there, else the current app's.
 """
 
+from __future__ import annotations
+
 import click
 
 from ._cli import make_cli
