@@ -157,46 +157,6 @@ def test_commands_taken_from_the_group(
     assert versions("default") == {"r1"}
 
 
-def test_obj_extension_is_used(
-    tmp_path: Path,
-    metadata: sa.MetaData,
-    make_engine: t.Callable[..., sa.Engine],
-    sqlite_url: t.Callable[[str], str],
-    versions: t.Callable[[str], set[str]],
-) -> None:
-    """An Alembic extension in ctx.obj is the one the commands work on."""
-    app = Flask(__name__, root_path=str(tmp_path))
-    Alembic(app, command_name="", metadatas=metadata, engines=make_engine(sqlite_url()))
-    other_app = Flask("other", root_path=str(tmp_path / "other"))
-    other = Alembic(
-        other_app,
-        command_name="",
-        metadatas=metadata,
-        engines=make_engine(sqlite_url("other")),
-    )
-
-    @click.group(cls=FlaskGroup, create_app=lambda: other_app)
-    def forum() -> None:
-        """Two apps' extensions, the one in ctx.obj chosen."""
-
-    @forum.group()
-    @with_appcontext
-    @click.pass_context
-    def db(ctx: click.Context) -> None:
-        """The other app's extension."""
-        ctx.obj = other
-
-    db.add_command(alembic_cli.revision)
-    db.add_command(alembic_cli.upgrade)
-    runner = CliRunner()
-    assert (
-        runner.invoke(forum, ["db", "revision", "x", "--rev-id", "r1"]).exit_code == 0
-    )
-    assert (tmp_path / "other" / "migrations" / "r1_x.py").is_file()
-    assert runner.invoke(forum, ["db", "upgrade"]).exit_code == 0
-    assert versions("other") == {"r1"}
-
-
 def test_error_in_another_group_is_one_line(forum_app: tuple[Flask, Alembic]) -> None:
     """A command in another group reports errors as one line, exit 1."""
     app, _ = forum_app

@@ -26,23 +26,18 @@ def make_cli(name: str = "db") -> click.Group:
 
 
 def _get_environment() -> Environment:
-    from ._extension import Alembic
-
     ctx = click.get_current_context()
-    # A group of the app's own may have set the extension as ctx.obj, as
-    # Flask-Alembic 3.x's group did; otherwise use the current app's.
-    ext = ctx.find_object(Alembic)
 
-    if ext is None:
-        if not current_app:
-            # Outside the flask command (a test runner, a plain click group):
-            # load the app the way Flask's with_appcontext does.
-            app = ctx.ensure_object(ScriptInfo).load_app()
-            ctx.with_resource(app.app_context())
+    if not current_app:
+        # Outside the flask command (a test runner, a plain click group):
+        # load the app the way Flask's with_appcontext does.
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        ctx.with_resource(app.app_context())
 
-        ext = current_app.extensions["alembic"]
-
-    env = ext.environment
+    # Whatever a group of the app's own put in ctx.obj (3.x's group put the
+    # extension there), the commands work on the current app's extension.
+    ext = current_app.extensions["alembic"]
+    env: Environment = ext.environment
 
     if ctx.command.name in _WRITING:
         binds = ext._unmigrated_binds()

@@ -3,8 +3,8 @@ commands; kept so that ``from flask_alembic.cli import cli`` and
 ``flask_alembic.cli.upgrade`` keep working, for example to add the commands
 to a group of your own after ``Alembic(command_name="")``.
 
-Each command works in any click group: it uses the ``Alembic`` extension in
-``ctx.obj`` if a group put one there, else the current app's.
+Each command works in any click group, on the current app's ``Alembic``
+extension, whatever the group puts in ``ctx.obj``.
 """
 
 from __future__ import annotations
