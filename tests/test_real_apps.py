@@ -336,6 +336,36 @@ def test_flask_migrate_folder_beside_package(
     assert not (package_project / "app.db").exists()
 
 
+def test_flask_migrate_folder_in_working_directory(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    metadata: sa.MetaData,
+    engine: sa.Engine,
+) -> None:
+    """A Flask-Migrate folder in the working directory is named, and
+    init_app makes no empty folder in its place.
+    """
+    found = tmp_path / "work" / "migrations"
+    (found / "versions").mkdir(parents=True)
+    (found / "env.py").write_text("")
+    monkeypatch.chdir(tmp_path / "work")
+    root = tmp_path / "src" / "forum"
+    app = Flask(__name__, root_path=str(root))
+    Alembic(app, metadatas=metadata, engines=engine)
+    assert not root.exists()
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: The 'script_location' folder {root / 'migrations'} does not"
+        f" exist, but a Flask-Migrate folder does: {found}. Set"
+        " app.config['ALEMBIC']['script_location'] ="
+        f" {os.path.join('..', '..', 'work', 'migrations')!r} (relative to"
+        " app.root_path) or its absolute path."
+    ]
+    assert not root.exists()
+    assert sa.inspect(engine).get_table_names() == []
+
+
 def test_flask_migrate_folder_once_configured(
     package_project: Path, flask_cli: Run, make_engine: t.Callable[..., sa.Engine]
 ) -> None:
