@@ -26,6 +26,8 @@ from alembic_envkit._targets import normalize_metadatas
 from alembic_envkit._templates import make_directories
 
 from ._adapters import find_adapter
+from ._compat import _Cache
+from ._compat import check_flask_migrate_folder
 
 if t.TYPE_CHECKING:
     from alembic.config import Config
@@ -139,7 +141,7 @@ class Alembic:
             with app.app_context():
                 try:
                     settings = _settings(app)
-                    _check_flask_migrate_folder(app, settings)
+                    check_flask_migrate_folder(app, settings)
                     make_directories(
                         settings.script_location,
                         [p for _, p in settings.version_locations],
@@ -177,7 +179,7 @@ class Alembic:
         settings = _settings(app)
 
         if state.env is None or state.env.settings != settings:
-            _check_flask_migrate_folder(app, settings)
+            check_flask_migrate_folder(app, settings)
             state.env = Environment(
                 settings,
                 lambda: self._targets(app),
@@ -564,54 +566,6 @@ class _State:
     """What the extension keeps for one app."""
 
     env: Environment | None = None
-
-
-@dataclass
-class _Cache:
-    """Flask-Alembic 3.x's per-app cache, in its shape, for subclasses."""
-
-    engines: dict[str, sa.Engine] | None = None
-    metadatas: dict[str, sa.MetaData | list[sa.MetaData]] | None = None
-    config: Config | None = None
-    script: ScriptDirectory | None = None
-    env: EnvironmentContext | None = None
-    contexts: dict[str, MigrationContext] | None = None
-    ops: dict[str, Operations] | None = None
-
-    def clear(self, exc: BaseException | None = None) -> None:
-        """Forget what holds connections, at the end of an app context."""
-        self.contexts = None
-        self.ops = None
-
-
-def _check_flask_migrate_folder(app: Flask, settings: Settings) -> None:
-    """Refuse to stand in an empty folder for a Flask-Migrate one: when the
-    configured ``script_location`` does not exist but a folder laid out by
-    Flask-Migrate (an ``env.py`` and a ``versions`` folder) does, in the
-    working directory or beside the app's package, name it and the setting.
-    """
-    location = settings.script_location
-
-    if os.path.exists(location):
-        return
-
-    names = dict.fromkeys([os.path.basename(location), "migrations"])
-    places = dict.fromkeys([os.getcwd(), os.path.dirname(app.root_path)])
-
-    for place in places:
-        for name in names:
-            found = os.path.join(place, name)
-
-            if os.path.isfile(os.path.join(found, "env.py")) and os.path.isdir(
-                os.path.join(found, "versions")
-            ):
-                relative = os.path.relpath(found, app.root_path)
-                raise ConfigurationError(
-                    f"The 'script_location' folder {location} does not exist,"
-                    f" but a Flask-Migrate folder does: {found}. Set"
-                    f" app.config['ALEMBIC']['script_location'] = {relative!r}"
-                    " (relative to app.root_path) or its absolute path."
-                )
 
 
 def _settings(app: Flask) -> Settings:
