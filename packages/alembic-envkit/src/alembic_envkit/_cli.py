@@ -8,6 +8,7 @@ line prints: data to stdout, progress, notes and errors to stderr.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import typing as t
@@ -100,9 +101,34 @@ def make_group(
     from . import _write_commands
 
     for command in [*_write_commands.COMMANDS, *_read_commands.COMMANDS]:
-        group.add_command(command)
+        group.add_command(_bind(command, get_env))
 
     return group
+
+
+def _bind(command: click.Command, get_env: GetEnv) -> click.Command:
+    """A copy of a command that also works when added to another group: if
+    no group made by :func:`make_group` ran before it, it finds its
+    environment through ``get_env`` and shows progress on stderr itself.
+    """
+    bound = copy.copy(command)
+    callback = command.callback
+
+    if callback is None:
+        return bound
+
+    @functools.wraps(callback)
+    def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        ctx = click.get_current_context()
+
+        if _GET_ENV not in ctx.meta:
+            ctx.meta[_GET_ENV] = get_env
+            _log_to_stderr(ctx)
+
+        return callback(*args, **kwargs)
+
+    bound.callback = run
+    return bound
 
 
 def _pass_env(f: _F) -> _F:

@@ -70,10 +70,13 @@ class Reading(RevisionFiles):
             missing = [i for i in ids if i not in graph]
 
             if missing:
+                searched = ", ".join(p for _, p in self.settings.version_locations)
                 raise revision_error(
                     f"Can't locate revision identified by {missing[0]!r}: database"
-                    f" {name!r} is at a revision the migrations folder does not"
-                    " have. Restore its file, or record the right revision with"
+                    f" {name!r} is at a revision that none of the folders searched"
+                    f" ({searched}) has. Check that 'script_location' (and"
+                    " 'version_locations') name the folder holding its file; only"
+                    " if the file is gone for good, record the right revision with"
                     " 'stamp --purge'."
                 )
 

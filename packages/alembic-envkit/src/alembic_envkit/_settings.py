@@ -30,6 +30,8 @@ _OWN_KEYS = frozenset(
 #: How revisions are grouped into transactions, see :attr:`Settings.transaction_mode`.
 TRANSACTION_MODES = ("savepoint", "revision", "run")
 
+_VERSION_LOCATIONS = "version_locations"
+
 #: Alembic's names for the characters it splits path lists on.
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
 
@@ -124,7 +126,7 @@ class Settings:
                 f"The 'script_location' setting must be a path, not {value!r}."
             )
 
-        return self.resolve_path(value)
+        return self.resolve_path(value, setting="script_location")
 
     @property
     def default_location(self) -> str:
@@ -155,7 +157,9 @@ class Settings:
 
         for item in items:
             if isinstance(item, (str, os.PathLike)):
-                result.append((None, self.resolve_path(item)))
+                result.append(
+                    (None, self.resolve_path(item, setting=_VERSION_LOCATIONS))
+                )
             elif (
                 isinstance(item, (tuple, list))
                 and len(item) == 2
@@ -163,7 +167,9 @@ class Settings:
                 and isinstance(item[1], (str, os.PathLike))
             ):
                 check_branch_name(item[0])
-                result.append((item[0], self.resolve_path(item[1])))
+                result.append(
+                    (item[0], self.resolve_path(item[1], setting=_VERSION_LOCATIONS))
+                )
             else:
                 raise ConfigurationError(
                     f"Each 'version_locations' item must be a path or a"
@@ -183,19 +189,34 @@ class Settings:
 
         return None
 
-    def resolve_path(self, path: str | os.PathLike[str]) -> str:
+    def resolve_path(
+        self, path: str | os.PathLike[str], *, setting: str | None = None
+    ) -> str:
         """Turn a configured path into an absolute filesystem path. Relative
         paths are relative to :attr:`root`; ``package:path`` names a folder
         inside an importable package.
 
         :param path: Path as configured.
+        :param setting: The setting the path comes from, named in the error
+            when its package cannot be imported.
+        :raises ConfigurationError: If ``package:path`` names a package that
+            cannot be imported.
         """
         value = os.fspath(path)
 
         if _is_resource_spec(value):
             from alembic.util import coerce_resource_to_filename
 
-            return str(coerce_resource_to_filename(value))
+            try:
+                return str(coerce_resource_to_filename(value))
+            except (ImportError, TypeError) as e:
+                where = f"The {setting!r} setting" if setting else "The path"
+                package = value.partition(":")[0]
+                raise ConfigurationError(
+                    f"{where} {value!r} names the package {package!r}, which"
+                    f" cannot be imported ({e}). Install that package, or give"
+                    " a folder path instead of 'package:path'."
+                ) from e
 
         return os.path.normpath(os.path.join(self.root, value))
 

@@ -31,3 +31,9 @@ class FlaskSQLAlchemyAdapter:
             "default" if key is None else key: engine
             for key, engine in extension.engines.items()
         }
+
+    def bind_metadatas(self, extension: SQLAlchemy) -> dict[str, sa.MetaData]:
+        return {
+            "default" if key is None else key: metadata
+            for key, metadata in extension.metadatas.items()
+        }

@@ -33,3 +33,6 @@ class FlaskSQLAlchemyLiteAdapter:
         engines: dict[str, sa.Engine | AsyncEngine] = dict(extension.async_engines)
         engines.update(extension.engines)
         return engines
+
+    def bind_metadatas(self, extension: SQLAlchemy) -> dict[str, sa.MetaData]:
+        return {}

@@ -11,6 +11,8 @@ import threading
 import typing as t
 from importlib.metadata import entry_points
 
+import sqlalchemy as sa
+
 from alembic_envkit import ConfigurationError
 from alembic_envkit import EngineArg
 from alembic_envkit import MetadataArg
@@ -46,6 +48,15 @@ class SQLAlchemyAdapter(t.Protocol):
     def engines(self, extension: t.Any) -> EngineArg:
         """The engines, keyed by the names metadata uses (``"default"`` for the
         default engine).
+        """
+        ...
+
+    def bind_metadatas(self, extension: t.Any) -> dict[str, sa.MetaData]:
+        """The metadata the extension keeps for each of its databases, keyed
+        like :meth:`engines`; empty if it keeps none. Used only to warn when
+        one of them holds tables that no configured database migrates.
+
+        .. versionadded:: 4.0
         """
         ...
 

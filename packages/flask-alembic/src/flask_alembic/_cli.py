@@ -12,6 +12,10 @@ from flask.cli import ScriptInfo
 from alembic_envkit import Environment
 from alembic_envkit._cli import make_group
 
+#: The commands that change a database or write revisions, which warn about
+#: Flask-SQLAlchemy binds left out of the migrations.
+_WRITING = frozenset({"upgrade", "downgrade", "stamp", "revision", "migrate", "merge"})
+
 
 def make_cli(name: str = "db") -> click.Group:
     """Build the command group registered by ``init_app``.
@@ -30,4 +34,30 @@ def _get_environment() -> Environment:
         app = ctx.ensure_object(ScriptInfo).load_app()
         ctx.with_resource(app.app_context())
 
-    return current_app.extensions["alembic"].environment  # type: ignore[no-any-return]
+    # Whatever a group of the app's own put in ctx.obj (3.x's group put the
+    # extension there), the commands work on the current app's extension.
+    ext = current_app.extensions["alembic"]
+    env: Environment = ext.environment
+
+    if ctx.command.name in _WRITING:
+        binds = ext._unmigrated_binds()
+
+        if binds:
+            click.echo(_binds_warning(binds), err=True)
+
+    return env
+
+
+def _binds_warning(binds: list[str]) -> str:
+    """One line naming the binds left out and the ``metadatas`` to pass."""
+    names = ", ".join(repr(b) for b in binds)
+    entries = ", ".join(
+        [
+            "'default': db.metadata",
+            *(f"{b!r}: db.metadatas[{b!r}]" for b in binds if b != "default"),
+        ]
+    )
+    return (
+        f"Warning: the tables of Flask-SQLAlchemy bind(s) {names} are not"
+        f" migrated; to migrate them, pass metadatas={{{entries}}} to Alembic()."
+    )

@@ -26,6 +26,8 @@ from alembic_envkit._targets import normalize_metadatas
 from alembic_envkit._templates import make_directories
 
 from ._adapters import find_adapter
+from ._compat import _Cache
+from ._compat import check_flask_migrate_folder
 
 if t.TYPE_CHECKING:
     from alembic.config import Config
@@ -83,6 +85,7 @@ class Alembic:
         engines: EngineArg | None = None,
     ) -> None:
         self._states: WeakKeyDictionary[Flask, _State] = WeakKeyDictionary()
+        self._cache: WeakKeyDictionary[Flask, _Cache] = WeakKeyDictionary()
         self.run_mkdir: bool = run_mkdir
         self.command_name: str = command_name
         self.metadatas: dict[str, sa.MetaData | list[sa.MetaData]]
@@ -130,16 +133,24 @@ class Alembic:
 
         app.extensions["alembic"] = self
         self._states[app] = _State()
+        self._cache[app] = cache = _Cache()
         app.teardown_appcontext(_close_connections)
+        app.teardown_appcontext(cache.clear)
 
         if self.run_mkdir:
             with app.app_context():
-                settings = _settings(app)
-                make_directories(
-                    settings.script_location,
-                    [p for _, p in settings.version_locations],
-                    multidb=len(self._metadata_names(app)) > 1,
-                )
+                try:
+                    settings = _settings(app)
+                    check_flask_migrate_folder(app, settings)
+                    make_directories(
+                        settings.script_location,
+                        [p for _, p in settings.version_locations],
+                        multidb=len(self._metadata_names(app)) > 1,
+                    )
+                except ConfigurationError:
+                    # Reported as one line by the first command or use of the
+                    # environment; importing the app must not fail for it.
+                    pass
 
         if self.command_name:
             from ._cli import make_cli
@@ -168,6 +179,7 @@ class Alembic:
         settings = _settings(app)
 
         if state.env is None or state.env.settings != settings:
+            check_flask_migrate_folder(app, settings)
             state.env = Environment(
                 settings,
                 lambda: self._targets(app),
@@ -199,6 +211,36 @@ class Alembic:
 
         return list(normalize_metadatas(adapter.metadatas(ext)))
 
+    def _unmigrated_binds(self) -> list[str]:
+        """The databases of the current app's SQLAlchemy extension (for
+        Flask-SQLAlchemy, its binds, with the default named ``"default"``)
+        whose metadata holds tables that no configured database migrates.
+        The ``flask db`` commands that write warn about them.
+        """
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        ext = app.extensions.get("sqlalchemy")
+
+        if ext is None:
+            return []
+
+        try:
+            adapter = find_adapter(ext)
+            configured = self.metadatas or adapter.metadatas(ext) or {}
+            migrated = {
+                id(m)
+                for value in normalize_metadatas(configured).values()
+                for m in value
+            }
+            binds = adapter.bind_metadatas(ext)
+        except ConfigurationError:
+            return []  # Reported by the command itself.
+
+        return [
+            name
+            for name, metadata in binds.items()
+            if metadata.tables and id(metadata) not in migrated
+        ]
+
     def _targets(self, app: Flask) -> Targets:
         ext = app.extensions.get("sqlalchemy")
         metadatas: t.Any = self.metadatas
@@ -225,6 +267,28 @@ class Alembic:
             )
 
         return Targets(metadatas, engines)
+
+    def _get_cache(self) -> _Cache:
+        """The object Flask-Alembic 3.x cached the current app's Alembic
+        objects on, kept for subclasses that store their own there (such as
+        an overridden :attr:`config`). Its fields start empty, and
+        ``contexts`` and ``ops`` are emptied when the app context ends, as
+        in 3.x. Nothing here reads it: the commands and methods use
+        :attr:`environment`, built from ``ALEMBIC`` and ``ALEMBIC_CONTEXT``.
+
+        .. versionchanged:: 4.0
+            Kept for subclasses only; the extension's own objects live on
+            :attr:`environment`.
+        """
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        try:
+            return self._cache[app]
+        except KeyError:
+            raise ConfigurationError(
+                f"The current app {app.name!r} is not registered with this"
+                " 'Alembic' instance. Call 'alembic.init_app(app)' first."
+            ) from None
 
     def rev_id(self) -> str:
         """Make the id of a new revision. By default, the UTC time to the
