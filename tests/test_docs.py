@@ -32,8 +32,9 @@ they do not appear on the rendered page:
 Each example then runs its Python blocks a second time in the same folder,
 on fresh databases (its SQLite files removed), as an application runs its
 start-up code again on a new server: the second run must succeed and leave
-every file as the first run left it (no new revision, no changed one). Shell blocks are commands a reader types once, and are not
-run again. So are examples marked, on their first block:
+every file as the first run left it (no new revision, no changed one).
+Shell blocks are commands a reader types once, and are not run again. So
+are examples marked, on their first block:
 
 - ``% once: REASON``: the example shows one action taken from Python, such
   as writing a revision to look at the file it makes, which a reader takes

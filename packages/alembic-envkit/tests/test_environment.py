@@ -540,7 +540,9 @@ def test_op_outside_revision_committed(
     assert "made" in tables(engine)
 
 
-def test_op_batch_outside_revision_committed(env: Environment, engine: sa.Engine) -> None:
+def test_op_batch_outside_revision_committed(
+    env: Environment, engine: sa.Engine
+) -> None:
     """A ``batch_alter_table`` block outside a revision is committed when the
     block ends.
     """

@@ -4,8 +4,9 @@ text for each database instead of run on it.
 No connection is opened and no lock is taken, so a script can be made while
 the database server is down. Each database's dialect comes from its engine's
 URL (dialect and driver), set up for the server version given in the
-``server_version`` context option, as a connection would set it up. The revisions run exactly as online, through the same work functions
-and the same per-database options (tokens, ``engine_name``, batch mode on
+``server_version`` context option, as a connection would set it up. The
+revisions run exactly as online, through the same work functions and the
+same per-database options (tokens, ``engine_name``, batch mode on
 SQLite); Alembic's "as_sql" mode writes their statements to a buffer.
 """
 

@@ -31,7 +31,7 @@ class CommittingOperations(Operations):
             return super().invoke(operation)
 
     @contextmanager
-    def batch_alter_table(  # type: ignore[override]
+    def batch_alter_table(
         self, *args: t.Any, **kwargs: t.Any
     ) -> t.Iterator[BatchOperations]:
         # The block's operations are collected and run when it ends.
