@@ -549,15 +549,24 @@ def test_server_version_sets_up_dialect(
     assert expect in script
 
 
-@pytest.mark.parametrize("version", ["", "unknown", 10])
+@pytest.mark.parametrize(
+    ("url", "version"),
+    [
+        (DOWN_URL, ""),
+        (DOWN_URL, "unknown"),
+        (DOWN_URL, 10),
+        ("mariadb+pymysql://root@127.0.0.1:1/test", "8.0.36"),
+        ("mysql+pymysql://root@127.0.0.1:1/test", "4.1"),
+    ],
+)
 def test_bad_server_version(
-    tmp_path: Path, write_revision: t.Callable[..., Path], version: t.Any
+    tmp_path: Path, write_revision: t.Callable[..., Path], url: str, version: t.Any
 ) -> None:
-    """A server version without a version number is refused, naming the
-    option and the database.
+    """A server version without a version number, or one the URL's dialect
+    cannot have, is refused, naming the option and the database.
     """
     write_revision(tmp_path / "migrations", "r1", None, UUID_TABLE)
-    engine = sa.create_engine(DOWN_URL)
+    engine = sa.create_engine(url)
     settings = Settings.from_mappings(None, {"server_version": version}, root=tmp_path)
 
     with Environment(settings, Targets(sa.MetaData(), engine)) as env:
@@ -568,3 +577,16 @@ def test_bad_server_version(
             env.upgrade_sql()
 
     engine.dispose()
+
+
+def test_cli_bad_server_version(app: Flask) -> None:
+    """flask db upgrade --sql with a server version without a number fails
+    with one line naming the option, and prints no script.
+    """
+    app.config["ALEMBIC_CONTEXT"] = {"server_version": "latest"}
+    result = _invoke(app, "upgrade", "--sql")
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: The 'server_version' context option")

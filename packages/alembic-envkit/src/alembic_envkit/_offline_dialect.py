@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import typing as t
 
+import sqlalchemy as sa
+
 from ._errors import ConfigurationError
 
 if t.TYPE_CHECKING:
@@ -37,13 +39,14 @@ def set_server_version(dialect: Dialect, value: t.Any, database: str) -> None:
     :raises ConfigurationError: If the value holds no version number.
     """
     found = _VERSION.search(value) if isinstance(value, str) else None
+    message = (
+        f"The {SERVER_VERSION!r} context option of database {database!r} is"
+        f" {value!r}; give the version the server reports, such as"
+        " '10.11.6-MariaDB', '8.0.36', '16.2' or '3.45.1'."
+    )
 
     if found is None:
-        raise ConfigurationError(
-            f"The {SERVER_VERSION!r} context option of database {database!r} is"
-            f" {value!r}; give the version the server reports, such as"
-            " '10.11.6-MariaDB', '8.0.36', '16.2' or '3.45.1'."
-        )
+        raise ConfigurationError(message)
 
     if dialect.name in ("mysql", "mariadb"):
         # SQLAlchemy's own reading of SELECT VERSION(), which also tells
@@ -51,7 +54,17 @@ def set_server_version(dialect: Dialect, value: t.Any, database: str) -> None:
         # version (native UUID from 10.7). Both are private to SQLAlchemy's
         # MySQL dialect: no public API sets a dialect up without connecting.
         mysql: t.Any = dialect
-        mysql._parse_server_version(value)
+
+        try:
+            mysql._parse_server_version(value)
+        except (sa.exc.InvalidRequestError, NotImplementedError) as e:
+            # A MySQL version on a mariadb:// URL, or a version too old.
+            raise ConfigurationError(
+                f"The {SERVER_VERSION!r} context option of database"
+                f" {database!r} is {value!r}, which its URL's dialect refuses:"
+                f" {str(e).rstrip('.')}. Give the version the server reports"
+                " (SELECT VERSION())."
+            ) from e
 
         if mysql.is_mariadb and hasattr(mysql, "_initialize_mariadb"):
             mysql._initialize_mariadb(None)
