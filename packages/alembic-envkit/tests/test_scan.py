@@ -217,6 +217,21 @@ def test_racy_entry_is_read_again(tmp_path: Path) -> None:
     assert _cache(folder)["b.py"][1][0] == "b3"
 
 
+def test_racy_read_in_process_is_read_again(env: Environment, tmp_path: Path) -> None:
+    """A long-running process does not keep what it read from a file that
+    changed in the tick of its read: a same-size edit whose key is the one
+    the process listed is still seen.
+    """
+    folder = tmp_path / "migrations"
+    path = _file(folder, "b.py", _header("b2"))
+    assert [r.revision for r in env.heads()] == ["b2"]
+    path.write_text(_header("b3"), encoding="utf-8")
+    # As if the listing the graph was read with had come after the edit,
+    # in the same tick: the key it remembers is the edited file's.
+    env._graph_files = list_files([str(folder)])
+    assert [r.revision for r in env.heads()] == ["b3"]
+
+
 def test_entry_older_than_window_is_trusted(tmp_path: Path) -> None:
     """The same entry, with the cache written well after the file's times,
     is taken from the cache without reading the file.

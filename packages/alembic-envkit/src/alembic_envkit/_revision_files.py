@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 import typing as t
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -62,8 +63,11 @@ class RevisionFiles(EnvironmentCore):
         files = self._list_files()
 
         with self._lock:
-            if self._graph is None or files != self._graph_files:
+            if self._graph is None or files != self._graph_files or self._graph_racy:
+                from ._scan import racy
                 from ._scan import Scan
+
+                read_at = time.time_ns()
 
                 if self._sourceless:
                     # Revisions shipped as bytecode only: Alembic finds
@@ -82,6 +86,10 @@ class RevisionFiles(EnvironmentCore):
 
                 graph = RevisionGraph(headers, self._load_module)
                 self._graph, self._graph_files = graph, files
+                # A file changed in the tick of this read may change again
+                # keeping its key: read the files again until the window
+                # has passed, as for the cache on disk.
+                self._graph_racy = racy(files, read_at)
                 self._headers = headers
                 # Saved once the command using it succeeds: a history that
                 # does not hold together, or a failed command, writes nothing.

@@ -16,7 +16,8 @@ modification or change time is within :data:`RACY_WINDOW_NS` of the cache's
 own modification time: the file may have changed again in the same
 timestamp tick as the cache was written, keeping its size and times. Such a
 file is read again, and the cache is written anew, so that once the window
-has passed the entry is trusted.
+has passed the entry is trusted. A process that keeps what it read does the
+same with the time of its read (see :func:`racy`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ RACY_WINDOW_NS = 2_000_000_000
 #: A revision file: its folder, name, real path and (size, modification
 #: time, change time).
 File: t.TypeAlias = tuple[str, str, str, tuple[int, int, int]]
+
+
+def racy(files: t.Iterable[File], since_ns: int) -> bool:
+    """Whether any file's modification or change time is within
+    :data:`RACY_WINDOW_NS` of a moment, or after it: what was read from it
+    then may not be what it holds now, although its key is the same.
+
+    :param files: As :func:`list_files` returns them.
+    :param since_ns: The moment, as ``time.time_ns()`` or a file's time.
+    """
+    return any(max(k[1], k[2]) >= since_ns - RACY_WINDOW_NS for *_, k in files)
 
 
 def list_files(
@@ -161,7 +173,7 @@ class Scan:
         caches: dict[str, dict[str, t.Any]] = {}
         written: dict[str, int] = {}
         entries: dict[str, dict[str, t.Any]] = {}
-        racy: set[str] = set()
+        racy_folders: set[str] = set()
 
         for folder, name, real, key in files:
             if folder not in caches:
@@ -171,13 +183,13 @@ class Scan:
             hit = caches[folder].get(name)
 
             if hit is not None and hit[0] == key and hit[1][5] == real:
-                if max(key[1], key[2]) < written[folder] - RACY_WINDOW_NS:
+                if not racy([(folder, name, real, key)], written[folder]):
                     header = hit[1]
                 else:
                     # Changed in the tick the cache was written: it may have
                     # changed again since, with the same size and times.
                     header = read_header(real)
-                    racy.add(folder)
+                    racy_folders.add(folder)
             else:
                 header = read_header(real)
 
@@ -191,7 +203,7 @@ class Scan:
             self.headers.append(header)
 
         for folder, new in entries.items():
-            if new != caches[folder] or folder in racy:
+            if new != caches[folder] or folder in racy_folders:
                 self._pending[folder] = new
 
     def save(self) -> None:
