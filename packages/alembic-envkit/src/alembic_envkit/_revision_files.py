@@ -84,12 +84,19 @@ class RevisionFiles(EnvironmentCore):
 
                     headers = scan.headers
 
-                graph = RevisionGraph(headers, self._load_module)
-                self._graph, self._graph_files = graph, files
                 # A file changed in the tick of this read may change again
                 # keeping its key: read the files again until the window
                 # has passed, as for the cache on disk.
                 self._graph_racy = racy(files, read_at)
+
+                if files == self._graph_files and headers == self._headers:
+                    # Read again only to be sure, and nothing changed: keep
+                    # the graph, and the objects built on it.
+                    self._unsaved = scan
+                    return t.cast(RevisionGraph, self._graph)
+
+                graph = RevisionGraph(headers, self._load_module)
+                self._graph, self._graph_files = graph, files
                 self._headers = headers
                 # Saved once the command using it succeeds: a history that
                 # does not hold together, or a failed command, writes nothing.
