@@ -28,6 +28,17 @@ they do not appear on the rendered page:
 - ``% expect-tables: FILE TABLE ...``: after the block, the SQLite file has
   these tables (among others).
 - ``% expect-stdout: TEXT``: the block's standard output contains the text.
+
+Each example then runs its Python blocks a second time in the same folder,
+on fresh databases (its SQLite files removed), as an application runs its
+start-up code again on a new server: the second run must succeed and leave
+every file as the first run left it (no new revision, no changed one).
+Shell blocks are commands a reader types once, and are not run again. So
+are examples marked, on their first block:
+
+- ``% once: REASON``: the example shows one action taken from Python, such
+  as writing a revision to look at the file it makes, which a reader takes
+  once, as they would type a command. The reason says which action.
 """
 
 from __future__ import annotations
@@ -56,7 +67,15 @@ from alembic_envkit._main import main
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
-KEYS = {"file", "continue", "run", "expect-files", "expect-tables", "expect-stdout"}
+KEYS = {
+    "file",
+    "continue",
+    "run",
+    "expect-files",
+    "expect-tables",
+    "expect-stdout",
+    "once",
+}
 SHELL = {"sh", "bash", "console"}
 #: Fence languages that are neither run nor checked.
 OTHER = {"text", "toml", "ini", "mako"}
@@ -204,6 +223,38 @@ def test_example_runs(
             _check(block, tmp_path, stdout)
     finally:
         _clean_up(namespace, modules)
+
+    if "once" in example.blocks[0].keys:
+        assert all(example.blocks[0].keys["once"]), f"{example.id}: once: no reason"
+        return
+
+    before = _files(tmp_path)
+    namespace = {"__name__": "docs_example"}
+
+    for database in [*tmp_path.rglob("*.sqlite"), *tmp_path.rglob("*.db")]:
+        database.unlink()
+
+    try:
+        for block in example.blocks:
+            if block.lang == "python":
+                _run_python(block, tmp_path, namespace, modules)
+    finally:
+        _clean_up(namespace, modules)
+
+    assert _files(tmp_path) == before, f"{example.id}: a second run changed files"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """The files an example leaves, with their content, other than databases
+    (removed before the second run) and bytecode.
+    """
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and path.suffix not in {".sqlite", ".db"}
+        and "__pycache__" not in path.parts
+    }
 
 
 def _run_python(

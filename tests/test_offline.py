@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
+from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
 from alembic_envkit import RevisionError
 from alembic_envkit import Settings
@@ -550,3 +551,89 @@ def test_async_engine(tmp_path: Path, migrations: Path) -> None:
     )
     script = env.upgrade_sql()["default"]
     assert 'CREATE TABLE "user" (\n    id SERIAL NOT NULL' in script
+
+
+UUID_TABLE = """
+def upgrade():
+    op.create_table("token", sa.Column("id", sa.Uuid, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("token")
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "version", "expect"),
+    [
+        ("mysql+pymysql://root@127.0.0.1:1/test", None, "id CHAR(32)"),
+        ("mysql+pymysql://root@127.0.0.1:1/test", "10.11.6-MariaDB", "id UUID"),
+        ("mysql+pymysql://root@127.0.0.1:1/test", "10.6.17-MariaDB", "id CHAR(32)"),
+        ("mysql+pymysql://root@127.0.0.1:1/test", "8.0.36", "id CHAR(32)"),
+        ("mariadb+pymysql://root@127.0.0.1:1/test", None, "id UUID"),
+    ],
+)
+def test_server_version_sets_up_dialect(
+    tmp_path: Path,
+    write_revision: t.Callable[..., Path],
+    url: str,
+    version: str | None,
+    expect: str,
+) -> None:
+    """The ``server_version`` context option sets the offline dialect up as a
+    connection to that server would: a MariaDB from 10.7 behind a ``mysql``
+    URL gets native UUID columns.
+    """
+    write_revision(tmp_path / "migrations", "r1", None, UUID_TABLE)
+    context = {} if version is None else {"server_version": version}
+    engine = sa.create_engine(url)
+    settings = Settings.from_mappings(None, context, root=tmp_path)
+
+    with Environment(settings, Targets(sa.MetaData(), engine)) as env:
+        script = env.upgrade_sql()["default"]
+
+    engine.dispose()
+    assert expect in script
+
+
+@pytest.mark.parametrize(
+    ("url", "version"),
+    [
+        (DOWN_URL, ""),
+        (DOWN_URL, "unknown"),
+        (DOWN_URL, 10),
+        ("mariadb+pymysql://root@127.0.0.1:1/test", "8.0.36"),
+        ("mysql+pymysql://root@127.0.0.1:1/test", "4.1"),
+    ],
+)
+def test_bad_server_version(
+    tmp_path: Path, write_revision: t.Callable[..., Path], url: str, version: t.Any
+) -> None:
+    """A server version without a version number, or one the URL's dialect
+    cannot have, is refused, naming the option and the database.
+    """
+    write_revision(tmp_path / "migrations", "r1", None, UUID_TABLE)
+    engine = sa.create_engine(url)
+    settings = Settings.from_mappings(None, {"server_version": version}, root=tmp_path)
+
+    with Environment(settings, Targets(sa.MetaData(), engine)) as env:
+        with pytest.raises(
+            ConfigurationError,
+            match="'server_version' context option of database 'default'",
+        ):
+            env.upgrade_sql()
+
+    engine.dispose()
+
+
+def test_cli_bad_server_version(app: Flask) -> None:
+    """flask db upgrade --sql with a server version without a number fails
+    with one line naming the option, and prints no script.
+    """
+    app.config["ALEMBIC_CONTEXT"] = {"server_version": "latest"}
+    result = _invoke(app, "upgrade", "--sql")
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: The 'server_version' context option")

@@ -528,6 +528,47 @@ def test_op_bound_to_primary(
     assert "made" in tables(engine)
 
 
+def test_op_outside_revision_committed(
+    env: Environment, engine: sa.Engine, tables: Tables
+) -> None:
+    """An operation run from Python outside a revision is committed when it
+    has run: closing the environment does not roll it back.
+    """
+    env.op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
+    assert not env.migration_context.connection.in_transaction()  # type: ignore[union-attr]
+    env.close()
+    assert "made" in tables(engine)
+
+
+def test_op_batch_outside_revision_committed(
+    env: Environment, engine: sa.Engine
+) -> None:
+    """A ``batch_alter_table`` block outside a revision is committed when the
+    block ends.
+    """
+    env.op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
+
+    with env.op.batch_alter_table("made") as batch:
+        batch.add_column(sa.Column("name", sa.String(20)))
+
+    env.close()
+    columns = [c["name"] for c in sa.inspect(engine).get_columns("made")]
+    assert columns == ["id", "name"]
+
+
+def test_op_failure_outside_revision_rolled_back(
+    env: Environment, engine: sa.Engine, tables: Tables
+) -> None:
+    """A failed operation outside a revision raises, and leaves no
+    transaction open behind it.
+    """
+    with pytest.raises(sa.exc.OperationalError, match="no such table"):
+        env.op.drop_table("missing")
+
+    assert not env.migration_context.connection.in_transaction()  # type: ignore[union-attr]
+    assert "missing" not in tables(engine)
+
+
 def test_rev_id_argument(
     make_env: t.Callable[..., Environment], metadata: sa.MetaData, engine: sa.Engine
 ) -> None:

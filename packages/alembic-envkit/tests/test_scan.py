@@ -16,7 +16,9 @@ import pytest
 
 from alembic_envkit import Environment
 from alembic_envkit import RevisionError
+from alembic_envkit._scan import _write_cache
 from alembic_envkit._scan import list_files
+from alembic_envkit._scan import RACY_WINDOW_NS
 from alembic_envkit._scan import read_header
 from alembic_envkit._scan import Scan
 
@@ -177,8 +179,67 @@ def test_cache_is_used(env: Environment, tmp_path: Path) -> None:
     key, header = entries["a.py"]
     entries["a.py"] = (key, (header[0], *header[1:4], "from the cache", header[5]))
     cache_path.write_bytes(marshal.dumps((fmt, name, entries)))
+    _set_mtime(cache_path, max(key[1], key[2]) + 10**10)
     files = list_files([str(folder)])
     assert Scan(files).headers[0][4] == "from the cache"
+
+
+def _set_mtime(path: Path, mtime_ns: int) -> None:
+    os.utime(path, ns=(path.stat().st_atime_ns, mtime_ns))
+
+
+def _racy_cache(folder: Path) -> tuple[Path, tuple[int, int, int]]:
+    """Write ``b.py`` as ``b2``, then rewrite it as ``b3`` (same size) and
+    write a cache that still says ``b2`` under the key of the new file, as a
+    read of ``b2`` whose cache write lands in the same timestamp tick as the
+    edit leaves it. Returns the cache's path and the file's key.
+    """
+    path = _file(folder, "b.py", _header("b2"))
+    old = read_header(str(path))
+    path.write_text(_header("b3"), encoding="utf-8")
+    ((_, name, real, key),) = list_files([str(folder)])
+    assert old is not None and old[5] == real
+    _write_cache(str(folder), {name: (key, old)})
+    return folder / "__pycache__" / "alembic_envkit.revisions", key
+
+
+def test_racy_entry_is_read_again(tmp_path: Path) -> None:
+    """An entry whose file changed in the same tick as the cache write is
+    not trusted: the file is read again, and the cache rewritten with what it
+    says.
+    """
+    folder = tmp_path / "migrations"
+    cache_path, key = _racy_cache(folder)
+    _set_mtime(cache_path, key[1])
+    scan = Scan(list_files([str(folder)]))
+    assert [h[0] for h in scan.headers] == ["b3"]
+    scan.save()
+    assert _cache(folder)["b.py"][1][0] == "b3"
+
+
+def test_racy_read_in_process_is_read_again(env: Environment, tmp_path: Path) -> None:
+    """A long-running process does not keep what it read from a file that
+    changed in the tick of its read: a same-size edit whose key is the one
+    the process listed is still seen.
+    """
+    folder = tmp_path / "migrations"
+    path = _file(folder, "b.py", _header("b2"))
+    assert [r.revision for r in env.heads()] == ["b2"]
+    path.write_text(_header("b3"), encoding="utf-8")
+    # As if the listing the graph was read with had come after the edit,
+    # in the same tick: the key it remembers is the edited file's.
+    env._graph_files = list_files([str(folder)])
+    assert [r.revision for r in env.heads()] == ["b3"]
+
+
+def test_entry_older_than_window_is_trusted(tmp_path: Path) -> None:
+    """The same entry, with the cache written well after the file's times,
+    is taken from the cache without reading the file.
+    """
+    folder = tmp_path / "migrations"
+    cache_path, key = _racy_cache(folder)
+    _set_mtime(cache_path, max(key[1], key[2]) + RACY_WINDOW_NS + 1)
+    assert [h[0] for h in Scan(list_files([str(folder)])).headers] == ["b2"]
 
 
 def _edit(path: Path, text: str, *, same_mtime: bool) -> None:
@@ -293,7 +354,7 @@ entries = {name: (key, read_header(real)) for _, name, real, key in files}
 
 for _ in range(50):
     _write_cache(folder, entries)
-    got = _read_cache(folder)
+    got, _ = _read_cache(folder)
     assert got == entries, sorted(got)
 """
 

@@ -149,6 +149,23 @@ def test_op_runs_on_database(
     assert "thing" in table_names()
 
 
+def test_op_outside_revision_committed(
+    app: Flask, alembic: Alembic, engine: sa.Engine
+) -> None:
+    """An operation run from Python in an app context, as the reference
+    usage shows, is committed: the context's teardown does not roll it back.
+    """
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE my_table (id INTEGER, my_column INTEGER)"))
+
+    with app.app_context():
+        assert alembic.context.get_current_revision() is None
+        alembic.op.drop_column("my_table", "my_column")
+
+    columns = [c["name"] for c in sa.inspect(engine).get_columns("my_table")]
+    assert columns == ["id"]
+
+
 def test_mkdir(app: Flask, metadata: sa.MetaData, engine: sa.Engine) -> None:
     """mkdir() creates the migrations folder and template when run_mkdir was
     False.

@@ -59,15 +59,17 @@ class AlembicObjects(RevisionFiles):
     @property
     def ops(self) -> dict[str, Operations]:
         """An Alembic :class:`~alembic.operations.Operations` for each
-        database, bound to that database's migration context.
+        database, bound to that database's migration context. Used from
+        Python outside a revision, each operation (or ``batch_alter_table``
+        block) is committed as soon as it has run.
         """
-        from alembic.operations import Operations
+        from ._operations import CommittingOperations
 
         bound = self._bound()
 
         if bound.ops is None:
             bound.ops = {
-                name: Operations(env.get_context())
+                name: CommittingOperations(env.get_context())
                 for name, env in bound.environments.items()
             }
 

@@ -72,5 +72,12 @@ class Comparing(AlembicObjects):
 
     @_async.operation
     def needs_revision(self) -> bool:
-        """Whether the metadata differs from any database."""
+        """Whether the metadata differs from any database, as autogenerate
+        compares them: the tables, columns, indexes and constraints the
+        metadata declares against those the database has now. The revision
+        files are not looked at, so a database that is behind (a fresh one
+        included) differs until it is upgraded: call :meth:`upgrade` first,
+        and :meth:`revision`, which needs every database at its head, only
+        then.
+        """
         return any(self.diffs_by_database().values())

@@ -60,6 +60,8 @@ class EnvironmentCore:
         self._script_files: list[File] | None = None
         self._graph: RevisionGraph | None = None
         self._graph_files: list[File] | None = None
+        #: Whether a file changed too close to the graph's read to trust it.
+        self._graph_racy = False
         self._headers: list[t.Any] = []
         self._unsaved: Scan | None = None
         self._env: EnvironmentContext | None = None

@@ -3,8 +3,10 @@ text for each database instead of run on it.
 
 No connection is opened and no lock is taken, so a script can be made while
 the database server is down. Each database's dialect comes from its engine's
-URL. The revisions run exactly as online, through the same work functions
-and the same per-database options (tokens, ``engine_name``, batch mode on
+URL (dialect and driver), set up for the server version given in the
+``server_version`` context option, as a connection would set it up. The
+revisions run exactly as online, through the same work functions and the
+same per-database options (tokens, ``engine_name``, batch mode on
 SQLite); Alembic's "as_sql" mode writes their statements to a buffer.
 """
 
@@ -21,6 +23,8 @@ from . import _migrate
 from ._connections import context_options
 from ._errors import revision_error
 from ._errors import translate_alembic_errors
+from ._offline_dialect import SERVER_VERSION
+from ._offline_dialect import set_server_version
 from ._revisions import revision_ids
 from ._revisions import step_target
 from ._templates import check_template
@@ -202,6 +206,8 @@ def _scripts(
         for key in _OWN_OPTIONS:
             opts.pop(key, None)
 
+        server_version = opts.pop(SERVER_VERSION, None)
+
         buffers[name] = io.StringIO()
         # starting_rev is typed as one string; Alembic takes a list too.
         env_ctx = EnvironmentContext(
@@ -219,6 +225,9 @@ def _scripts(
                 literal_binds=True,
                 **opts,
             )
+
+        if server_version is not None:
+            set_server_version(env_ctx.get_context().dialect, server_version, name)
 
         contexts[name] = env_ctx
 

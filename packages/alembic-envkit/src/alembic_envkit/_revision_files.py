@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 import typing as t
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -62,8 +63,11 @@ class RevisionFiles(EnvironmentCore):
         files = self._list_files()
 
         with self._lock:
-            if self._graph is None or files != self._graph_files:
+            if self._graph is None or files != self._graph_files or self._graph_racy:
+                from ._scan import racy
                 from ._scan import Scan
+
+                read_at = time.time_ns()
 
                 if self._sourceless:
                     # Revisions shipped as bytecode only: Alembic finds
@@ -79,6 +83,17 @@ class RevisionFiles(EnvironmentCore):
                         scan = Scan(files)
 
                     headers = scan.headers
+
+                # A file changed in the tick of this read may change again
+                # keeping its key: read the files again until the window
+                # has passed, as for the cache on disk.
+                self._graph_racy = racy(files, read_at)
+
+                if files == self._graph_files and headers == self._headers:
+                    # Read again only to be sure, and nothing changed: keep
+                    # the graph, and the objects built on it.
+                    self._unsaved = scan
+                    return t.cast(RevisionGraph, self._graph)
 
                 graph = RevisionGraph(headers, self._load_module)
                 self._graph, self._graph_files = graph, files

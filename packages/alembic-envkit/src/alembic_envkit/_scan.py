@@ -10,6 +10,14 @@ and what it says is not cached.
 Each version folder's cache, ``__pycache__/alembic_envkit.revisions``, maps
 file names to what was read, keyed by the file's size, modification time and
 change time, so an unchanged history costs one ``stat`` per file.
+
+As git does with its index, an entry is not trusted when the file's
+modification or change time is within :data:`RACY_WINDOW_NS` of the cache's
+own modification time: the file may have changed again in the same
+timestamp tick as the cache was written, keeping its size and times. Such a
+file is read again, and the cache is written anew, so that once the window
+has passed the entry is trusted. A process that keeps what it read does the
+same with the time of its read (see :func:`racy`).
 """
 
 from __future__ import annotations
@@ -41,11 +49,27 @@ _REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
 _BYTECODE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)(c|o)?$")
 _CACHE_NAME = "alembic_envkit.revisions"
 _CACHE_FORMAT = 1
+#: How close to the cache's write a file's times may be before its entry is
+#: no longer trusted: the coarsest timestamp granularity of a common
+#: filesystem (FAT's two seconds), so that a change in the same tick as the
+#: cache write is seen wherever the folder lives.
+RACY_WINDOW_NS = 2_000_000_000
 
 
 #: A revision file: its folder, name, real path and (size, modification
 #: time, change time).
 File: t.TypeAlias = tuple[str, str, str, tuple[int, int, int]]
+
+
+def racy(files: t.Iterable[File], since_ns: int) -> bool:
+    """Whether any file's modification or change time is within
+    :data:`RACY_WINDOW_NS` of a moment, or after it: what was read from it
+    then may not be what it holds now, although its key is the same.
+
+    :param files: As :func:`list_files` returns them.
+    :param since_ns: The moment, as ``time.time_ns()`` or a file's time.
+    """
+    return any(max(k[1], k[2]) >= since_ns - RACY_WINDOW_NS for *_, k in files)
 
 
 def list_files(
@@ -147,17 +171,25 @@ class Scan:
         #: Each folder's new cache entries, for :meth:`save`.
         self._pending: dict[str, dict[str, t.Any]] = {}
         caches: dict[str, dict[str, t.Any]] = {}
+        written: dict[str, int] = {}
         entries: dict[str, dict[str, t.Any]] = {}
+        racy_folders: set[str] = set()
 
         for folder, name, real, key in files:
             if folder not in caches:
-                caches[folder] = _read_cache(folder)
+                caches[folder], written[folder] = _read_cache(folder)
                 entries[folder] = {}
 
             hit = caches[folder].get(name)
 
             if hit is not None and hit[0] == key and hit[1][5] == real:
-                header = hit[1]
+                if not racy([(folder, name, real, key)], written[folder]):
+                    header = hit[1]
+                else:
+                    # Changed in the tick the cache was written: it may have
+                    # changed again since, with the same size and times.
+                    header = read_header(real)
+                    racy_folders.add(folder)
             else:
                 header = read_header(real)
 
@@ -171,7 +203,7 @@ class Scan:
             self.headers.append(header)
 
         for folder, new in entries.items():
-            if new != caches[folder]:
+            if new != caches[folder] or folder in racy_folders:
                 self._pending[folder] = new
 
     def save(self) -> None:
@@ -358,12 +390,14 @@ def _cache_path(folder: str) -> str:
     return os.path.join(folder, "__pycache__", _CACHE_NAME)
 
 
-def _read_cache(folder: str) -> dict[str, t.Any]:
+def _read_cache(folder: str) -> tuple[dict[str, t.Any], int]:
+    """A folder's cache entries and the cache file's modification time."""
     try:
         with open(_cache_path(folder), "rb") as f:
+            written = os.fstat(f.fileno()).st_mtime_ns
             data = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
-        return {}
+        return {}, 0
 
     if (
         not isinstance(data, tuple)
@@ -372,9 +406,9 @@ def _read_cache(folder: str) -> dict[str, t.Any]:
         or data[1] != folder
         or not isinstance(data[2], dict)
     ):
-        return {}
+        return {}, 0
 
-    return data[2]
+    return data[2], written
 
 
 def _write_cache(folder: str, entries: dict[str, t.Any]) -> None:

@@ -551,7 +551,11 @@ class Alembic:
         return self.environment.produce_migrations()
 
     def needs_revision(self) -> bool:
-        """Whether the models differ from any database."""
+        """Whether the models differ from any database, as autogenerate
+        compares them: the schema the models declare against the schema the
+        database has now, not the revision files. A database that is behind
+        differs until it is upgraded, so call :meth:`upgrade` first.
+        """
         return self.environment.needs_revision()
 
     def compare_metadata(self) -> list[t.Any] | dict[str, list[t.Any]]:

@@ -1,0 +1,72 @@
+"""The dialect an offline script is written with, set up as an online
+connection would set it up.
+
+Online, SQLAlchemy builds the dialect from the engine's URL (its dialect and
+driver) and then asks the server its version, which decides part of what is
+rendered: on a ``mysql://`` URL, whether the server is MariaDB, and so
+whether ``Uuid`` becomes ``UUID`` or ``CHAR(32)``. Offline there is no
+server to ask; the ``server_version`` context option says what it would
+answer.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import sqlalchemy as sa
+
+from ._errors import ConfigurationError
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
+#: The context option that gives the server version for ``--sql``.
+SERVER_VERSION = "server_version"
+
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+
+
+def set_server_version(dialect: Dialect, value: t.Any, database: str) -> None:
+    """Set up a dialect made from a URL as the first connection to a server
+    that reports this version would.
+
+    :param dialect: The offline migration context's dialect.
+    :param value: The version, as the server reports it (``SELECT
+        VERSION()``, ``SHOW server_version``, ``sqlite_version()``), such as
+        ``"10.11.6-MariaDB"``, ``"16.2"`` or ``"3.45.1"``.
+    :param database: Name of the database, for the message.
+    :raises ConfigurationError: If the value holds no version number.
+    """
+    found = _VERSION.search(value) if isinstance(value, str) else None
+    message = (
+        f"The {SERVER_VERSION!r} context option of database {database!r} is"
+        f" {value!r}; give the version the server reports, such as"
+        " '10.11.6-MariaDB', '8.0.36', '16.2' or '3.45.1'."
+    )
+
+    if found is None:
+        raise ConfigurationError(message)
+
+    if dialect.name in ("mysql", "mariadb"):
+        # SQLAlchemy's own reading of SELECT VERSION(), which also tells
+        # MariaDB from MySQL, then the MariaDB settings that depend on the
+        # version (native UUID from 10.7). Both are private to SQLAlchemy's
+        # MySQL dialect: no public API sets a dialect up without connecting.
+        mysql: t.Any = dialect
+
+        try:
+            mysql._parse_server_version(value)
+        except (sa.exc.InvalidRequestError, NotImplementedError) as e:
+            # A MySQL version on a mariadb:// URL, or a version too old.
+            raise ConfigurationError(
+                f"The {SERVER_VERSION!r} context option of database"
+                f" {database!r} is {value!r}, which its URL's dialect refuses:"
+                f" {str(e).rstrip('.')}. Give the version the server reports"
+                " (SELECT VERSION())."
+            ) from e
+
+        if mysql.is_mariadb and hasattr(mysql, "_initialize_mariadb"):
+            mysql._initialize_mariadb(None)
+    else:
+        dialect.server_version_info = tuple(int(n) for n in found.group().split("."))
