@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import typing as t
 from pathlib import Path
@@ -20,6 +21,8 @@ from alembic_envkit import Environment
 from alembic_envkit import LockError
 from alembic_envkit import MigrationError
 from alembic_envkit import RevisionError
+from alembic_envkit import Settings
+from alembic_envkit import Targets
 from alembic_envkit._locks import acquire
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
@@ -435,6 +438,60 @@ def test_lost_lock_stops_before_next_revision(
         env.upgrade()
 
     assert "three" not in tables(engine)
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_rerun_after_lost_lock_reaches_head(
+    server: str,
+    tmp_path: Path,
+    any_database: t.Callable[[str, str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """After the lock is lost between two revisions, running the command
+    again is not refused and reaches head.
+    """
+    engine = make_engine(any_database(server, "relost"))
+    flag = tmp_path / "killed"
+
+    if server == "postgresql":
+        kill = f"op.execute({KILL_OTHERS!r})"
+    else:
+        kill = (
+            "ids = op.get_bind().exec_driver_sql(\n"
+            "    'SELECT ID FROM information_schema.PROCESSLIST'\n"
+            "    ' WHERE ID <> CONNECTION_ID() AND DB = DATABASE()'\n"
+            ").scalars().all()\n"
+            "for id_ in ids:\n"
+            "    op.get_bind().exec_driver_sql(f'KILL {id_}')"
+        )
+
+    # Kills every other session of the database, the lock's among them, on
+    # the first run only.
+    once = (
+        f"import pathlib\nflag = pathlib.Path({str(flag)!r})\n"
+        f"if not flag.exists():\n    flag.touch()\n"
+        f"{textwrap.indent(kill, '    ')}"
+    )
+    revisions.write("r1", None, "op.create_table('one', sa.Column('id', sa.Integer))")
+    revisions.write("r2", "r1", once)
+    revisions.write("r3", "r2", "op.create_table('three', sa.Column('id', sa.Integer))")
+    settings = Settings.from_mappings(None, root=tmp_path)
+
+    with Environment(settings, Targets(sa.MetaData(), engine)) as env:
+        with pytest.raises(LockError, match="Lost the migration lock.*Run the command"):
+            env.upgrade()
+
+    assert flag.exists()
+    assert "three" not in tables(engine)
+
+    with Environment(settings, Targets(sa.MetaData(), engine)) as env:
+        env.upgrade()
+
+    assert {"one", "three"} <= tables(engine)
+    assert versions(engine) == {"r3"}
 
 
 def _max_prepared(url: sa.URL) -> int:

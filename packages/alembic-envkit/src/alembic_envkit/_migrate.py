@@ -29,6 +29,7 @@ from alembic.util import template_to_file
 
 from ._errors import ConfigurationError
 from ._errors import EnvkitError
+from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
@@ -261,11 +262,13 @@ class Run:
                 self._end_savepoint()
                 self._report_done()
 
+                # The lock first: a runner that lost it stops with the
+                # revision before finished and the next one not begun.
+                if self.lock is not None:
+                    self._check_lock(marker)
+
                 if marker is not None:
                     marker.set(step)
-
-                if self.lock is not None:
-                    self.lock.check()
 
                 if self.multidb:
                     _fill_missing_function(step, self.name)
@@ -285,6 +288,24 @@ class Run:
                 marker.clear()
 
         return tracked
+
+    def _check_lock(self, marker: _Marker | None) -> None:
+        """Check the lock before a revision starts. When it was lost, the
+        mark the finished revision before left is cleared, so that running
+        the command again resumes rather than refuses.
+        """
+        assert self.lock is not None
+
+        try:
+            self.lock.check()
+        except LockError:
+            if marker is not None:
+                try:
+                    marker.clear()
+                except sa.exc.SQLAlchemyError:
+                    logger.exception("Clearing the interrupted-revision mark failed")
+
+            raise
 
     def _report(self, step: MigrationStep, seconds: float | None) -> None:
         if self.progress is None:
