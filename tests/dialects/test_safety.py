@@ -199,10 +199,11 @@ raise RuntimeError("boom in r2")
 
 
 @pytest.mark.parametrize(
-    ("mode", "expected"), [("savepoint", {"r1"}), ("revision", {"r1"}), ("run", set())]
+    ("mode", "expected"),
+    [(None, {"r1"}), ("savepoint", {"r1"}), ("revision", {"r1"}), ("run", set())],
 )
 def test_failed_revision_leaves_clean_boundary(
-    mode: str,
+    mode: str | None,
     expected: set[str],
     make_env: t.Callable[..., Environment],
     engine: sa.Engine,
@@ -222,7 +223,8 @@ def test_failed_revision_leaves_clean_boundary(
         "op.drop_table('one')",
     )
     path = revisions.write("r2", "r1", FAILING, "op.drop_table('half')")
-    env = make_env(sa.MetaData(), engine, {"transaction_mode": mode})
+    options = {} if mode is None else {"transaction_mode": mode}
+    env = make_env(sa.MetaData(), engine, options)
 
     with pytest.raises(
         MigrationError, match="database 'default', upgrade of revision r2.*boom in r2"

@@ -419,7 +419,12 @@ def run_migrations(
 
         for name, env_ctx in contexts.items():
             context = env_ctx.get_context()
-            use_savepoints = savepoints and context.impl.transactional_ddl
+            # A transaction per revision needs no savepoint inside it.
+            use_savepoints = (
+                savepoints
+                and context.impl.transactional_ddl
+                and not context.opts.get("transaction_per_migration")
+            )
             run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
             run.mutate = mutate
             run.repair = repair
