@@ -5,6 +5,8 @@ failed revisions leaving a clean revision boundary, on every dialect.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -190,6 +192,49 @@ def test_lock_timeout_names_holder(
 
     env.upgrade()
     assert [s.revision for s in env.current()] == ["r3"]
+
+
+HOLDER = """\
+import sys
+import sqlalchemy as sa
+from alembic_envkit._locks import acquire
+
+engine = sa.create_engine(sys.argv[1])
+lock = acquire("default", engine, "alembic_version", None, 5)
+print("held", flush=True)
+sys.stdin.read()
+lock.release()
+"""
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_sqlite_lock_names_holder_process(
+    engine: sa.Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SQLite, a runner waiting for the lock names the process holding
+    it and its host, in the log and in the timeout error.
+    """
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(engine.url)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        who = f"process {holder.pid} on {socket.gethostname()}"
+
+        with caplog.at_level("INFO", logger="alembic_envkit"):
+            with pytest.raises(LockError, match=f"held by {re.escape(who)}\\."):
+                acquire("default", engine, "alembic_version", None, 0.3)
+
+        assert f"database 'default', held by {who}" in caplog.text
+    finally:
+        holder.communicate("")
+
+    assert holder.returncode == 0
 
 
 FAILING = """
