@@ -303,6 +303,30 @@ def test_failed_revision_leaves_clean_boundary(
     assert {"one", "half"} <= tables(engine)
 
 
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_sqlite_run_leaves_no_transaction_open(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tables: Tables,
+) -> None:
+    """After an upgrade and a check in SQLite's default "revision" mode, the
+    environment's connection holds no transaction: another connection can
+    write at once.
+    """
+    revisions.write("r1", None, "op.create_table('one', sa.Column('id', sa.Integer))")
+    env = make_env(sa.MetaData(), engine)
+    env.upgrade()
+    assert env.check() != {"default": []}
+    other = make_engine(engine.url, connect_args={"timeout": 0})
+
+    with other.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE two (id INTEGER)")
+
+    assert {"one", "two"} <= tables(engine)
+
+
 def test_mariadb_failure_names_revision(
     make_env: t.Callable[..., Environment],
     engine: sa.Engine,

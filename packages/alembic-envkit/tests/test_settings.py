@@ -366,3 +366,25 @@ def test_config_x_arguments(tmp_path: Path) -> None:
     config = build_config(Settings.from_mappings(root=tmp_path), x_arguments=["a=1"])
     assert config.cmd_opts is not None
     assert config.cmd_opts.x == ["a=1"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "dialect", "expected"),
+    [
+        (None, "sqlite", "revision"),
+        (None, "postgresql", "savepoint"),
+        (None, "mariadb", "savepoint"),
+        ("savepoint", "sqlite", "savepoint"),
+        ("run", "sqlite", "run"),
+        ("revision", "postgresql", "revision"),
+    ],
+)
+def test_transaction_mode_per_dialect(
+    tmp_path: Path, mode: str | None, dialect: str, expected: str
+) -> None:
+    """Unset, the transaction mode is "revision" on SQLite and "savepoint"
+    elsewhere; a mode that is set applies to every dialect.
+    """
+    options = {} if mode is None else {"transaction_mode": mode}
+    settings = Settings.from_mappings(options, root=tmp_path)
+    assert settings.transaction_mode_for(dialect) == expected

@@ -414,6 +414,9 @@ def run_migrations(
                 _two_phase_commit([c.get_context() for c in contexts.values()])
             )
         else:
+            # Runs last: ends what the run's transactions leave open.
+            stack.push(_leftover_ender(contexts.values(), mutate))
+
             for env_ctx in contexts.values():
                 stack.enter_context(env_ctx.get_context().begin_transaction())
 
@@ -459,6 +462,42 @@ def run_migrations(
 
     if failure is not None:
         raise failure
+
+
+def _leftover_ender(
+    contexts: t.Iterable[EnvironmentContext], mutate: bool
+) -> t.Callable[..., None]:
+    """An exit callback ending a transaction left open on a connection once
+    the run's own have ended. With a transaction per revision (and where DDL
+    is not transactional) there is no transaction around the run, and what
+    runs between revisions, such as reading or creating the version table,
+    begins one that nothing ends; on SQLite an open read would keep other
+    connections from writing. A run that may change the database commits
+    it, any other rolls it back.
+    """
+    contexts = list(contexts)
+
+    def end(exc_type: type[BaseException] | None, *exc: t.Any) -> None:
+        commit = mutate and exc_type is None
+
+        for env_ctx in contexts:
+            connection = env_ctx.get_context().connection
+
+            if connection is None or not connection.in_transaction():
+                continue
+
+            try:
+                if commit:
+                    connection.commit()
+                else:
+                    connection.rollback()
+            except sa.exc.SQLAlchemyError:
+                if commit:
+                    raise
+
+                logger.exception("Ending a transaction after a failed run failed")
+
+    return end
 
 
 @contextmanager

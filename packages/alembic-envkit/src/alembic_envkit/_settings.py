@@ -267,9 +267,6 @@ class Settings:
         MariaDB and MySQL commit every DDL statement, whatever the mode.
         This is the mode set, or ``"savepoint"`` when none is; see
         :meth:`transaction_mode_for` for the one a database uses.
-
-        .. versionchanged:: 4.0
-            ``"revision"`` is the default on SQLite.
         """
         value = self.options.get("transaction_mode")
 
