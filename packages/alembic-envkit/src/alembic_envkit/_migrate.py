@@ -481,9 +481,13 @@ def _leftover_ender(
         commit = mutate and exc_type is None
 
         for env_ctx in contexts:
-            connection = env_ctx.get_context().connection
+            context = env_ctx.get_context()
+            connection = context.connection
 
-            if connection is None or not connection.in_transaction():
+            if context.as_sql or connection is None:
+                continue  # Offline: no real connection.
+
+            if not connection.in_transaction():
                 continue
 
             try:
