@@ -126,7 +126,10 @@ print(len(diffs))
 #: fsync each), which is not what an upgrade does, so this uses SQLAlchemy's
 #: documented recipe for an explicit BEGIN, as the environment does.
 DDL_FLOOR = '''\
-"""Floor: the DDL of {count} revisions with plain SQLAlchemy, one commit."""
+"""Floor: the DDL of {count} revisions with plain SQLAlchemy, in one
+transaction, or with BENCH_FLOOR_COMMITS=revision in one transaction per
+revision, as many commits as an upgrade in "revision" mode.
+"""
 
 import os
 
@@ -180,9 +183,15 @@ def statements():
             )
 
 
-with engine.begin() as conn:
-    for statement in statements():
-        conn.execute(statement)
+if os.environ.get("BENCH_FLOOR_COMMITS") == "revision":
+    with engine.connect() as conn:
+        for statement in statements():
+            with conn.begin():
+                conn.execute(statement)
+else:
+    with engine.begin() as conn:
+        for statement in statements():
+            conn.execute(statement)
 
 engine.dispose()
 '''

@@ -290,10 +290,13 @@ def build(
                 floor_database = folder / f"floor-{mode}.sqlite"
                 command = flask(folder, database, "upgrade", transaction_mode=mode)
                 command.setup = _remover(database)
+                # The floor commits as often as the mode: once per revision
+                # in "revision" mode, once per run otherwise.
+                commits = "revision" if mode == "revision" else "run"
                 floor = Command(
                     [python, floor_script.name],
                     folder,
-                    env(database=str(floor_database)),
+                    env(database=str(floor_database), floor_commits=commits),
                     _remover(floor_database),
                 )
                 cases.append(
@@ -302,7 +305,12 @@ def build(
                         f"flask db upgrade ({mode})",
                         count,
                         command,
-                        "plain SQLAlchemy DDL, one commit",
+                        "plain SQLAlchemy DDL, "
+                        + (
+                            "a commit per revision"
+                            if commits == "revision"
+                            else "one commit"
+                        ),
                         floor,
                         _same_schema(database, floor_database),
                     )
@@ -473,8 +481,15 @@ def targets(
             )
 
     ratio(
-        f"upgrade [{max(sizes['upgrades'])}] (savepoint, default) vs DDL floor",
+        f"upgrade [{max(sizes['upgrades'])}] (savepoint) vs DDL floor, one commit",
         "flask db upgrade (savepoint)",
+        max(sizes["upgrades"]),
+        2.0,
+    )
+    ratio(
+        f"upgrade [{max(sizes['upgrades'])}] (revision, default on SQLite) vs DDL"
+        " floor, a commit per revision",
+        "flask db upgrade (revision)",
         max(sizes["upgrades"]),
         2.0,
     )

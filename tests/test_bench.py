@@ -81,3 +81,37 @@ def test_quick_run(tmp_path: Path) -> None:
     assert not re.search(r"\b(PASS|FAIL)\b|issue", result.stdout)
     targets = json.loads(out.read_text())["targets"]
     assert targets and all(target["pass"] is None for target in targets)
+
+
+def test_quick_run_revision_mode(tmp_path: Path) -> None:
+    """An upgrade in "revision" mode is measured against a floor that
+    commits once per revision, and both build the same schema.
+    """
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--quick",
+            "--only",
+            "upgrade",
+            "--modes",
+            "revision",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "same schema" in result.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert [(r["case"], r["size"], r["floor"]) for r in rows] == [
+        (
+            "flask db upgrade (revision)",
+            100,
+            "plain SQLAlchemy DDL, a commit per revision",
+        ),
+    ]
+    assert "(revision, default on SQLite) vs DDL floor" in result.stdout

@@ -5,6 +5,7 @@ failed revisions leaving a clean revision boundary, on every dialect.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,8 @@ from alembic_envkit import Environment
 from alembic_envkit import LockError
 from alembic_envkit import MigrationError
 from alembic_envkit import RevisionError
+from alembic_envkit import Settings
+from alembic_envkit import Targets
 from alembic_envkit._locks import _ServerLock
 from alembic_envkit._locks import acquire
 
@@ -234,6 +237,49 @@ def test_lock_timeout_message_names_holder(
     assert env.current() == ()
 
 
+HOLDER_SCRIPT = """\
+import sys
+import sqlalchemy as sa
+from alembic_envkit._locks import acquire
+
+engine = sa.create_engine(sys.argv[1])
+lock = acquire("default", engine, "alembic_version", None, 5)
+print("held", flush=True)
+sys.stdin.read()
+lock.release()
+"""
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_sqlite_lock_names_holder_process(
+    engine: sa.Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SQLite, a runner waiting for the lock names the process holding
+    it and its host, in the log and in the timeout error.
+    """
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER_SCRIPT, str(engine.url)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        who = f"process {holder.pid} on {socket.gethostname()}"
+
+        with caplog.at_level("INFO", logger="alembic_envkit"):
+            with pytest.raises(LockError, match=f"held by {re.escape(who)}\\."):
+                acquire("default", engine, "alembic_version", None, 0.3)
+
+        assert f"database 'default', held by {who}" in caplog.text
+    finally:
+        holder.communicate("")
+
+    assert holder.returncode == 0
+
+
 FAILING = """
 op.create_table("half", sa.Column("id", sa.Integer, primary_key=True))
 raise RuntimeError("boom in r2")
@@ -241,10 +287,11 @@ raise RuntimeError("boom in r2")
 
 
 @pytest.mark.parametrize(
-    ("mode", "expected"), [("savepoint", {"r1"}), ("revision", {"r1"}), ("run", set())]
+    ("mode", "expected"),
+    [(None, {"r1"}), ("savepoint", {"r1"}), ("revision", {"r1"}), ("run", set())],
 )
 def test_failed_revision_leaves_clean_boundary(
-    mode: str,
+    mode: str | None,
     expected: set[str],
     make_env: t.Callable[..., Environment],
     engine: sa.Engine,
@@ -264,7 +311,8 @@ def test_failed_revision_leaves_clean_boundary(
         "op.drop_table('one')",
     )
     path = revisions.write("r2", "r1", FAILING, "op.drop_table('half')")
-    env = make_env(sa.MetaData(), engine, {"transaction_mode": mode})
+    options = {} if mode is None else {"transaction_mode": mode}
+    env = make_env(sa.MetaData(), engine, options)
 
     with pytest.raises(
         MigrationError, match="database 'default', upgrade of revision r2.*boom in r2"
@@ -296,6 +344,30 @@ def test_failed_revision_leaves_clean_boundary(
     env.upgrade()
     assert versions(engine) == {"r2"}
     assert {"one", "half"} <= tables(engine)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_sqlite_run_leaves_no_transaction_open(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tables: Tables,
+) -> None:
+    """After an upgrade and a check in SQLite's default "revision" mode, the
+    environment's connection holds no transaction: another connection can
+    write at once.
+    """
+    revisions.write("r1", None, "op.create_table('one', sa.Column('id', sa.Integer))")
+    env = make_env(sa.MetaData(), engine)
+    env.upgrade()
+    assert env.check() != {"default": []}
+    other = make_engine(engine.url, connect_args={"timeout": 0})
+
+    with other.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE two (id INTEGER)")
+
+    assert {"one", "two"} <= tables(engine)
 
 
 def test_mariadb_failure_names_revision(
@@ -520,6 +592,60 @@ def test_lost_lock_stops_before_next_revision(
         env.upgrade()
 
     assert "three" not in tables(engine)
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_rerun_after_lost_lock_reaches_head(
+    server: str,
+    tmp_path: Path,
+    any_database: t.Callable[[str, str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """After the lock is lost between two revisions, running the command
+    again is not refused and reaches head.
+    """
+    engine = make_engine(any_database(server, "relost"))
+    flag = tmp_path / "killed"
+
+    if server == "postgresql":
+        kill = f"op.execute({KILL_OTHERS!r})"
+    else:
+        kill = (
+            "ids = op.get_bind().exec_driver_sql(\n"
+            "    'SELECT ID FROM information_schema.PROCESSLIST'\n"
+            "    ' WHERE ID <> CONNECTION_ID() AND DB = DATABASE()'\n"
+            ").scalars().all()\n"
+            "for id_ in ids:\n"
+            "    op.get_bind().exec_driver_sql(f'KILL {id_}')"
+        )
+
+    # Kills every other session of the database, the lock's among them, on
+    # the first run only.
+    once = (
+        f"import pathlib\nflag = pathlib.Path({str(flag)!r})\n"
+        f"if not flag.exists():\n    flag.touch()\n"
+        f"{textwrap.indent(kill, '    ')}"
+    )
+    revisions.write("r1", None, "op.create_table('one', sa.Column('id', sa.Integer))")
+    revisions.write("r2", "r1", once)
+    revisions.write("r3", "r2", "op.create_table('three', sa.Column('id', sa.Integer))")
+    settings = Settings.from_mappings(None, root=tmp_path)
+
+    with Environment(settings, Targets(sa.MetaData(), engine)) as env:
+        with pytest.raises(LockError, match="Lost the migration lock.*Run the command"):
+            env.upgrade()
+
+    assert flag.exists()
+    assert "three" not in tables(engine)
+
+    with Environment(settings, Targets(sa.MetaData(), engine)) as env:
+        env.upgrade()
+
+    assert {"one", "three"} <= tables(engine)
+    assert versions(engine) == {"r3"}
 
 
 def _max_prepared(url: sa.URL) -> int:

@@ -505,3 +505,25 @@ def test_lock_off_does_not_wait(
         held.release()
 
     assert tables(engine) == {"alembic_version", "user"}
+
+
+@pytest.mark.parametrize(
+    ("mode", "dialect", "expected"),
+    [
+        (None, "sqlite", "revision"),
+        (None, "postgresql", "savepoint"),
+        (None, "mariadb", "savepoint"),
+        ("savepoint", "sqlite", "savepoint"),
+        ("run", "sqlite", "run"),
+        ("revision", "postgresql", "revision"),
+    ],
+)
+def test_transaction_mode_per_dialect(
+    tmp_path: Path, mode: str | None, dialect: str, expected: str
+) -> None:
+    """Unset, the transaction mode is "revision" on SQLite and "savepoint"
+    elsewhere; a mode that is set applies to every dialect.
+    """
+    options = {} if mode is None else {"transaction_mode": mode}
+    settings = Settings.from_mappings(options, root=tmp_path)
+    assert settings.transaction_mode_for(dialect) == expected

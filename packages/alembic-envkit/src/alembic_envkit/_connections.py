@@ -88,7 +88,7 @@ def context_options(
     if opts.get("compare_server_default") is True:
         opts["compare_server_default"] = compare_server_default
 
-    if settings.transaction_mode == "revision":
+    if settings.transaction_mode_for(target.engine.dialect.name) == "revision":
         opts.setdefault("transaction_per_migration", True)
 
     if target.engine.dialect.name == "sqlite":

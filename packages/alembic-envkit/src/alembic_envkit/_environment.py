@@ -152,7 +152,7 @@ class Environment(Reading, Comparing, OfflineMethods):
                     fn,
                     multidb=self.targets.multidb,
                     locks=locks,
-                    savepoints=settings.transaction_mode == "savepoint",
+                    savepoints=settings.transaction_mode != "run",
                     mutate=write,
                     repair=repair,
                     two_phase=self._two_phase(write),

@@ -356,6 +356,32 @@ class RevisionGraph:
 
         return tuple(result)
 
+    def at_heads(self, ids: t.Iterable[str]) -> bool:
+        """Whether a version table holding these revision ids is at every
+        head, as Alembic reads it: a row stands for its revision and for
+        every revision that one descends from or depends on (``depends_on``),
+        so upgrading to ``heads`` would run nothing.
+
+        :param ids: The revision ids in the version table.
+        """
+        todo = list(ids)
+        # Every head is one of, or depended on by an ancestor of, the heads
+        # that nothing depends on either.
+        missing = set(self.real_heads).difference(todo)
+        seen: set[str] = set()
+
+        while missing and todo:
+            revision = todo.pop()
+
+            if revision in seen:
+                continue
+
+            seen.add(revision)
+            missing.discard(revision)
+            todo.extend(self.revisions[revision]._all_down)
+
+        return not missing
+
     def _check_cycles(self) -> None:
         """Every revision must lead down to a base, following parents and
         dependencies: no cycle. Revisions are taken off from the bases up;

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
 import threading
 import time
 import typing as t
@@ -268,15 +269,53 @@ def _sqlite_lock(name: str, engine: sa.Engine, timeout: float) -> Lock | None:
         if time.monotonic() >= deadline:
             raise LockError(
                 f"Timed out after {timeout:g}s waiting for the migration lock of"
-                f" database {name!r} ({path}), held by another process. Try"
+                f" database {name!r} ({path}), held by {_file_holder(fd)}. Try"
                 " again when it has finished, or raise 'lock_timeout'."
             )
 
         if not said:
             logger.info(
-                "Waiting for the migration lock of database %r, held by another runner",
+                "Waiting for the migration lock of database %r, held by %s",
                 name,
+                _file_holder(fd),
             )
             said = True
 
         time.sleep(POLL_INTERVAL)
+
+
+def _file_holder(fd: int) -> str:
+    """Who holds the lock on the file open as ``fd``. Linux lists every
+    ``flock`` in ``/proc/locks`` with the id of the process that took it; a
+    lock on a local file is always held on this host. Elsewhere, and for a
+    lock taken on another host through a network file system, the holder
+    cannot be known.
+    """
+    unknown = "another process (its id is not known on this system)"
+
+    try:
+        with open("/proc/locks", encoding="ascii") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return unknown
+
+    info = os.fstat(fd)
+    where = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+
+    for line in lines:
+        # "1: FLOCK  ADVISORY  WRITE 4242 fe:00:2161070 0 EOF"; a waiter's
+        # line has "->" after the number.
+        parts = line.split()
+
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == where:
+            pid = parts[4]
+
+            if pid == "0":  # Not visible from this process's PID namespace.
+                return "a process in another container or PID namespace"
+
+            if pid == str(os.getpid()):
+                return f"this process ({pid} on {socket.gethostname()})"
+
+            return f"process {pid} on {socket.gethostname()}"
+
+    return unknown

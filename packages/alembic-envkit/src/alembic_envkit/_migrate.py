@@ -31,6 +31,7 @@ from alembic.util import template_to_file
 from ._current import MARKER_PREFIX
 from ._errors import ConfigurationError
 from ._errors import EnvkitError
+from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import RevisionError
 from ._errors import translate_alembic_errors
@@ -318,11 +319,13 @@ class Run:
                 self._end_savepoint()
                 self._report_done()
 
+                # The lock first: a runner that lost it stops with the
+                # revision before finished and the next one not begun.
+                if self.lock is not None:
+                    self._check_lock(marker)
+
                 if marker is not None:
                     marker.set(step)
-
-                if self.lock is not None:
-                    self.lock.check()
 
                 if self.multidb:
                     _fill_missing_function(step, self.name)
@@ -342,6 +345,24 @@ class Run:
                 marker.clear()
 
         return tracked
+
+    def _check_lock(self, marker: _Marker | None) -> None:
+        """Check the lock before a revision starts. When it was lost, the
+        mark the finished revision before left is cleared, so that running
+        the command again resumes rather than refuses.
+        """
+        assert self.lock is not None
+
+        try:
+            self.lock.check()
+        except LockError:
+            if marker is not None:
+                try:
+                    marker.clear()
+                except sa.exc.SQLAlchemyError:
+                    logger.exception("Clearing the interrupted-revision mark failed")
+
+            raise
 
     def _report(self, step: MigrationStep, seconds: float | None) -> None:
         if self.progress is None:
@@ -455,6 +476,9 @@ def run_migrations(
                 _two_phase_commit([c.get_context() for c in contexts.values()])
             )
         else:
+            # Runs last: ends what the run's transactions leave open.
+            stack.push(_leftover_ender(contexts.values(), mutate))
+
             for env_ctx in contexts.values():
                 stack.enter_context(env_ctx.get_context().begin_transaction())
 
@@ -462,7 +486,12 @@ def run_migrations(
 
         for name, env_ctx in contexts.items():
             context = env_ctx.get_context()
-            use_savepoints = savepoints and context.impl.transactional_ddl
+            # A transaction per revision needs no savepoint inside it.
+            use_savepoints = (
+                savepoints
+                and context.impl.transactional_ddl
+                and not context.opts.get("transaction_per_migration")
+            )
             run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
             run.mutate = mutate
             run.repair = repair
@@ -505,6 +534,46 @@ def run_migrations(
 
     if failure is not None:
         raise failure
+
+
+def _leftover_ender(
+    contexts: t.Iterable[EnvironmentContext], mutate: bool
+) -> t.Callable[..., None]:
+    """An exit callback ending a transaction left open on a connection once
+    the run's own have ended. With a transaction per revision (and where DDL
+    is not transactional) there is no transaction around the run, and what
+    runs between revisions, such as reading or creating the version table,
+    begins one that nothing ends; on SQLite an open read would keep other
+    connections from writing. A run that may change the database commits
+    it, any other rolls it back.
+    """
+    contexts = list(contexts)
+
+    def end(exc_type: type[BaseException] | None, *exc: t.Any) -> None:
+        commit = mutate and exc_type is None
+
+        for env_ctx in contexts:
+            context = env_ctx.get_context()
+            connection = context.connection
+
+            if context.as_sql or connection is None:
+                continue  # Offline: no real connection.
+
+            if not connection.in_transaction():
+                continue
+
+            try:
+                if commit:
+                    connection.commit()
+                else:
+                    connection.rollback()
+            except sa.exc.SQLAlchemyError:
+                if commit:
+                    raise
+
+                logger.exception("Ending a transaction after a failed run failed")
+
+    return end
 
 
 @contextmanager

@@ -127,13 +127,14 @@ class Reading(RevisionFiles):
     @_async.operation
     def behind_heads(self) -> dict[str, tuple[Revision, ...]]:
         """The databases that are not at all head revisions, with their
-        current revisions.
+        current revisions. As in Alembic, a revision in the version table
+        counts for the revisions it depends on (``depends_on``) as well.
         """
-        heads = set(self.revision_graph.heads)
+        graph = self.revision_graph
         return {
             name: current
             for name, current in self.current_by_database().items()
-            if {s.revision for s in current} != heads
+            if not graph.at_heads(s.revision for s in current)
         }
 
     @saves_cache

@@ -275,16 +275,24 @@ class Settings:
         ``transaction_mode``) on databases whose DDL is transactional
         (PostgreSQL, SQLite):
 
-        - ``"savepoint"`` (default): one transaction for the run with a
-          savepoint per revision. A failed revision is rolled back alone and
-          the ones before it are committed: one durable commit, and a rerun
-          resumes where it stopped.
-        - ``"revision"``: a transaction per revision.
+        - ``"savepoint"``: one transaction for the run with a savepoint per
+          revision. A failed revision is rolled back alone and the ones
+          before it are committed: one durable commit, and a rerun resumes
+          where it stopped. The default, except on SQLite.
+        - ``"revision"``: a transaction per revision, committed when it is
+          done. The default on SQLite, as in Alembic, so that a revision
+          that looks through another connection sees what the revisions
+          before it created.
         - ``"run"``: one transaction; a failure rolls back the whole run.
 
         MariaDB and MySQL commit every DDL statement, whatever the mode.
+        This is the mode set, or ``"savepoint"`` when none is; see
+        :meth:`transaction_mode_for` for the one a database uses.
         """
-        value = self.options.get("transaction_mode", "savepoint")
+        value = self.options.get("transaction_mode")
+
+        if value is None:
+            return "savepoint"
 
         if value not in TRANSACTION_MODES:
             choices = ", ".join(repr(m) for m in TRANSACTION_MODES)
@@ -293,6 +301,20 @@ class Settings:
             )
 
         return str(value)
+
+    def transaction_mode_for(self, dialect: str) -> str:
+        """The transaction mode a database of this dialect runs in: the
+        ``transaction_mode`` setting, or when it is not set, ``"revision"``
+        on SQLite and ``"savepoint"`` elsewhere.
+
+        :param dialect: The dialect's name, such as ``"sqlite"``.
+        """
+        mode = self.transaction_mode
+
+        if self.options.get("transaction_mode") is None and dialect == "sqlite":
+            return "revision"
+
+        return mode
 
     @property
     def main_options(self) -> dict[str, str]:
