@@ -424,7 +424,7 @@ def test_lock_timeout_bad(tmp_path: Path, value: object) -> None:
         settings.lock_timeout  # noqa: B018
 
 
-@pytest.mark.parametrize("value", ["per-revision", "", None])
+@pytest.mark.parametrize("value", ["per-revision", "", "Savepoint"])
 def test_transaction_mode_bad(tmp_path: Path, value: object) -> None:
     """An unknown ``transaction_mode`` is an error listing the modes."""
     settings = Settings.from_mappings({"transaction_mode": value}, root=tmp_path)
