@@ -124,6 +124,22 @@ def test_merge_without_branches_merges_heads(
     assert set(head.down_revision) == {"a2", "a3"}
 
 
+def test_merge_joins_unlabelled_root_with_named_branch(
+    invoke: Invoke,
+    env: Environment,
+    write_revision: t.Callable[..., Path],
+    migrations: Path,
+) -> None:
+    """A root without a branch label beside the default branch is not a
+    second named branch: ``merge`` without revisions joins them.
+    """
+    write_revision(migrations, "a1", None, labels=("default",))
+    write_revision(migrations, "b1", None)
+    _ok(invoke("merge"))
+    (head,) = env.heads()
+    assert set(head.down_revision) == {"a1", "b1"}
+
+
 def test_bare_downgrade_refuses_several_heads(
     invoke: Invoke,
     env: Environment,

@@ -190,7 +190,7 @@ def _behind_message(env: Environment) -> str:
 
 def _refuse_independent_heads(env: Environment) -> None:
     """Refuse to merge every head when the heads belong to independent
-    named branches (separate roots, at least one with a branch label), which
+    named branches (separate roots, two or more with a branch label), which
     are meant to stay apart; name the heads that may be merged instead.
     """
     graph = env.revision_graph
@@ -210,9 +210,10 @@ def _refuse_independent_heads(env: Environment) -> None:
     def labels(heads: list[str]) -> list[str]:
         return sorted({label for h in heads for label in graph[h].branch_labels})
 
-    if len(groups) < 2 or not any(labels(heads) for _, heads in groups):
-        # Several roots without branch labels are not named branches; they
-        # are merged as Alembic does.
+    if sum(1 for _, heads in groups if labels(heads)) < 2:
+        # Fewer than two named branches: a root without a branch label (for
+        # example one written with --parent base beside the default branch)
+        # is merged as Alembic does.
         return
 
     def name(heads: list[str]) -> str:
