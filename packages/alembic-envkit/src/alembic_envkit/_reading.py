@@ -23,10 +23,6 @@ from ._revisions import replace_current
 from ._revisions import revision_ids
 from ._revisions import RevisionArg
 
-if t.TYPE_CHECKING:
-    pass
-
-
 _T = t.TypeVar("_T")
 
 
@@ -46,27 +42,12 @@ class Reading(RevisionFiles):
     @_async.operation
     def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
         """The current revisions of each database, by name."""
-        targets = self.targets  # Reports missing engines or metadata first.
+        # Missing engines or metadata are reported before the history.
+        self.targets  # noqa: B018
         graph = self.revision_graph
-        bound = _async.scope(self._scope).get(self)
         result = {}
 
-        for name in self.selected_names:
-            opts = self.settings.context_options_for(name)
-            table = opts.get("version_table") or "alembic_version"
-            schema = opts.get("version_table_schema")
-
-            if bound is not None and bound.environments:
-                # Read on the connection this scope already holds, which may
-                # be inside a transaction that changed the version table.
-                connection = bound.environments[name].get_context().connection
-                ids = version_rows(connection, table, schema)
-            else:
-                engine = _async.engine_for(targets[name])
-
-                with connect(name, engine) as connection:
-                    ids = version_rows(connection, table, schema)
-
+        for name, ids in self._read_version_tables(version_rows).items():
             missing = [i for i in ids if i not in graph]
 
             if missing:
@@ -93,6 +74,20 @@ class Reading(RevisionFiles):
 
         .. versionadded:: 0.1
         """
+        found = self._read_version_tables(
+            interrupted_revision, dialects=("mysql", "mariadb")
+        )
+        return {name: what for name, what in found.items() if what is not None}
+
+    def _read_version_tables(
+        self,
+        read: t.Callable[[sa.Connection, str, str | None], _T],
+        *,
+        dialects: tuple[str, ...] | None = None,
+    ) -> dict[str, _T]:
+        """Call ``read(connection, version_table, schema)`` for each selected
+        database (of the given dialects only, if given), by name.
+        """
         targets = self.targets
         bound = _async.scope(self._scope).get(self)
         result = {}
@@ -100,7 +95,7 @@ class Reading(RevisionFiles):
         for name in self.selected_names:
             engine = _async.engine_for(targets[name])
 
-            if engine.dialect.name not in ("mysql", "mariadb"):
+            if dialects is not None and engine.dialect.name not in dialects:
                 continue
 
             opts = self.settings.context_options_for(name)
@@ -108,14 +103,13 @@ class Reading(RevisionFiles):
             schema = opts.get("version_table_schema")
 
             if bound is not None and bound.environments:
+                # Read on the connection this scope already holds, which may
+                # be inside a transaction that changed the version table.
                 connection = bound.environments[name].get_context().connection
-                what = interrupted_revision(connection, table, schema)
+                result[name] = read(connection, table, schema)
             else:
                 with connect(name, engine) as connection:
-                    what = interrupted_revision(connection, table, schema)
-
-            if what is not None:
-                result[name] = what
+                    result[name] = read(connection, table, schema)
 
         return result
 
