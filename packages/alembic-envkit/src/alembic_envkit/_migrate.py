@@ -743,7 +743,7 @@ def _nothing() -> None:
 
 def _place(error: BaseException, path: str | None) -> str:
     """Where in the revision file ``path`` the error was raised, from the
-    innermost frame in that file: ``" (FILE, line N)"``, or nothing.
+    innermost frame in that file: ``" in FILE, line N"``, or nothing.
     """
     if path is None:
         return ""

@@ -240,7 +240,9 @@ def _refuse_independent_heads(env: Environment) -> None:
 
 
 def _lineage(graph: RevisionGraph, head: str) -> set[str]:
-    """A revision and every revision it descends from or depends on."""
+    """A revision and every revision it descends from (not its dependencies:
+    a branch that depends on another is still a branch of its own).
+    """
     seen: set[str] = set()
     todo = [head]
 
