@@ -204,6 +204,24 @@ def test_labels_on_a_named_branch(env: Environment, tmp_path: Path) -> None:
     assert graph.heads == ("b", "e")
 
 
+def test_lineage_and_at_heads(env: Environment, tmp_path: Path) -> None:
+    """A revision's lineage follows its parents only, while a version row
+    counts at head for the revisions it depends on too.
+    """
+    folder = tmp_path / "migrations"
+    _write(folder, "a", None)
+    _write(folder, "b", "a")
+    _write(folder, "c", "b")
+    _write(folder, "p1", None, labels=("plugin",), depends="c")
+    _write(folder, "p2", ("p1", "a"))
+    graph = env.revision_graph
+
+    assert graph.lineage("p2") == {"p2", "p1", "a"}
+    assert graph.lineage("c") == {"c", "b", "a"}
+    assert graph.at_heads(["p2"])
+    assert not graph.at_heads(["b"])
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [

@@ -382,6 +382,24 @@ class RevisionGraph:
 
         return not missing
 
+    def lineage(self, revision: str) -> set[str]:
+        """A revision and every revision it descends from, following parents
+        only: a branch that depends on another is still a branch of its own.
+
+        :param revision: The revision's id.
+        """
+        seen: set[str] = set()
+        todo = [revision]
+
+        while todo:
+            current = todo.pop()
+
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self.revisions[current]._versioned)
+
+        return seen
+
     def _check_cycles(self) -> None:
         """Every revision must lead down to a base, following parents and
         dependencies: no cycle. Revisions are taken off from the bases up;

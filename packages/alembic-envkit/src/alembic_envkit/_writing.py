@@ -24,7 +24,6 @@ from ._settings import Settings
 
 if t.TYPE_CHECKING:
     from ._environment import Environment
-    from ._graph import RevisionGraph
 
 
 @dataclass
@@ -197,7 +196,7 @@ def _refuse_independent_heads(env: Environment) -> None:
     groups: list[tuple[set[str], list[str]]] = []
 
     for head in graph.heads:
-        lineage = _lineage(graph, head)
+        lineage = graph.lineage(head)
 
         for seen, heads in groups:
             if seen & lineage:
@@ -237,32 +236,6 @@ def _refuse_independent_heads(env: Environment) -> None:
         )
 
     raise RevisionError(message)
-
-
-def _lineage(graph: RevisionGraph, head: str) -> set[str]:
-    """A revision and every revision it descends from (not its dependencies:
-    a branch that depends on another is still a branch of its own).
-    """
-    seen: set[str] = set()
-    todo = [head]
-
-    while todo:
-        revision = graph[todo.pop()]
-
-        if revision.revision in seen:
-            continue
-
-        seen.add(revision.revision)
-        todo.extend(_ids(revision.down_revision))
-
-    return seen
-
-
-def _ids(value: str | t.Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-
-    return [value] if isinstance(value, str) else list(value)
 
 
 def autogenerate_diffs(env: Environment) -> dict[str, list[t.Any]]:
