@@ -69,7 +69,11 @@ def racy(files: t.Iterable[File], since_ns: int) -> bool:
     :param files: As :func:`list_files` returns them.
     :param since_ns: The moment, as ``time.time_ns()`` or a file's time.
     """
-    return any(max(k[1], k[2]) >= since_ns - RACY_WINDOW_NS for *_, k in files)
+    return any(_racy_key(key, since_ns) for *_, key in files)
+
+
+def _racy_key(key: tuple[int, int, int], since_ns: int) -> bool:
+    return max(key[1], key[2]) >= since_ns - RACY_WINDOW_NS
 
 
 def list_files(
@@ -183,7 +187,7 @@ class Scan:
             hit = caches[folder].get(name)
 
             if hit is not None and hit[0] == key and hit[1][5] == real:
-                if not racy([(folder, name, real, key)], written[folder]):
+                if not _racy_key(key, written[folder]):
                     header = hit[1]
                 else:
                     # Changed in the tick the cache was written: it may have
