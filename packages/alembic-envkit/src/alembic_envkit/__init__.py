@@ -7,6 +7,7 @@ this marker keeps it from warning when the package was imported first.
 
 import typing as t
 
+from ._connections import close_scope
 from ._connections import Scope
 from ._environment import Environment
 from ._errors import ConfigurationError
@@ -75,5 +76,6 @@ __all__ = [
     "TargetArg",
     "Targets",
     "TemplateMismatchError",
+    "close_scope",
     "new_rev_id",
 ]

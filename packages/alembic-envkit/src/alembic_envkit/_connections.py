@@ -153,6 +153,23 @@ class ThreadScope(threading.local):
         return self.data
 
 
+def close_scope(data: t.MutableMapping[t.Any, t.Any]) -> None:
+    """Close every connection that environments keep in a scope's dict, and
+    empty it: call it when what the scope stands for (a request, an app
+    context) ends. The environments open new connections on next use.
+
+    :param data: A dict a :data:`Scope` returned.
+
+    .. versionadded:: 0.1
+    """
+    values = list(data.values())
+    data.clear()
+
+    for value in values:
+        if isinstance(value, Bound):
+            value.close()
+
+
 def connect(name: str, engine: sa.Engine) -> sa.Connection:
     """Connect to a database, turning a refused connection into an error
     that names the database and its URL without the password.

@@ -106,6 +106,36 @@ class Targets(t.Mapping[str, Target]):
     def __repr__(self) -> str:
         return f"<Targets {list(self._targets)}>"
 
+    @staticmethod
+    def normalize_metadatas(
+        value: MetadataArg | None,
+    ) -> dict[str, tuple[sa.MetaData, ...]]:
+        """Turn what :class:`Targets` takes as ``metadatas`` into
+        ``name -> (metadata, ...)``, without needing engines: one metadata or
+        a list is named ``"default"``. ``None`` gives an empty dict.
+
+        :param value: One metadata, a list, or a dict of name to one or a list.
+        :raises ConfigurationError: If a value is not metadata.
+
+        .. versionadded:: 0.1
+        """
+        return normalize_metadatas(value)
+
+    @staticmethod
+    def normalize_engines(
+        value: EngineArg | None,
+    ) -> dict[str, sa.Engine | AsyncEngine]:
+        """Turn what :class:`Targets` takes as ``engines`` into
+        ``name -> engine``: one engine is named ``"default"``. ``None`` gives
+        an empty dict.
+
+        :param value: One engine, or a dict of name to engine.
+        :raises ConfigurationError: If a value is not an engine.
+
+        .. versionadded:: 0.1
+        """
+        return normalize_engines(value)
+
     @property
     def multidb(self) -> bool:
         """Whether several databases are migrated, which selects Alembic's

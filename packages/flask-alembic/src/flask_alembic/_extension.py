@@ -12,6 +12,7 @@ from flask import current_app
 from flask import Flask
 from flask import g
 
+from alembic_envkit import close_scope
 from alembic_envkit import ConfigurationError
 from alembic_envkit import EngineArg
 from alembic_envkit import Environment
@@ -589,5 +590,4 @@ def _app_context_scope() -> dict[t.Any, t.Any]:
 
 
 def _close_connections(exc: BaseException | None = None) -> None:
-    for bound in g.pop(_SCOPE_KEY, {}).values():
-        bound.close()
+    close_scope(g.pop(_SCOPE_KEY, {}))
