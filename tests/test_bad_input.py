@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from alembic_envkit._templates import template_source
+from alembic_envkit.history._folder import template_source
 from flask_alembic import Alembic
 
 Invoke: t.TypeAlias = t.Callable[..., Result]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from alembic_envkit._compare import compare_server_default
+from alembic_envkit.settings._server_defaults import compare_server_default
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 
 from alembic_envkit import Environment
-from alembic_envkit._templates import template_source
+from alembic_envkit.history._folder import template_source
 
 Tables: t.TypeAlias = t.Callable[[sa.Engine], set[str]]
 Versions: t.TypeAlias = t.Callable[[sa.Engine], set[str]]

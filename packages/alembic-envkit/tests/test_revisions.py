@@ -14,8 +14,8 @@ from alembic_envkit import EnvkitError
 from alembic_envkit import new_rev_id
 from alembic_envkit import Revision
 from alembic_envkit import RevisionError
-from alembic_envkit._revisions import replace_current
-from alembic_envkit._revisions import revision_ids
+from alembic_envkit.history._arguments import replace_current
+from alembic_envkit.history._arguments import revision_ids
 
 
 @pytest.fixture

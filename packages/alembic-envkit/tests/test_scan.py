@@ -16,11 +16,11 @@ import pytest
 
 from alembic_envkit import Environment
 from alembic_envkit import RevisionError
-from alembic_envkit._scan import _write_cache
-from alembic_envkit._scan import list_files
-from alembic_envkit._scan import RACY_WINDOW_NS
-from alembic_envkit._scan import read_header
-from alembic_envkit._scan import Scan
+from alembic_envkit.history._scan import _write_cache
+from alembic_envkit.history._scan import list_files
+from alembic_envkit.history._scan import RACY_WINDOW_NS
+from alembic_envkit.history._scan import read_header
+from alembic_envkit.history._scan import Scan
 
 HEADER = '''"""Add users
 
@@ -228,7 +228,7 @@ def test_racy_read_in_process_is_read_again(env: Environment, tmp_path: Path) ->
     path.write_text(_header("b3"), encoding="utf-8")
     # As if the listing the graph was read with had come after the edit,
     # in the same tick: the key it remembers is the edited file's.
-    env._graph_files = list_files([str(folder)])
+    env.history._graph_files = list_files([str(folder)])
     assert [r.revision for r in env.heads()] == ["b3"]
 
 
@@ -346,7 +346,8 @@ def test_corrupt_cache_is_ignored(env: Environment, tmp_path: Path) -> None:
 
 _WRITER = """
 import sys
-from alembic_envkit._scan import _read_cache, _write_cache, list_files, read_header
+from alembic_envkit.history._scan import _read_cache, _write_cache, list_files
+from alembic_envkit.history._headers import read_header
 
 folder = sys.argv[1]
 files = list_files([folder])

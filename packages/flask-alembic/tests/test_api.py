@@ -19,7 +19,7 @@ from alembic.script import Script
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from alembic_envkit._compare import compare_server_default
+from alembic_envkit.settings._server_defaults import compare_server_default
 from flask_alembic import Alembic
 
 pytestmark = pytest.mark.usefixtures("app_ctx")

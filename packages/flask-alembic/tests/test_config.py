@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from alembic_envkit._compare import compare_server_default
+from alembic_envkit.settings._server_defaults import compare_server_default
 from flask_alembic import Alembic
 
 pytestmark = pytest.mark.usefixtures("app_ctx")

@@ -1,14 +1,14 @@
 """An in-memory Alembic migration environment built from plain Python
 settings: no ``alembic.ini``, no ``env.py``.
 
-PYTEST_DONT_REWRITE: pytest loads ``alembic_envkit.testing`` as a plugin;
-this marker keeps it from warning when the package was imported first.
+PYTEST_DONT_REWRITE: pytest marks every package of a plugin's distribution
+for assertion rewriting, and warns when one was imported before the plugin
+loads (``test_testing.py::test_plugin_imported_first``). This package has
+no assertions to rewrite; the marker tells pytest so.
 """
 
 import typing as t
 
-from ._connections import close_scope
-from ._connections import Scope
 from ._environment import Environment
 from ._errors import ConfigurationError
 from ._errors import DatabaseUnavailableError
@@ -17,20 +17,22 @@ from ._errors import EventLoopError
 from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import TemplateMismatchError
-from ._graph import Revision
-from ._graph import RevisionGraph
-from ._revisions import new_rev_id
-from ._revisions import RevisionArg
-from ._revisions import TargetArg
-from ._settings import Settings
-from ._targets import EngineArg
-from ._targets import MetadataArg
-from ._targets import Target
-from ._targets import Targets
+from .history import new_rev_id
+from .history import Revision
+from .history import RevisionArg
+from .history import RevisionGraph
+from .history import TargetArg
+from .run import close_scope
+from .run import Scope
+from .settings import EngineArg
+from .settings import MetadataArg
+from .settings import Settings
+from .settings import Target
+from .settings import Targets
 
 if t.TYPE_CHECKING:
     from ._errors import RevisionError
-    from ._migrate import MigrationEvent
+    from .run import MigrationEvent
 else:
 
     def __getattr__(name: str) -> t.Any:
@@ -42,7 +44,7 @@ else:
             return RevisionError
 
         if name == "MigrationEvent":
-            from ._migrate import MigrationEvent
+            from .run import MigrationEvent
 
             return MigrationEvent
 

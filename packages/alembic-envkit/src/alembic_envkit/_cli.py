@@ -22,7 +22,7 @@ if t.TYPE_CHECKING:
     from alembic.script import Script
 
     from ._environment import Environment
-    from ._graph import Revision
+    from .history import Revision
 
 GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 

@@ -1,40 +1,30 @@
-"""Environment: what ``env.py`` is in plain Alembic, built from settings."""
+"""Environment: what ``env.py`` is in plain Alembic, built from settings.
+
+The commands, each handed to the history or to a runner of ``run``; the
+state and Alembic's own objects are in ``_base``.
+"""
 
 from __future__ import annotations
 
 import os
 import typing as t
-from contextlib import ExitStack
 
-from . import _async
-from . import _locks
-from ._comparing import Comparing
-from ._core import selection
+from . import history as _history
+from . import run as _run
+from ._base import BaseEnvironment
+from ._base import selection
 from ._errors import ConfigurationError
-from ._errors import MigrationError
-from ._errors import revision_error
-from ._errors import translate_alembic_errors
-from ._offline_methods import OfflineMethods
-from ._reading import Reading
-from ._revision_files import saves_cache
-from ._revisions import revision_ids
-from ._revisions import RevisionArg
-from ._revisions import step_target
-from ._revisions import TargetArg
-from ._templates import check_template
-from ._templates import make_directories
+from .history import Revision
+from .history import RevisionArg
+from .history import saves_cache
+from .history import TargetArg
+from .run import operation
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
-    from . import _migrate
 
-
-_T = t.TypeVar("_T")
-_P = t.ParamSpec("_P")
-
-
-class Environment(Reading, Comparing, OfflineMethods):
+class Environment(BaseEnvironment):
     """An Alembic migration environment built from :class:`.Settings` and
     :class:`.Targets`, with no ``alembic.ini`` or ``env.py``.
 
@@ -42,10 +32,9 @@ class Environment(Reading, Comparing, OfflineMethods):
     from the files' headers (see :attr:`revision_graph`), which are checked
     on each use, so edits are seen by a long-running process. Connections are
     opened on first use, kept per ``scope`` (by default per thread), and
-    released by
-    :meth:`close` or at the end of a ``with`` block. When a database has an
-    async engine, connections last for one method call instead, see
-    :meth:`run_async`.
+    released by :meth:`close` or at the end of a ``with`` block. When a
+    database has an async engine, connections last for one method call
+    instead, see :meth:`run_async`.
 
     The methods return data and never print.
 
@@ -61,133 +50,135 @@ class Environment(Reading, Comparing, OfflineMethods):
         are known. By default the names of ``targets``.
     """
 
-    async def run_async(
-        self, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
-    ) -> _T:
-        """Call a method of this environment (or any function that uses it)
-        from async code, for example ``await env.run_async(env.upgrade)``.
-        Async engines' drivers wait on the running event loop, so other tasks
-        go on meanwhile; sync engines' drivers block it while they work.
-        The connections opened are closed before this returns.
+    def __enter__(self) -> Environment:
+        return self
 
-        :param fn: What to call, such as ``env.upgrade``.
-        :param args: Its positional arguments.
-        :param kwargs: Its keyword arguments.
-        :return: What ``fn`` returns.
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Reading where the databases stand and what the history holds
+
+    @operation
+    def current(self) -> tuple[Revision, ...]:
+        """The current revisions of the primary database."""
+        return self.current_by_database()[self.targets.primary]
+
+    @saves_cache
+    @operation
+    def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
+        """The current revisions of each database, by name."""
+        return _run.current_by_database(
+            self.history, self.connections, self.selected_names
+        )
+
+    @operation
+    def interrupted_by_database(self) -> dict[str, str]:
+        """The databases where a revision stopped half way, with what was
+        running, such as ``"upgrade of revision r3"``. Only MariaDB and MySQL,
+        which commit each DDL statement, can be left so; the next upgrade
+        refuses to run until ``stamp`` records where the database stands.
 
         .. versionadded:: 0.1
         """
-        return await _async.run_async(fn, *args, **kwargs)
+        return _run.interrupted_by_database(self.connections, self.selected_names)
 
-    @saves_cache
-    def rev_id(self) -> str:
-        """Make a new revision id that no existing revision has."""
-        known = set(self.revision_graph.revisions)
+    @operation
+    def needs_upgrade(self) -> bool:
+        """Whether any database is not at all head revisions."""
+        return bool(self.behind_heads())
 
-        for _ in range(1000):
-            value = self._rev_id()
-
-            if value not in known:
-                return value
-
-        raise revision_error(
-            f"The revision id function keeps returning existing ids ({value!r})."
-            " Make it return a new id on each call."
-        )
-
-    @saves_cache
-    @_async.operation
-    def run_migrations(self, fn: _migrate.StepsFn, **kwargs: t.Any) -> None:
-        """Run a work function on every database, as ``env.py`` would.
-
-        Each database's migration lock is taken first (unless the ``lock``
-        setting is off), in name order, then all transactions are opened
-        before any migration runs. How a failure is rolled back depends on
-        the ``transaction_mode`` setting; the :exc:`.MigrationError` names
-        the database and revision.
-
-        :param fn: Given the current heads and the migration context, returns
-            the steps to run.
-        :param kwargs: Passed to each revision's ``upgrade()`` or
-            ``downgrade()``.
+    @operation
+    def behind_heads(self) -> dict[str, tuple[Revision, ...]]:
+        """The databases that are not at all head revisions, with their
+        current revisions. As in Alembic, a revision in the version table
+        counts for the revisions it depends on (``depends_on``) as well.
         """
-        self._run(fn, write=True, **kwargs)
-
-    def _run(
-        self,
-        fn: _migrate.StepsFn,
-        *,
-        write: bool,
-        repair: bool = False,
-        plan: bool = False,
-        **kwargs: t.Any,
-    ) -> None:
-        from . import _migrate
-
-        environments = self._selected(self._bound().environments)
-        settings = self.settings
-
-        with ExitStack() as stack:
-            locks: dict[str, _locks.Lock | None] = {}
-
-            if write and settings.lock:
-                for name in sorted(environments):
-                    context = environments[name].get_context()
-                    lock = _locks.acquire(
-                        name,
-                        _async.engine_for(self.targets[name]),
-                        context.version_table,
-                        context.version_table_schema,
-                        settings.lock_timeout,
-                    )
-
-                    if lock is not None:
-                        stack.callback(lock.release)
-
-                    locks[name] = lock
-
-            try:
-                _migrate.run_migrations(
-                    environments,
-                    fn,
-                    multidb=self.targets.multidb,
-                    locks=locks,
-                    savepoints=settings.transaction_mode != "run",
-                    mutate=write,
-                    repair=repair,
-                    two_phase=self._two_phase(write),
-                    progress=self.progress,
-                    plan=plan,
-                    **kwargs,
-                )
-            except MigrationError as e:
-                if not self.targets.multidb:
-                    raise
-
-                text = str(e).rstrip()
-
-                if not text.endswith((".", "!", "?")):
-                    text += "."
-
-                raise MigrationError(
-                    f"{text} Databases now at: {self._positions()}.",
-                    database=e.database,
-                    revision=e.revision,
-                ) from e.__cause__
-
-    def mkdir(self) -> None:
-        """Create the migrations folder, its template (Alembic's ``generic``
-        for one database, ``multidb`` for several) and every version folder,
-        where they do not exist.
-        """
-        make_directories(
-            self.settings.script_location,
-            [p for _, p in self.settings.version_locations],
-            multidb=len(self.database_names) > 1,
-        )
+        return _run.behind_heads(self.history, self.connections, self.selected_names)
 
     @saves_cache
-    @_async.operation
+    def heads(self, resolve_dependencies: bool = False) -> tuple[Revision, ...]:
+        """The revisions that have no child revisions.
+
+        :param resolve_dependencies: Treat dependencies as down revisions.
+        """
+        return self.history.heads(resolve_dependencies)
+
+    @saves_cache
+    def branches(self) -> list[Revision]:
+        """The revisions that have more than one next revision, newest
+        first.
+        """
+        return self.history.branches()
+
+    @saves_cache
+    def log(
+        self, start: RevisionArg = "base", end: RevisionArg = "heads"
+    ) -> list[Revision]:
+        """The revisions between two revisions, newest first.
+
+        :param start: Oldest revision to include.
+        :param end: Newest revision to include.
+        """
+        return self.history.log(self._ids(start), self._ids(end))
+
+    @saves_cache
+    def show(self, revisions: RevisionArg) -> tuple[Revision, ...]:
+        """Look up revisions by id, prefix or symbol.
+
+        :param revisions: What to look up; ``current`` means the primary
+            database's current revisions.
+        """
+        return self.history.show(self._ids(revisions))
+
+    @saves_cache
+    def wait_for_head(self, timeout: float, *, interval: float = 1.0) -> bool:
+        """Wait until every database is at head, for example while another
+        process upgrades them. Only reads, so it never holds up the
+        migrating process. A database that cannot be reached yet counts as
+        not at head.
+
+        :param timeout: Seconds to wait at most.
+        :param interval: Seconds between checks.
+        :return: Whether every database reached head in time.
+        """
+        return _run.wait_for_head(self.behind_heads, self.close, timeout, interval)
+
+    @saves_cache
+    @operation
+    def check(self) -> dict[str, list[t.Any]]:
+        """Compare the metadata with each database as a new revision would,
+        after the ``process_revision_directives`` hook, without writing
+        anything.
+
+        :return: Alembic's diff tuples for each database, by name; all empty
+            when the models match.
+        :raises RevisionError: If a database is not at head: upgrade it first.
+        """
+        names = self.selected_names
+        return _run.autogenerate_diffs(self.history, self.connections, names)
+
+    # Changing the databases
+
+    @saves_cache
+    @operation
+    def upgrade(self, target: TargetArg = "heads") -> None:
+        """Run revisions to upgrade every database.
+
+        :param target: Revision to go up to, or a number of steps.
+        """
+        _run.upgrade(self.history, self.connections, target, **self._run_options())
+
+    @saves_cache
+    @operation
+    def downgrade(self, target: TargetArg = -1) -> None:
+        """Run revisions to downgrade every database.
+
+        :param target: Revision to go down to, or a number of steps down.
+        """
+        _run.downgrade(self.history, self.connections, target, **self._run_options())
+
+    @saves_cache
+    @operation
     def stamp(self, target: RevisionArg = "heads", *, purge: bool = False) -> None:
         """Record revisions as current without running them.
 
@@ -195,48 +186,12 @@ class Environment(Reading, Comparing, OfflineMethods):
         :param purge: Empty the version table first, for a table that names
             revisions that no longer exist.
         """
-        from . import _migrate
-
-        script = self.script_directory
-        steps = _migrate.stamp_steps(script, revision_ids(target))
-
-        with _migrate.purging(self._selected(self.migration_contexts).values(), purge):
-            self._run(steps, write=True, repair=True, plan=True)
+        _run.stamp(
+            self.history, self.connections, target, purge=purge, **self._run_options()
+        )
 
     @saves_cache
-    @_async.operation
-    def upgrade(self, target: TargetArg = "heads") -> None:
-        """Run revisions to upgrade every database.
-
-        :param target: Revision to go up to, or a number of steps.
-        """
-        from . import _migrate
-
-        script = self.script_directory
-        self._check_template()
-        steps = _migrate.upgrade_steps(script, step_target(script, target, down=False))
-        self._run(steps, write=True, plan=True)
-
-    @saves_cache
-    @_async.operation
-    def downgrade(self, target: TargetArg = -1) -> None:
-        """Run revisions to downgrade every database.
-
-        :param target: Revision to go down to, or a number of steps down.
-        """
-        from . import _migrate
-
-        script = self.script_directory
-        self._check_template()
-        dest = step_target(script, target, down=True)
-
-        if isinstance(dest, list):
-            raise revision_error("Downgrade takes one target revision, not several.")
-
-        self._run(_migrate.downgrade_steps(script, dest), write=True, plan=True)
-
-    @saves_cache
-    @_async.operation
+    @operation
     def plan(
         self, target: TargetArg = "heads", *, down: bool = False
     ) -> dict[str, list[Script]]:
@@ -247,33 +202,13 @@ class Environment(Reading, Comparing, OfflineMethods):
         :param target: As for :meth:`upgrade` or :meth:`downgrade`.
         :param down: Plan a downgrade.
         """
-        from . import _migrate
+        names = self.selected_names
+        return _run.plan(self.history, self.connections, target, down=down, names=names)
 
-        script = self.script_directory
-        dest = step_target(script, target, down=down)
-
-        if down:
-            if isinstance(dest, list):
-                raise revision_error(
-                    "Downgrade takes one target revision, not several."
-                )
-
-            steps = _migrate.downgrade_steps(script, dest)
-        else:
-            steps = _migrate.upgrade_steps(script, dest)
-
-        result = {}
-
-        for name, current in self.current_by_database().items():
-            with translate_alembic_errors():
-                planned = steps(tuple(s.revision for s in current), None)  # type: ignore[arg-type]
-
-            result[name] = [step.revision for step in planned]  # type: ignore[attr-defined]
-
-        return result
+    # Writing revisions
 
     @saves_cache
-    @_async.operation
+    @operation
     def revision(
         self,
         message: str | None,
@@ -308,19 +243,25 @@ class Environment(Reading, Comparing, OfflineMethods):
             anyway, as Flask-Alembic 3.x did.
         :return: The new revisions.
         """
-        from ._writing import plan_revision
-        from ._writing import write_revision
-
         if selection.get() is not None:
             raise ConfigurationError(
                 "A revision covers every database; choosing databases does not"
                 " apply to it."
             )
 
-        self._check_template()
-        plan = plan_revision(self, message, branch, parent, depend, label, path)
-        return write_revision(
-            self, plan, empty=empty, splice=splice, rev_id=rev_id, skip_empty=skip_empty
+        self.history.check_template()
+        plan = _history.plan_revision(
+            self.history, message, branch, parent, depend, label, path
+        )
+        return _run.write_revision(
+            self.history,
+            self.connections,
+            plan,
+            make_id=self.rev_id,
+            empty=empty,
+            splice=splice,
+            rev_id=rev_id,
+            skip_empty=skip_empty,
         )
 
     @saves_cache
@@ -339,49 +280,98 @@ class Environment(Reading, Comparing, OfflineMethods):
         :param label: Branch labels for this revision.
         :param rev_id: Id of the new revision instead of a generated one.
         """
-        from ._writing import write_merge
+        return _history.write_merge(
+            self.history, self.rev_id, revisions, message, label, rev_id
+        )
 
-        return write_merge(self, revisions, message, label, rev_id)
-
-    def _two_phase(self, write: bool) -> bool:
-        if not (write and self.settings.two_phase and self.targets.multidb):
-            return False
-
-        others = [
-            f"{name!r} ({target.engine.dialect.name})"
-            for name, target in self.targets.items()
-            if target.engine.dialect.name != "postgresql"
-        ]
-
-        if others:
-            raise ConfigurationError(
-                "The 'two_phase' setting needs every database to be PostgreSQL;"
-                f" {', '.join(others)} cannot prepare a transaction holding DDL."
-                " Turn 'two_phase' off."
-            )
-
-        return True
-
-    def _check_template(self) -> None:
-        check_template(self.settings.script_location, list(self.targets))
-
-    def __enter__(self) -> Environment:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    # Offline scripts
 
     @saves_cache
-    @_async.operation
-    def check(self) -> dict[str, list[t.Any]]:
-        """Compare the metadata with each database as a new revision would,
-        after the ``process_revision_directives`` hook, without writing
-        anything.
+    def upgrade_sql(
+        self,
+        target: TargetArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL an upgrade would run, as a script for each database,
+        without connecting to any: only each engine's URL is used, to know
+        the dialect. Revision files can tell with
+        ``context.is_offline_mode()``.
 
-        :return: Alembic's diff tuples for each database, by name; all empty
-            when the models match.
-        :raises RevisionError: If a database is not at head: upgrade it first.
+        :param target: Revision to go up to, or a number of steps. A
+            ``"FROM:TO"`` string gives ``start`` too, as Alembic's
+            ``upgrade --sql`` takes it.
+        :param start: Revision the databases are taken to be at. By default
+            an empty database, and the script creates the version table.
+        :param tag: Readable in revision files as
+            ``context.get_tag_argument()``.
+        :return: The script of each selected database, by name.
+
+        .. versionadded:: 4.0
         """
-        from ._writing import autogenerate_diffs
+        return _run.upgrade_sql(*self._offline(), target, start, tag)
 
-        return autogenerate_diffs(self)
+    @saves_cache
+    def downgrade_sql(
+        self,
+        target: TargetArg,
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL a downgrade would run, as a script for each database,
+        without connecting to any. The revision the databases are at must be
+        given, as ``start`` or in a ``"FROM:TO"`` target such as
+        ``"head:base"``.
+
+        :param target: Revision to go down to, or a number of steps down.
+        :param start: Revision the databases are taken to be at.
+        :param tag: Readable in revision files as
+            ``context.get_tag_argument()``.
+        :return: The script of each selected database, by name.
+
+        .. versionadded:: 4.0
+        """
+        return _run.downgrade_sql(*self._offline(), target, start, tag)
+
+    @saves_cache
+    def stamp_sql(
+        self,
+        target: RevisionArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL that records revisions as current without running them,
+        as a script for each database, without connecting to any.
+
+        :param target: Revisions to record. A ``"FROM:TO"`` string gives
+            ``start`` too.
+        :param start: Revisions the databases are taken to be at. By default
+            an empty database, and the script creates the version table.
+        :param tag: Readable in revision files as
+            ``context.get_tag_argument()``.
+        :return: The script of each selected database, by name.
+
+        .. versionadded:: 4.0
+        """
+        return _run.stamp_sql(*self._offline(), target, start, tag)
+
+    def _offline(self) -> tuple[_history.History, t.Any, list[str]]:
+        return self.history, self.targets, self.selected_names
+
+    def _run_options(self) -> dict[str, t.Any]:
+        return {"names": self.selected_names, "progress": self.progress}
+
+    def _ids(self, value: RevisionArg) -> list[str]:
+        """Revision strings, with ``current`` replaced by the primary
+        database's current revisions.
+        """
+        ids = _history.revision_ids(value)
+
+        if "current" not in ids:
+            return ids
+
+        current = [s.revision for s in self.current()]
+        return _history.replace_current(ids, current)

@@ -121,7 +121,7 @@ def echo_scripts(
 
 
 def _write(scripts: t.Mapping[str, str], output_dir: str) -> None:
-    from ._offline import write_scripts
+    from .run._offline import write_scripts
 
     try:
         paths = write_scripts(scripts, output_dir)

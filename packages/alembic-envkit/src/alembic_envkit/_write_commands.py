@@ -29,7 +29,7 @@ if t.TYPE_CHECKING:
     from alembic.script import Script
 
     from ._environment import Environment
-    from ._migrate import MigrationEvent
+    from .run import MigrationEvent
 
 
 @click.command()

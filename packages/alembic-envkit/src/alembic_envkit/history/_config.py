@@ -7,7 +7,7 @@ from argparse import Namespace
 
 from alembic.config import Config
 
-from ._settings import Settings
+from ..settings import Settings
 
 
 def build_config(

@@ -8,15 +8,15 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ._async import operation
-from ._environment import Environment
-from ._errors import MigrationCheckError
-from ._errors import MigrationError
+from .._environment import Environment
+from .._errors import MigrationCheckError
+from .._errors import MigrationError
+from ..run import operation
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
-    from ._graph import Revision
+    from ..history import Revision
 
     AnyRevision: t.TypeAlias = Revision | Script
 

@@ -7,8 +7,8 @@ import os
 import shutil
 import typing as t
 
-from ._errors import ConfigurationError
-from ._errors import TemplateMismatchError
+from .._errors import ConfigurationError
+from .._errors import TemplateMismatchError
 
 TEMPLATE_FILE = "script.py.mako"
 

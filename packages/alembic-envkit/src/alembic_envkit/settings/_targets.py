@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 import typing as t
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ._async import sync_engine
-from ._errors import ConfigurationError
+from .._errors import ConfigurationError
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def sync_engine(value: object) -> sa.Engine | None:
+    """The synchronous engine inside an ``AsyncEngine``, or ``None`` if
+    ``value`` is not one. An ``AsyncEngine`` can only exist once its module is
+    imported, so this does not import it.
+    """
+    module = sys.modules.get("sqlalchemy.ext.asyncio.engine")
+
+    if module is not None and isinstance(value, module.AsyncEngine):
+        return t.cast(sa.Engine, value.sync_engine)
+
+    return None
+
 
 #: The name given to a single metadata, list of metadata, or engine.
 DEFAULT_NAME = "default"
@@ -231,3 +246,38 @@ def _metadata_tuple(where: str, value: t.Any) -> tuple[sa.MetaData, ...]:
         f"{where} must be an SQLAlchemy MetaData or a non-empty list of them,"
         f" not {value!r}."
     )
+
+
+class LazyTargets:
+    """Targets given as they are, or as a callable that makes them on first
+    use, so that reading revisions works before the engines are known.
+
+    :param targets: The targets, or a callable returning them.
+    :param names: Returns the database names without making the targets;
+        by default the names of the targets.
+    """
+
+    def __init__(
+        self,
+        targets: Targets | t.Callable[[], Targets],
+        names: t.Callable[[], t.Sequence[str]] | None = None,
+    ) -> None:
+        self._targets = targets
+        self._names = names
+        self._lock = threading.Lock()
+
+    def get(self) -> Targets:
+        """The targets, made on the first call."""
+        if not isinstance(self._targets, Targets):
+            with self._lock:
+                if not isinstance(self._targets, Targets):
+                    self._targets = self._targets()
+
+        return self._targets
+
+    def names(self) -> list[str]:
+        """The names of the databases, in order."""
+        if self._names is not None and not isinstance(self._targets, Targets):
+            return list(self._names())
+
+        return list(self.get())

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ._scan import Header
+from .._errors import revision_error
+from ._headers import Header
 
 if t.TYPE_CHECKING:
     from types import ModuleType
@@ -230,8 +231,6 @@ class RevisionGraph:
     def __init__(
         self, headers: t.Iterable[Header], load: ModuleLoader | None = None
     ) -> None:
-        from ._errors import revision_error
-
         self.revisions: dict[str, Revision] = {}
         labelled = []
 
@@ -313,8 +312,6 @@ class RevisionGraph:
         """Resolve a revision's ``depends_on`` ids and branch names to
         revision ids.
         """
-        from ._errors import revision_error
-
         deps = []
 
         for dep in _as_tuple(revision.dependencies):
@@ -405,8 +402,6 @@ class RevisionGraph:
         dependencies: no cycle. Revisions are taken off from the bases up;
         any left over sit on or after a cycle.
         """
-        from ._errors import revision_error
-
         waiting = {r: len(v._all_down) for r, v in self.revisions.items()}
         todo = [r for r, n in waiting.items() if n == 0]
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import pytest
 
+from .._environment import Environment
+from .._errors import MigrationCheckError
 from ._checks import check_no_drift
 from ._checks import check_single_head
 from ._checks import check_stairway
 from ._checks import check_upgrade
-from ._environment import Environment
-from ._errors import MigrationCheckError
 
 __all__ = [
     "MigrationCheckError",

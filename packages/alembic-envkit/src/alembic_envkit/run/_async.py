@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
-import sys
 import typing as t
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,13 +33,22 @@ from dataclasses import field
 
 import sqlalchemy as sa
 
-from ._errors import ConfigurationError
-from ._errors import EventLoopError
+from .._errors import ConfigurationError
+from .._errors import EventLoopError
 
 if t.TYPE_CHECKING:
+    from ..settings import Target
+    from ..settings import Targets
     from ._connections import Bound
-    from ._environment import Environment
-    from ._targets import Target
+
+    class HasTargets(t.Protocol):
+        """What an operation runs on: anything with its targets, such as
+        :class:`.Environment`.
+        """
+
+        @property
+        def targets(self) -> Targets: ...
+
 
 _T = t.TypeVar("_T")
 _P = t.ParamSpec("_P")
@@ -52,26 +60,13 @@ _GREENLET_MESSAGE = (
 )
 
 
-def sync_engine(value: object) -> sa.Engine | None:
-    """The synchronous engine inside an ``AsyncEngine``, or ``None`` if
-    ``value`` is not one. An ``AsyncEngine`` can only exist once its module is
-    imported, so this does not import it.
-    """
-    module = sys.modules.get("sqlalchemy.ext.asyncio.engine")
-
-    if module is not None and isinstance(value, module.AsyncEngine):
-        return t.cast(sa.Engine, value.sync_engine)
-
-    return None
-
-
 def operation(method: _F) -> _F:
     """Make an environment method one operation when the environment has an
     async engine. Environments without one call the method directly.
     """
 
     @functools.wraps(method)
-    def wrapper(env: Environment, /, *args: t.Any, **kwargs: t.Any) -> t.Any:
+    def wrapper(env: HasTargets, /, *args: t.Any, **kwargs: t.Any) -> t.Any:
         if _current.get() is not None or not _has_async(env):
             return method(env, *args, **kwargs)
 
@@ -126,7 +121,7 @@ def engine_for(target: Target) -> sa.Engine:
     return result
 
 
-def _has_async(env: Environment) -> bool:
+def _has_async(env: HasTargets) -> bool:
     return any(target.async_engine is not None for target in env.targets.values())
 
 
@@ -137,7 +132,7 @@ class _Operation:
     """
 
     private: bool
-    bound: dict[Environment, Bound] = field(default_factory=dict)
+    bound: dict[t.Any, Bound] = field(default_factory=dict)
     engines: dict[sa.Engine, sa.Engine] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -184,7 +179,7 @@ def _within(
 
 
 def _run_sync(
-    env: Environment,
+    env: HasTargets,
     name: str,
     fn: t.Callable[_P, _T],
     /,

@@ -10,18 +10,22 @@ from dataclasses import field
 
 import sqlalchemy as sa
 
+from .._errors import DatabaseUnavailableError
+from ..settings import context_options
+from . import _async
 from ._async import engine_for
-from ._compare import compare_server_default
-from ._errors import DatabaseUnavailableError
 
 if t.TYPE_CHECKING:
     from alembic.operations import Operations
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
 
-    from ._core import EnvironmentCore
-    from ._revision_files import RevisionFiles
-    from ._targets import Target
+    from ..history import History
+    from ..settings import LazyTargets
+    from ..settings import Settings
+    from ..settings import Targets
+
+_T = t.TypeVar("_T")
 
 #: Where an environment keeps its connections: a callable returning a dict
 #: that lives as long as the connections should (a thread, a request).
@@ -37,21 +41,21 @@ class Bound:
     restore: list[t.Callable[[], None]] = field(default_factory=list)
     ops: dict[str, Operations] | None = None
 
-    def connect(self, env: RevisionFiles) -> None:
-        targets = env.targets
-        config = env.config
-        script = env.script_directory
+    def connect(self, history: History, settings: Settings, targets: Targets) -> None:
+        """Connect to every database and configure its context."""
+        # Imports Alembic, which reading revisions never needs.
         from alembic.runtime.environment import EnvironmentContext
+
+        config = history.config
+        script = history.script_directory
 
         for name, target in targets.items():
             env_ctx = EnvironmentContext(config, script)
-            opts = context_options(env, name, target)
-            sqlite = target.engine.dialect.name == "sqlite"
-
+            opts = context_options(settings, target, multidb=targets.multidb)
             connection = connect(name, engine_for(target))
             self.connections.append(connection)
 
-            if sqlite:
+            if target.engine.dialect.name == "sqlite":
                 self.restore.append(_make_transactional(connection))
 
             env_ctx.configure(connection=connection, **opts)
@@ -70,40 +74,109 @@ class Bound:
         self.ops = None
 
 
-def context_options(
-    env: EnvironmentCore, name: str, target: Target
-) -> dict[str, t.Any]:
-    """The options one database's migration context is configured with,
-    online or offline (``--sql``): the settings' context options for that
-    database and this package's defaults.
+class Connections:
+    """The connections of one environment: opened on first use, one set
+    per scope, each configured as a migration context of its database.
 
-    :param env: The environment the database belongs to.
-    :param name: Name of the database.
-    :param target: Its engine and metadata.
+    :param settings: The context options.
+    :param targets: The databases.
+    :param history: The config and script directory the contexts use.
+    :param scope: Returns the dict connections are kept in.
     """
-    settings = env.settings
-    opts = settings.context_options_for(name)
-    opts["target_metadata"] = target.target_metadata
 
-    if opts.get("compare_server_default") is True:
-        opts["compare_server_default"] = compare_server_default
+    def __init__(
+        self,
+        settings: Settings,
+        targets: LazyTargets,
+        history: History,
+        scope: Scope | None = None,
+    ) -> None:
+        self.settings = settings
+        self._targets = targets
+        self._history = history
+        self._scope = scope or ThreadScope()
 
-    if settings.transaction_mode_for(target.engine.dialect.name) == "revision":
-        opts.setdefault("transaction_per_migration", True)
+    @property
+    def targets(self) -> Targets:
+        """The databases."""
+        return self._targets.get()
 
-    if target.engine.dialect.name == "sqlite":
-        # SQLite cannot ALTER most things; batch operations copy the table
-        # instead, as Flask-Migrate users expect.
-        opts.setdefault("render_as_batch", True)
-        # Its DDL is transactional once the driver stops committing around
-        # it, which _make_transactional does for an online connection.
-        opts.setdefault("transactional_ddl", True)
+    def bound(self) -> Bound:
+        """The connections of the current scope, opened if need be."""
+        scope = _async.scope(self._scope)
+        bound = scope.get(self)
 
-    if env.targets.multidb:
-        opts.setdefault("upgrade_token", f"{name}_upgrades")
-        opts.setdefault("downgrade_token", f"{name}_downgrades")
+        if bound is None:
+            bound = scope[self] = Bound()
 
-    return opts
+            try:
+                bound.connect(self._history, self.settings, self.targets)
+            except BaseException:
+                scope.pop(self, None)
+                bound.close()
+                raise
+
+        return t.cast(Bound, bound)
+
+    def held(self) -> Bound | None:
+        """The connections of the current scope, if any are open."""
+        return t.cast("Bound | None", _async.scope(self._scope).get(self))
+
+    def close(self) -> None:
+        """Close the connections of the current scope."""
+        bound = _async.scope(self._scope).pop(self, None)
+
+        if bound is not None:
+            bound.close()
+
+    def environments(self, names: t.Iterable[str]) -> dict[str, EnvironmentContext]:
+        """The environment context of each named database, connected."""
+        environments = self.bound().environments
+        return {name: environments[name] for name in names}
+
+    def contexts(self, names: t.Iterable[str]) -> dict[str, MigrationContext]:
+        """The migration context of each named database, connected."""
+        return {n: e.get_context() for n, e in self.environments(names).items()}
+
+    def engine(self, name: str) -> sa.Engine:
+        """The engine to connect to a database with in this operation."""
+        return engine_for(self.targets[name])
+
+    def read_version_tables(
+        self,
+        read: t.Callable[[sa.Connection, str, str | None], _T],
+        names: t.Iterable[str],
+        *,
+        dialects: tuple[str, ...] | None = None,
+    ) -> dict[str, _T]:
+        """Call ``read(connection, version_table, schema)`` for each named
+        database (of the given dialects only, if given), by name, with
+        plain SQLAlchemy: no migration context is made.
+        """
+        bound = self.held()
+        result = {}
+
+        for name in names:
+            engine = self.engine(name)
+
+            if dialects is not None and engine.dialect.name not in dialects:
+                continue
+
+            opts = self.settings.context_options_for(name)
+            table = opts.get("version_table") or "alembic_version"
+            schema = opts.get("version_table_schema")
+
+            if bound is not None and bound.environments:
+                # Read on the connection this scope already holds, which may
+                # be inside a transaction that changed the version table.
+                connection = bound.environments[name].get_context().connection
+                assert connection is not None
+                result[name] = read(connection, table, schema)
+            else:
+                with connect(name, engine) as connection:
+                    result[name] = read(connection, table, schema)
+
+        return result
 
 
 def _make_transactional(connection: sa.Connection) -> t.Callable[[], None]:

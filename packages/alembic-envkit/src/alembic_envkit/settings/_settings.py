@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 import typing as t
 from dataclasses import dataclass
 from dataclasses import field
-from types import MappingProxyType
 
-from ._errors import ConfigurationError
+from .._errors import ConfigurationError
+from ._values import check_branch_name
+from ._values import freeze
+from ._values import is_resource_spec
+from ._values import PERCENT
+from ._values import SEPARATORS
+from ._values import unique_locations
 
 #: The branch name that ``script_location`` carries.
 DEFAULT_BRANCH = "default"
@@ -31,15 +35,6 @@ _OWN_KEYS = frozenset(
 TRANSACTION_MODES = ("savepoint", "revision", "run")
 
 _VERSION_LOCATIONS = "version_locations"
-
-#: Alembic's names for the characters it splits path lists on.
-_SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
-
-#: ``%%`` (kept), or any other ``%`` (escaped), so that Alembic's own tokens
-#: such as ``file_template``'s ``%(rev)s`` reach it without doubling. Only
-#: ``%(here)s``, the one name Alembic's config parser defines, is kept.
-_PERCENT = re.compile(r"%%|%(?!\(here\)s)")
-_BRANCH_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -69,8 +64,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", os.path.abspath(self.root or os.curdir))
-        object.__setattr__(self, "options", _freeze(self.options))
-        object.__setattr__(self, "context", _freeze(self.context))
+        object.__setattr__(self, "options", freeze(self.options))
+        object.__setattr__(self, "context", freeze(self.context))
         self.version_locations  # noqa: B018 (validate early)
 
     @classmethod
@@ -99,8 +94,8 @@ class Settings:
         """The ``path_separator`` option, ``"os"`` unless set."""
         value = self.options.get("path_separator") or "os"
 
-        if value not in _SEPARATORS:
-            choices = ", ".join(repr(k) for k in _SEPARATORS)
+        if value not in SEPARATORS:
+            choices = ", ".join(repr(k) for k in SEPARATORS)
             raise ConfigurationError(
                 f"The 'path_separator' setting is {value!r}; use one of {choices}."
             )
@@ -112,7 +107,7 @@ class Settings:
         """The character Alembic splits path lists on, for
         :attr:`path_separator`.
         """
-        return _SEPARATORS[self.path_separator]
+        return SEPARATORS[self.path_separator]
 
     @property
     def script_location(self) -> str:
@@ -176,7 +171,7 @@ class Settings:
                     f" (branch_name, path) pair, not {item!r}."
                 )
 
-        return tuple(_unique_locations(result))
+        return tuple(unique_locations(result))
 
     def branch_location(self, branch: str) -> str | None:
         """The folder configured for a named branch, or ``None``.
@@ -204,7 +199,7 @@ class Settings:
         """
         value = os.fspath(path)
 
-        if _is_resource_spec(value):
+        if is_resource_spec(value):
             from alembic.util import coerce_resource_to_filename
 
             try:
@@ -384,48 +379,4 @@ class Settings:
                 f" not {type(value).__name__}."
             )
 
-        return _PERCENT.sub("%%", text)
-
-
-def check_branch_name(name: str) -> str:
-    """Refuse a branch name that Alembic or the file system could misread.
-
-    :param name: Branch name to check.
-    """
-    if not _BRANCH_NAME.fullmatch(name):
-        raise ConfigurationError(
-            f"Branch name {name!r} is not allowed; use only letters, digits,"
-            " '_' and '-'."
-        )
-
-    return name
-
-
-def _unique_locations(
-    items: list[tuple[str | None, str]],
-) -> list[tuple[str | None, str]]:
-    """Drop folders listed twice (Alembic would read their revisions twice),
-    keeping the first place and any branch name either entry gave.
-    """
-    names: dict[str, str | None] = {}
-
-    for name, path in items:
-        if names.get(path) is None:
-            names[path] = name
-
-    return [(name, path) for path, name in names.items()]
-
-
-def _is_resource_spec(value: str) -> bool:
-    """``package:path``, but not a Windows drive letter like ``C:\\``."""
-    head, sep, _ = value.partition(":")
-    return bool(sep) and len(head) > 1 and not os.path.isabs(value)
-
-
-def _freeze(value: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
-    return MappingProxyType(
-        {
-            k: _freeze(v) if isinstance(v, t.Mapping) else v
-            for k, v in dict(value).items()
-        }
-    )
+        return PERCENT.sub("%%", text)

@@ -16,7 +16,8 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ._errors import ConfigurationError
+from .._alembic import parse_mysql_server_version
+from .._errors import ConfigurationError
 
 if t.TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -49,14 +50,8 @@ def set_server_version(dialect: Dialect, value: t.Any, database: str) -> None:
         raise ConfigurationError(message)
 
     if dialect.name in ("mysql", "mariadb"):
-        # SQLAlchemy's own reading of SELECT VERSION(), which also tells
-        # MariaDB from MySQL, then the MariaDB settings that depend on the
-        # version (native UUID from 10.7). Both are private to SQLAlchemy's
-        # MySQL dialect: no public API sets a dialect up without connecting.
-        mysql: t.Any = dialect
-
         try:
-            mysql._parse_server_version(value)
+            parse_mysql_server_version(dialect, value)
         except (sa.exc.InvalidRequestError, NotImplementedError) as e:
             # A MySQL version on a mariadb:// URL, or a version too old.
             raise ConfigurationError(
@@ -65,8 +60,5 @@ def set_server_version(dialect: Dialect, value: t.Any, database: str) -> None:
                 f" {str(e).rstrip('.')}. Give the version the server reports"
                 " (SELECT VERSION())."
             ) from e
-
-        if mysql.is_mariadb and hasattr(mysql, "_initialize_mariadb"):
-            mysql._initialize_mariadb(None)
     else:
         dialect.server_version_info = tuple(int(n) for n in found.group().split("."))

@@ -17,24 +17,26 @@ import os
 import typing as t
 from pathlib import Path
 
-from alembic.runtime.environment import EnvironmentContext
-
-from . import _migrate
-from ._connections import context_options
-from ._errors import revision_error
-from ._errors import translate_alembic_errors
+from .._errors import revision_error
+from .._errors import translate_alembic_errors
+from ..history import revision_ids
+from ..history import step_target
+from ..settings import context_options
 from ._offline_dialect import SERVER_VERSION
 from ._offline_dialect import set_server_version
-from ._revisions import revision_ids
-from ._revisions import step_target
-from ._templates import check_template
+from ._runner import run_migrations
+from ._steps import downgrade_steps
+from ._steps import stamp_steps
+from ._steps import StepsFn
+from ._steps import upgrade_steps
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
-    from ._revision_files import RevisionFiles
-    from ._revisions import RevisionArg
-    from ._revisions import TargetArg
+    from ..history import History
+    from ..history import RevisionArg
+    from ..history import TargetArg
+    from ..settings import Targets
 
 #: Context options the offline run sets itself; a configured value would
 #: make a script that does not run, or is written somewhere else.
@@ -42,7 +44,9 @@ _OWN_OPTIONS = ("output_buffer", "output_encoding", "literal_binds", "as_sql")
 
 
 def upgrade_sql(
-    env: RevisionFiles,
+    history: History,
+    targets: Targets,
+    names: t.Sequence[str],
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
@@ -50,15 +54,17 @@ def upgrade_sql(
     """The script of each selected database for an upgrade, see
     :meth:`.Environment.upgrade_sql`.
     """
-    script = env.script_directory
+    script = history.script_directory
     target, start = split_range(target, start)
     dest = step_target(script, target, down=False)
-    steps = _migrate.upgrade_steps(script, dest)
-    return _scripts(env, steps, _start_ids(script, start), tag)
+    steps = upgrade_steps(script, dest)
+    return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
 
 
 def downgrade_sql(
-    env: RevisionFiles,
+    history: History,
+    targets: Targets,
+    names: t.Sequence[str],
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
@@ -66,7 +72,7 @@ def downgrade_sql(
     """The script of each selected database for a downgrade, see
     :meth:`.Environment.downgrade_sql`.
     """
-    script = env.script_directory
+    script = history.script_directory
     target, start = split_range(target, start)
 
     if start is None:
@@ -81,12 +87,14 @@ def downgrade_sql(
     if isinstance(dest, list):
         raise revision_error("Downgrade takes one target revision, not several.")
 
-    steps = _migrate.downgrade_steps(script, dest)
-    return _scripts(env, steps, _start_ids(script, start), tag)
+    steps = downgrade_steps(script, dest)
+    return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
 
 
 def stamp_sql(
-    env: RevisionFiles,
+    history: History,
+    targets: Targets,
+    names: t.Sequence[str],
     target: RevisionArg,
     start: RevisionArg | None,
     tag: str | None,
@@ -94,14 +102,14 @@ def stamp_sql(
     """The script of each selected database for a stamp, see
     :meth:`.Environment.stamp_sql`.
     """
-    script = env.script_directory
+    script = history.script_directory
 
     if isinstance(target, str):
         ranged, start = split_range(target, start)
         target = t.cast(str, ranged)
 
-    steps = _migrate.stamp_steps(script, revision_ids(target))
-    return _scripts(env, steps, _start_ids(script, start), tag)
+    steps = stamp_steps(script, revision_ids(target))
+    return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
 
 
 def split_range(
@@ -185,23 +193,27 @@ def _start_ids(script: ScriptDirectory, start: RevisionArg | None) -> list[str]:
 
 
 def _scripts(
-    env: RevisionFiles,
-    fn: _migrate.StepsFn,
+    history: History,
+    targets: Targets,
+    names: t.Sequence[str],
+    fn: StepsFn,
     start: list[str],
     tag: str | None,
 ) -> dict[str, str]:
-    """Run the work function in Alembic's offline mode on each selected
+    """Run the work function in Alembic's offline mode on each named
     database, with no connection, and return what each one wrote.
     """
-    targets = env.targets
-    check_template(env.settings.script_location, list(targets))
-    script = env.script_directory
+    # Imports Alembic's runtime, which reading revisions never needs.
+    from alembic.runtime.environment import EnvironmentContext
+
+    history.check_template()
+    script = history.script_directory
     buffers: dict[str, io.StringIO] = {}
     contexts: dict[str, EnvironmentContext] = {}
 
-    for name in env.selected_names:
+    for name in names:
         target = targets[name]
-        opts = context_options(env, name, target)
+        opts = context_options(history.settings, target, multidb=targets.multidb)
 
         for key in _OWN_OPTIONS:
             opts.pop(key, None)
@@ -211,7 +223,7 @@ def _scripts(
         buffers[name] = io.StringIO()
         # starting_rev is typed as one string; Alembic takes a list too.
         env_ctx = EnvironmentContext(
-            env.config,
+            history.config,
             script,
             as_sql=True,
             starting_rev=start or None,
@@ -231,5 +243,5 @@ def _scripts(
 
         contexts[name] = env_ctx
 
-    _migrate.run_migrations(contexts, fn, multidb=targets.multidb)
+    run_migrations(contexts, fn, multidb=targets.multidb)
     return {name: buffer.getvalue() for name, buffer in buffers.items()}

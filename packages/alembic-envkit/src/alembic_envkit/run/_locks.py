@@ -24,7 +24,7 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ._errors import LockError
+from .._errors import LockError
 
 logger = logging.getLogger("alembic_envkit")
 

@@ -9,8 +9,8 @@ import re
 import threading
 import typing as t
 
-from ._errors import revision_error
-from ._errors import translate_alembic_errors
+from .._errors import revision_error
+from .._errors import translate_alembic_errors
 
 if t.TYPE_CHECKING:
     from alembic.script import Script

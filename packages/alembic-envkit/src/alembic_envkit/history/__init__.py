@@ -1,0 +1,70 @@
+"""The history: revision files, their headers and its cache, the revision
+graph, Alembic's config and script directory, and writing new revisions.
+
+Reading the history imports nothing of Alembic; the names that do are
+loaded on first use.
+"""
+
+import typing as t
+
+from ._arguments import new_rev_id
+from ._arguments import replace_current
+from ._arguments import revision_ids
+from ._arguments import RevisionArg
+from ._arguments import step_target
+from ._arguments import TargetArg
+from ._graph import Revision
+from ._graph import RevisionGraph
+from ._history import History
+from ._history import saves_cache
+
+if t.TYPE_CHECKING:
+    from ._new import check_message
+    from ._new import choose_rev_id
+    from ._new import plan_revision
+    from ._new import RevisionPlan
+    from ._new import write_merge
+    from ._writes import deferred_write_hooks
+else:
+    _NEW = {
+        "RevisionPlan",
+        "check_message",
+        "choose_rev_id",
+        "plan_revision",
+        "write_merge",
+    }
+
+    def __getattr__(name: str) -> t.Any:
+        # These modules import Alembic, which reading the history never
+        # needs: they are imported on first use.
+        if name in _NEW:
+            from . import _new
+
+            return getattr(_new, name)
+
+        if name == "deferred_write_hooks":
+            from . import _writes
+
+            return _writes.deferred_write_hooks
+
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "History",
+    "Revision",
+    "RevisionArg",
+    "RevisionGraph",
+    "RevisionPlan",
+    "TargetArg",
+    "check_message",
+    "choose_rev_id",
+    "deferred_write_hooks",
+    "new_rev_id",
+    "plan_revision",
+    "replace_current",
+    "revision_ids",
+    "saves_cache",
+    "step_target",
+    "write_merge",
+]

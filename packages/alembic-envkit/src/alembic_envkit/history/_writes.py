@@ -1,0 +1,111 @@
+"""Writing new revision files: whole or not at all, never through an
+existing file, with the post-write hooks run after, logging instead of
+printing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import typing as t
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic.util import template_to_file
+
+from .._alembic import invoke_hook
+from .._alembic import replace_template_writer
+from .._errors import ConfigurationError
+from .._errors import RevisionError
+from .._errors import translate_alembic_errors
+
+if t.TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+logger = logging.getLogger("alembic_envkit")
+
+
+def install_safe_writes(script: ScriptDirectory) -> None:
+    """Make the script directory write new revision files safely: rendered
+    to a temporary file beside the destination, then linked into place, so
+    a file appears whole or not at all, an existing file (or a symlink at
+    the destination) is never written through or replaced, and the mode
+    follows the umask.
+    """
+
+    def generate(src: t.Any, dest: t.Any, **kw: t.Any) -> None:
+        write_new_file(
+            Path(dest),
+            lambda tmp: template_to_file(src, tmp, script.output_encoding, **kw),
+        )
+
+    replace_template_writer(script, generate)
+
+
+def write_new_file(dest: Path, render: t.Callable[[str], None]) -> None:
+    """Create ``dest`` with what ``render`` writes to a path it is given.
+
+    :raises RevisionError: If ``dest`` already exists, even as a symlink.
+    """
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".tmp")
+    os.close(fd)
+
+    try:
+        render(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+
+        try:
+            os.link(tmp, dest)
+        except FileExistsError:
+            raise RevisionError(
+                f"{dest} already exists; it was left as it is. Use another"
+                " revision id or message."
+            ) from None
+    finally:
+        os.unlink(tmp)
+
+
+_umask_lock = threading.Lock()
+
+
+def _umask() -> int:
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+
+    return mask
+
+
+@contextmanager
+def deferred_write_hooks(script: ScriptDirectory) -> t.Iterator[list[str]]:
+    """Write revisions without Alembic running the post-write hooks, which
+    would print to stdout, then run them on every path the caller appended to
+    the yielded list, logging instead of printing.
+
+    :param script: The script directory revisions are written through.
+    """
+    hooks = script.hooks
+    paths: list[str] = []
+    script.hooks = []
+
+    try:
+        yield paths
+    finally:
+        script.hooks = hooks
+
+    for path in paths:
+        for hook in hooks:
+            name = hook["_hook_name"]
+
+            if "type" not in hook:
+                raise ConfigurationError(
+                    f"Post-write hook {name!r} has no 'type'. Set"
+                    f" 'post_write_hooks' option '{name}.type'."
+                )
+
+            logger.info("Running post-write hook %r on %s", name, path)
+
+            with translate_alembic_errors():
+                invoke_hook(hook["type"], path, hook)

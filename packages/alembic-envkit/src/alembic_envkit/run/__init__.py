@@ -1,0 +1,109 @@
+"""Running: connections, locks, transactions, and the runners that upgrade,
+downgrade, stamp, compare and write scripts, as functions over the history
+and the connections.
+
+Reading where databases stand imports nothing of Alembic; the names that
+do are loaded on first use.
+"""
+
+import typing as t
+
+from ._async import operation
+from ._async import run_async
+from ._connections import Bound
+from ._connections import close_scope
+from ._connections import Connections
+from ._connections import Scope
+from ._reading import behind_heads
+from ._reading import current_by_database
+from ._reading import interrupted_by_database
+from ._reading import wait_for_head
+
+if t.TYPE_CHECKING:
+    from ._autogenerate import autogenerate_diffs
+    from ._autogenerate import write_revision
+    from ._compare import diffs_by_database
+    from ._compare import produce_migrations
+    from ._offline import downgrade_sql
+    from ._offline import stamp_sql
+    from ._offline import upgrade_sql
+    from ._online import downgrade
+    from ._online import migrate
+    from ._online import plan
+    from ._online import stamp
+    from ._online import upgrade
+    from ._operations import CommittingOperations
+    from ._runner import MigrationEvent
+    from ._steps import StepsFn
+else:
+    _ONLINE = {"downgrade", "migrate", "plan", "stamp", "upgrade"}
+    _OFFLINE = {"downgrade_sql", "stamp_sql", "upgrade_sql"}
+
+    def __getattr__(name: str) -> t.Any:
+        # These modules import Alembic, which reading where databases stand
+        # never needs: they are imported on first use.
+        if name in _ONLINE:
+            from . import _online
+
+            return getattr(_online, name)
+
+        if name in _OFFLINE:
+            from . import _offline
+
+            return getattr(_offline, name)
+
+        if name in ("autogenerate_diffs", "write_revision"):
+            from . import _autogenerate
+
+            return getattr(_autogenerate, name)
+
+        if name in ("diffs_by_database", "produce_migrations"):
+            from . import _compare
+
+            return getattr(_compare, name)
+
+        if name == "CommittingOperations":
+            from . import _operations
+
+            return _operations.CommittingOperations
+
+        if name == "MigrationEvent":
+            from . import _runner
+
+            return _runner.MigrationEvent
+
+        if name == "StepsFn":
+            from . import _steps
+
+            return _steps.StepsFn
+
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "Bound",
+    "CommittingOperations",
+    "Connections",
+    "MigrationEvent",
+    "Scope",
+    "StepsFn",
+    "autogenerate_diffs",
+    "behind_heads",
+    "close_scope",
+    "current_by_database",
+    "diffs_by_database",
+    "downgrade",
+    "downgrade_sql",
+    "interrupted_by_database",
+    "migrate",
+    "operation",
+    "plan",
+    "produce_migrations",
+    "run_async",
+    "stamp",
+    "stamp_sql",
+    "upgrade",
+    "upgrade_sql",
+    "wait_for_head",
+    "write_revision",
+]

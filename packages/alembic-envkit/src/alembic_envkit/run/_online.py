@@ -1,0 +1,242 @@
+"""The runners: upgrade, downgrade, stamp and their plans, on connected
+databases. Each is a function over the history and the connections; the
+database names to work on are given.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from contextlib import ExitStack
+
+from .._errors import ConfigurationError
+from .._errors import MigrationError
+from .._errors import revision_error
+from .._errors import translate_alembic_errors
+from ..history import revision_ids
+from ..history import step_target
+from . import _locks
+from ._reading import current_by_database
+from ._reading import positions
+from ._runner import MigrationEvent
+from ._runner import run_migrations
+from ._steps import downgrade_steps
+from ._steps import purging
+from ._steps import stamp_steps
+from ._steps import upgrade_steps
+
+if t.TYPE_CHECKING:
+    from alembic.script import Script
+
+    from ..history import History
+    from ..history import RevisionArg
+    from ..history import TargetArg
+    from ._connections import Connections
+    from ._steps import StepsFn
+
+#: Called with each :class:`.MigrationEvent`, or ``None``.
+Progress: t.TypeAlias = "t.Callable[[MigrationEvent], None] | None"
+
+
+def migrate(
+    history: History,
+    connections: Connections,
+    fn: StepsFn,
+    *,
+    names: t.Sequence[str],
+    write: bool,
+    repair: bool = False,
+    plan: bool = False,
+    progress: Progress = None,
+    **kwargs: t.Any,
+) -> None:
+    """Run a work function on the named databases: take each one's
+    migration lock (when ``write`` and the ``lock`` setting is on), in name
+    order, then run. See :func:`.run_migrations` for the other arguments.
+    """
+    environments = connections.environments(names)
+    settings = connections.settings
+    multidb = connections.targets.multidb
+
+    with ExitStack() as stack:
+        locks: dict[str, _locks.Lock | None] = {}
+
+        if write and settings.lock:
+            for name in sorted(environments):
+                context = environments[name].get_context()
+                lock = _locks.acquire(
+                    name,
+                    connections.engine(name),
+                    context.version_table,
+                    context.version_table_schema,
+                    settings.lock_timeout,
+                )
+
+                if lock is not None:
+                    stack.callback(lock.release)
+
+                locks[name] = lock
+
+        try:
+            run_migrations(
+                environments,
+                fn,
+                multidb=multidb,
+                locks=locks,
+                savepoints=settings.transaction_mode != "run",
+                mutate=write,
+                repair=repair,
+                two_phase=_two_phase(connections, write),
+                progress=progress,
+                plan=plan,
+                **kwargs,
+            )
+        except MigrationError as e:
+            if not multidb:
+                raise
+
+            text = str(e).rstrip()
+
+            if not text.endswith((".", "!", "?")):
+                text += "."
+
+            where = positions(history, connections, names)
+            raise MigrationError(
+                f"{text} Databases now at: {where}.",
+                database=e.database,
+                revision=e.revision,
+            ) from e.__cause__
+
+
+def upgrade(
+    history: History,
+    connections: Connections,
+    target: TargetArg,
+    *,
+    names: t.Sequence[str],
+    progress: Progress = None,
+) -> None:
+    """Run revisions up to ``target`` on the named databases."""
+    script = history.script_directory
+    history.check_template()
+    steps = upgrade_steps(script, step_target(script, target, down=False))
+    migrate(
+        history,
+        connections,
+        steps,
+        names=names,
+        write=True,
+        plan=True,
+        progress=progress,
+    )
+
+
+def downgrade(
+    history: History,
+    connections: Connections,
+    target: TargetArg,
+    *,
+    names: t.Sequence[str],
+    progress: Progress = None,
+) -> None:
+    """Run revisions down to ``target`` on the named databases."""
+    history.check_template()
+    steps = _down_steps(history, target)
+    migrate(
+        history,
+        connections,
+        steps,
+        names=names,
+        write=True,
+        plan=True,
+        progress=progress,
+    )
+
+
+def stamp(
+    history: History,
+    connections: Connections,
+    target: RevisionArg,
+    *,
+    purge: bool,
+    names: t.Sequence[str],
+    progress: Progress = None,
+) -> None:
+    """Record ``target`` as current on the named databases, emptying their
+    version tables first with ``purge``.
+    """
+    steps = stamp_steps(history.script_directory, revision_ids(target))
+
+    with purging(connections.contexts(names).values(), purge):
+        migrate(
+            history,
+            connections,
+            steps,
+            names=names,
+            write=True,
+            repair=True,
+            plan=True,
+            progress=progress,
+        )
+
+
+def plan(
+    history: History,
+    connections: Connections,
+    target: TargetArg,
+    *,
+    down: bool,
+    names: t.Sequence[str],
+) -> dict[str, list[Script]]:
+    """The revisions an upgrade (or downgrade) to ``target`` would run on
+    each named database, without the lock or any change.
+    """
+    if down:
+        steps = _down_steps(history, target)
+    else:
+        script = history.script_directory
+        steps = upgrade_steps(script, step_target(script, target, down=False))
+
+    result = {}
+
+    for name, current in current_by_database(history, connections, names).items():
+        with translate_alembic_errors():
+            planned = steps(tuple(s.revision for s in current), None)  # type: ignore[arg-type]
+
+        result[name] = [step.revision for step in planned]  # type: ignore[attr-defined]
+
+    return result
+
+
+def _down_steps(history: History, target: TargetArg) -> StepsFn:
+    script = history.script_directory
+    dest = step_target(script, target, down=True)
+
+    if isinstance(dest, list):
+        raise revision_error("Downgrade takes one target revision, not several.")
+
+    return downgrade_steps(script, dest)
+
+
+def _two_phase(connections: Connections, write: bool) -> bool:
+    """Whether this run commits with a two-phase commit; refused unless
+    every database is PostgreSQL.
+    """
+    targets = connections.targets
+
+    if not (write and connections.settings.two_phase and targets.multidb):
+        return False
+
+    others = [
+        f"{name!r} ({target.engine.dialect.name})"
+        for name, target in targets.items()
+        if target.engine.dialect.name != "postgresql"
+    ]
+
+    if others:
+        raise ConfigurationError(
+            "The 'two_phase' setting needs every database to be PostgreSQL;"
+            f" {', '.join(others)} cannot prepare a transaction holding DDL."
+            " Turn 'two_phase' off."
+        )
+
+    return True

@@ -1,0 +1,370 @@
+"""Running a work function on every database: the transactions, a
+savepoint per revision, the lock checked before each one, progress events,
+and an error that names the database and revision that failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+import typing as t
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .._alembic import set_migrations_fn
+from .._errors import EnvkitError
+from .._errors import LockError
+from .._errors import MigrationError
+from .._errors import RevisionError
+from .._errors import translate_alembic_errors
+from ._steps import fill_missing_function
+from ._steps import StepsFn
+from ._transactions import leftover_ender
+from ._transactions import two_phase_commit
+from ._version_table import Marker
+
+if t.TYPE_CHECKING:
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationStep
+
+    from ._locks import Lock
+
+logger = logging.getLogger("alembic_envkit")
+
+
+@dataclass(frozen=True)
+class MigrationEvent:
+    """A revision starting (``seconds`` is ``None``) or done on one
+    database, as passed to :attr:`.Environment.progress`.
+    """
+
+    #: Name of the database.
+    database: str
+    #: Revision id.
+    revision: str | None
+    #: The revision's message.
+    message: str
+    #: ``"upgrade"`` or ``"downgrade"``.
+    direction: str
+    #: How long the revision took, once done.
+    seconds: float | None
+
+
+class Run:
+    """What one database is doing during :func:`run_migrations`: the step
+    that is running, so a failure can name its revision, and the savepoint
+    it runs in.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        multidb: bool,
+        lock: Lock | None = None,
+        savepoints: bool = False,
+    ) -> None:
+        self.name = name
+        self.multidb = multidb
+        self.lock = lock
+        self.savepoints = savepoints
+        self.step: MigrationStep | None = None
+        self.savepoint: t.Any = None
+        self.mutate = True
+        self.repair = False
+        self.progress: t.Callable[[MigrationEvent], None] | None = None
+        self.started = 0.0
+        self.planned: list[MigrationStep] | None = None
+
+    def plan(self, fn: StepsFn, context: MigrationContext) -> None:
+        """Work out the steps before any database runs one, so that a target
+        no database can reach is refused before anything changes.
+        """
+        # As MigrationContext.run_migrations: a purge starts from nothing.
+        heads = () if context.purge else context.get_current_heads()
+
+        try:
+            self.planned = self._steps(fn, heads, context)
+        except RevisionError as e:
+            if not self.multidb:
+                raise
+
+            raise RevisionError(f"Database {self.name!r}: {e}") from e.__cause__
+
+    def _steps(
+        self,
+        fn: StepsFn,
+        heads: str | t.Sequence[str],
+        context: MigrationContext,
+    ) -> list[MigrationStep]:
+        try:
+            with translate_alembic_errors():
+                return list(fn(heads, context) or ())
+        except RevisionError as e:
+            raise RevisionError(_first_line(e)) from e.__cause__
+
+    def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
+        """Wrap a work function so that each step is recorded before it runs,
+        the lock is checked and a savepoint opened for it, and revision errors
+        from working out the steps are translated.
+        """
+
+        def tracked(
+            heads: str | t.Sequence[str], context: MigrationContext
+        ) -> t.Iterator[MigrationStep]:
+            steps = self.planned
+
+            if steps is None:
+                steps = self._steps(fn, heads, context)
+
+            self.planned = None
+            marker = Marker.for_context(context) if self.mutate else None
+
+            if marker is not None:
+                marker.check(self.name, repair=self.repair)
+
+            for step in steps:
+                self._end_savepoint()
+                self._report_done()
+
+                # The lock first: a runner that lost it stops with the
+                # revision before finished and the next one not begun.
+                if self.lock is not None:
+                    self._check_lock(marker)
+
+                if marker is not None:
+                    marker.set(step)
+
+                if self.multidb:
+                    fill_missing_function(step, self.name)
+
+                if self.savepoints and context.connection is not None:
+                    self.savepoint = context.connection.begin_nested()
+
+                self.step = step
+                self._report(step, None)
+                yield step
+
+            self._end_savepoint()
+            self._report_done()
+            self.step = None
+
+            if marker is not None:
+                marker.clear()
+
+        return tracked
+
+    def _check_lock(self, marker: Marker | None) -> None:
+        """Check the lock before a revision starts. When it was lost, the
+        mark the finished revision before left is cleared, so that running
+        the command again resumes rather than refuses.
+        """
+        assert self.lock is not None
+
+        try:
+            self.lock.check()
+        except LockError:
+            if marker is not None:
+                try:
+                    marker.clear()
+                except sa.exc.SQLAlchemyError:
+                    logger.exception("Clearing the interrupted-revision mark failed")
+
+            raise
+
+    def _report(self, step: MigrationStep, seconds: float | None) -> None:
+        if self.progress is None:
+            return
+
+        revision = getattr(step, "revision", None)
+        self.started = time.monotonic()
+        self.progress(
+            MigrationEvent(
+                database=self.name,
+                revision=getattr(revision, "revision", None),
+                message=getattr(revision, "doc", "") or "",
+                direction="upgrade"
+                if getattr(step, "is_upgrade", True)
+                else "downgrade",
+                seconds=seconds,
+            )
+        )
+
+    def _report_done(self) -> None:
+        if self.progress is not None and self.step is not None:
+            seconds = time.monotonic() - self.started
+            self._report(self.step, seconds)
+
+    def _end_savepoint(self) -> None:
+        if self.savepoint is not None:
+            self.savepoint.commit()
+            self.savepoint = None
+
+    def rollback_step(self) -> bool:
+        """After a failure, roll back the failed revision's savepoint so the
+        revisions before it can be committed. Returns whether that worked.
+        """
+        if self.savepoint is None or not self.savepoint.is_active:
+            return False
+
+        try:
+            self.savepoint.rollback()
+        except Exception:
+            return False
+
+        return True
+
+    def failure(self, error: BaseException) -> MigrationError:
+        """An error that says which database and revision failed."""
+        revision = getattr(self.step, "revision", None)
+        rev_id = getattr(revision, "revision", None)
+        where = f"database {self.name!r}"
+
+        if self.step is not None:
+            what = "upgrade" if getattr(self.step, "is_upgrade", True) else "downgrade"
+            doc = getattr(revision, "doc", "")
+            where += f", {what} of revision {rev_id}" + (f" ({doc})" if doc else "")
+            where += _place(error, getattr(revision, "path", None))
+
+        return MigrationError(
+            f"Migration failed on {where}:"
+            f" {type(error).__name__}: {_first_line(error)}",
+            database=self.name,
+            revision=rev_id,
+        )
+
+
+def run_migrations(
+    contexts: t.Mapping[str, EnvironmentContext],
+    fn: StepsFn,
+    *,
+    multidb: bool,
+    locks: t.Mapping[str, Lock | None] | None = None,
+    savepoints: bool = False,
+    mutate: bool = True,
+    repair: bool = False,
+    two_phase: bool = False,
+    progress: t.Callable[[MigrationEvent], None] | None = None,
+    plan: bool = False,
+    **kwargs: t.Any,
+) -> None:
+    """Run a work function on every database.
+
+    Every database's transaction is opened before any migration runs. With
+    ``savepoints``, each revision runs in a savepoint: a failure rolls back
+    that revision alone, the transactions commit what finished, and the
+    error is raised after. Without, a failure rolls back every open
+    transaction.
+
+    :param contexts: Configured environment context of each database.
+    :param fn: The work function, called once per database.
+    :param multidb: Pass ``engine_name`` to each revision's functions, as
+        the ``multidb`` template expects.
+    :param locks: The migration lock held for each database, checked before
+        each revision.
+    :param savepoints: Run each revision in a savepoint where the database's
+        DDL is transactional.
+    :param mutate: Whether the version table may be created; ``False`` for
+        runs that only read, like autogenerate.
+    :param repair: Whether this run records where a database stands (a
+        stamp), which clears the mark an interrupted revision left.
+    :param two_phase: Commit every database with a two-phase commit: all
+        or none of them keep the run.
+    :param progress: Called as each revision starts and when it is done.
+    :param plan: Work out every database's steps before any runs, so an
+        unreachable target changes nothing. Only for work functions that
+        just read the graph, since ``fn`` is then not called again.
+    :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
+    """
+    failure: Exception | None = None
+
+    with ExitStack() as stack:
+        if two_phase:
+            stack.enter_context(
+                two_phase_commit([c.get_context() for c in contexts.values()])
+            )
+        else:
+            # Runs last: ends what the run's transactions leave open.
+            stack.push(leftover_ender(contexts.values(), mutate))
+
+            for env_ctx in contexts.values():
+                stack.enter_context(env_ctx.get_context().begin_transaction())
+
+        runs = {}
+
+        for name, env_ctx in contexts.items():
+            context = env_ctx.get_context()
+            # A transaction per revision needs no savepoint inside it.
+            use_savepoints = (
+                savepoints
+                and context.impl.transactional_ddl
+                and not context.opts.get("transaction_per_migration")
+            )
+            run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
+            run.mutate = mutate
+            run.repair = repair
+            run.progress = progress
+            runs[name] = run
+
+            if plan:
+                run.plan(fn, context)
+
+        for name, env_ctx in contexts.items():
+            context = env_ctx.get_context()
+            run = runs[name]
+            set_migrations_fn(context, run.track(fn))
+            context.opts["dont_mutate"] = not mutate
+
+            if multidb:
+                kwargs["engine_name"] = name
+                logger.info("Database %r", name)
+
+            try:
+                # Entering the environment context installs alembic.context
+                # and alembic.op, as revision files expect.
+                with env_ctx:
+                    env_ctx.run_migrations(**kwargs)
+            except Exception as e:
+                error = e if isinstance(e, EnvkitError) else run.failure(e)
+
+                if two_phase or not run.rollback_step():
+                    raise error from (None if error is e else e)
+
+                error.__cause__ = None if error is e else e
+                failure = error
+                break
+            finally:
+                set_migrations_fn(context, None)
+                context.opts.pop("dont_mutate", None)
+
+    if failure is not None:
+        raise failure
+
+
+def _place(error: BaseException, path: str | None) -> str:
+    """Where in the revision file ``path`` the error was raised, from the
+    innermost frame in that file: ``" in FILE, line N"``, or nothing.
+    """
+    if path is None:
+        return ""
+
+    target = os.path.realpath(path)
+    line = None
+
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            line = lineno
+
+    if line is None:
+        return ""
+
+    return f" in {path}, line {line}"
+
+
+def _first_line(error: BaseException | str) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

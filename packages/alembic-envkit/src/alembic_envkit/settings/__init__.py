@@ -1,0 +1,27 @@
+"""Settings and targets: the plain data an environment is built from,
+validated. Nothing here imports Alembic.
+"""
+
+from ._context import context_options
+from ._settings import DEFAULT_BRANCH
+from ._settings import Settings
+from ._targets import EngineArg
+from ._targets import LazyTargets
+from ._targets import MetadataArg
+from ._targets import sync_engine
+from ._targets import Target
+from ._targets import Targets
+from ._values import check_branch_name
+
+__all__ = [
+    "DEFAULT_BRANCH",
+    "EngineArg",
+    "LazyTargets",
+    "MetadataArg",
+    "Settings",
+    "Target",
+    "Targets",
+    "check_branch_name",
+    "context_options",
+    "sync_engine",
+]
