@@ -39,7 +39,6 @@ from .._errors import EventLoopError
 if t.TYPE_CHECKING:
     from ..settings import Target
     from ..settings import Targets
-    from ._connections import Bound
 
     class HasTargets(t.Protocol):
         """What an operation runs on: anything with its targets, such as
@@ -125,6 +124,12 @@ def _has_async(env: HasTargets) -> bool:
     return any(target.async_engine is not None for target in env.targets.values())
 
 
+class _Closing(t.Protocol):
+    """What a scope holds: connections, closed at the end."""
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class _Operation:
     """The connections of one operation. ``private`` when it runs on a loop
@@ -132,7 +137,7 @@ class _Operation:
     """
 
     private: bool
-    bound: dict[t.Any, Bound] = field(default_factory=dict)
+    bound: dict[t.Any, _Closing] = field(default_factory=dict)
     engines: dict[sa.Engine, sa.Engine] = field(default_factory=dict)
 
     def close(self) -> None:

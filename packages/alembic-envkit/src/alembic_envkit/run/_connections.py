@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from .._errors import DatabaseUnavailableError
 from ..settings import context_options
-from . import _async
 from ._async import engine_for
+from ._async import scope as operation_scope
 
 if t.TYPE_CHECKING:
     from alembic.operations import Operations
@@ -103,7 +103,7 @@ class Connections:
 
     def bound(self) -> Bound:
         """The connections of the current scope, opened if need be."""
-        scope = _async.scope(self._scope)
+        scope = operation_scope(self._scope)
         bound = scope.get(self)
 
         if bound is None:
@@ -120,11 +120,11 @@ class Connections:
 
     def held(self) -> Bound | None:
         """The connections of the current scope, if any are open."""
-        return t.cast("Bound | None", _async.scope(self._scope).get(self))
+        return t.cast("Bound | None", operation_scope(self._scope).get(self))
 
     def close(self) -> None:
         """Close the connections of the current scope."""
-        bound = _async.scope(self._scope).pop(self, None)
+        bound = operation_scope(self._scope).pop(self, None)
 
         if bound is not None:
             bound.close()

@@ -14,7 +14,7 @@ from .._errors import revision_error
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
 from ..history import step_target
-from . import _locks
+from ._locks import acquire
 from ._reading import current_by_database
 from ._reading import positions
 from ._runner import MigrationEvent
@@ -31,6 +31,7 @@ if t.TYPE_CHECKING:
     from ..history import RevisionArg
     from ..history import TargetArg
     from ._connections import Connections
+    from ._locks import Lock
     from ._steps import StepsFn
 
 #: Called with each :class:`.MigrationEvent`, or ``None``.
@@ -58,12 +59,12 @@ def migrate(
     multidb = connections.targets.multidb
 
     with ExitStack() as stack:
-        locks: dict[str, _locks.Lock | None] = {}
+        locks: dict[str, Lock | None] = {}
 
         if write and settings.lock:
             for name in sorted(environments):
                 context = environments[name].get_context()
-                lock = _locks.acquire(
+                lock = acquire(
                     name,
                     connections.engine(name),
                     context.version_table,
