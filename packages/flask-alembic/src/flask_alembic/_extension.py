@@ -22,9 +22,6 @@ from alembic_envkit import RevisionArg
 from alembic_envkit import Settings
 from alembic_envkit import TargetArg
 from alembic_envkit import Targets
-from alembic_envkit._targets import normalize_engines
-from alembic_envkit._targets import normalize_metadatas
-from alembic_envkit._templates import make_directories
 
 from ._adapters import find_adapter
 from ._compat import _Cache
@@ -143,11 +140,13 @@ class Alembic:
                 try:
                     settings = _settings(app)
                     check_flask_migrate_folder(app, settings)
-                    make_directories(
-                        settings.script_location,
-                        [p for _, p in settings.version_locations],
-                        multidb=len(self._metadata_names(app)) > 1,
-                    )
+                    names = self._metadata_names(app)
+                    # Only the names are needed to make the folders.
+                    Environment(
+                        settings,
+                        lambda: self._targets(app),
+                        database_names=lambda: names,
+                    ).mkdir()
                 except ConfigurationError:
                     # Reported as one line by the first command or use of the
                     # environment; importing the app must not fail for it.
@@ -210,7 +209,7 @@ class Alembic:
             # works in any order with the database setup.
             return []
 
-        return list(normalize_metadatas(adapter.metadatas(ext)))
+        return list(Targets.normalize_metadatas(adapter.metadatas(ext)))
 
     def _unmigrated_binds(self) -> list[str]:
         """The databases of the current app's SQLAlchemy extension (for
@@ -229,7 +228,7 @@ class Alembic:
             configured = self.metadatas or adapter.metadatas(ext) or {}
             migrated = {
                 id(m)
-                for value in normalize_metadatas(configured).values()
+                for value in Targets.normalize_metadatas(configured).values()
                 for m in value
             }
             binds = adapter.bind_metadatas(ext)
@@ -260,7 +259,7 @@ class Alembic:
         if not engines and ext is not None:
             engines = find_adapter(ext).engines(ext)
 
-        if not normalize_engines(engines):
+        if not Targets.normalize_engines(engines):
             raise ConfigurationError(
                 "No engines to migrate: use Flask-SQLAlchemy(-Lite) with engines"
                 " configured (and 'flask-alembic[fsa]' or 'flask-alembic[lite]'"
