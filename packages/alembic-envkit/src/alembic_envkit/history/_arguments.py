@@ -88,6 +88,8 @@ def is_exact_revision(script: ScriptDirectory, value: str) -> bool:
     :param script: The script directory to look in.
     :param value: Candidate id.
     """
+    # Imported here: the caller already has a script directory, but
+    # importing this module must not import Alembic.
     from alembic.script.revision import RevisionError as AlembicRevisionError
 
     with translate_alembic_errors():
@@ -149,6 +151,8 @@ def _refuse_prefix(script: ScriptDirectory, value: str, down: bool) -> None:
     """Refuse digits that are a number of steps and also the start of
     revision ids, such as a date typed for a timestamp id.
     """
+    # Imported here: the caller already has a script directory, but
+    # importing this module must not import Alembic.
     from alembic.script.revision import ResolutionError
     from alembic.script.revision import RevisionError as AlembicRevisionError
 

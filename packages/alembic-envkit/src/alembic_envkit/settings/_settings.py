@@ -200,6 +200,7 @@ class Settings:
         value = os.fspath(path)
 
         if is_resource_spec(value):
+            # Imports Alembic, which plain folder paths never need.
             from alembic.util import coerce_resource_to_filename
 
             try:
