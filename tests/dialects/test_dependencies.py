@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from alembic_envkit import Environment
 from alembic_envkit import MigrationError
-from alembic_envkit._cli import make_group
+from alembic_envkit.cli import make_group
 from alembic_envkit.testing import check_no_drift
 from alembic_envkit.testing import check_stairway
 from alembic_envkit.testing import check_upgrade

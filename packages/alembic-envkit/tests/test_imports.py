@@ -9,7 +9,7 @@ import alembic_envkit
 def test_no_flask_import() -> None:
     """Importing the package and its command line leaves Flask unimported."""
     code = (
-        "import alembic_envkit, alembic_envkit._cli, alembic_envkit._main, sys;"
+        "import alembic_envkit, alembic_envkit.cli, sys;"
         " assert 'flask' not in sys.modules, sorted(sys.modules)"
     )
     done = subprocess.run(

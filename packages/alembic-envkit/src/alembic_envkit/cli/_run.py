@@ -11,25 +11,25 @@ from contextlib import contextmanager
 
 import click
 
-from ._cli import _echo_json
-from ._cli import _HANDLER
-from ._cli import _label
-from ._cli import _one_message
-from ._cli import _output
-from ._cli import _pass_env
-from ._cli import _rev_id
-from ._cli import _revisions_json
-from ._cli import _x_option
-from ._errors import MigrationError
-from ._offline_commands import check_offline_options
-from ._offline_commands import echo_scripts
-from ._offline_commands import offline_options
+from .._errors import MigrationError
+from ._context import _echo_json
+from ._context import _HANDLER
+from ._context import _label
+from ._context import _one_message
+from ._context import _output
+from ._context import _pass_env
+from ._context import _rev_id
+from ._context import _revisions_json
+from ._context import _x_option
+from ._sql import check_offline_options
+from ._sql import echo_scripts
+from ._sql import offline_options
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
-    from ._environment import Environment
-    from ._migrate import MigrationEvent
+    from .._environment import Environment
+    from .._migrate import MigrationEvent
 
 
 @click.command()

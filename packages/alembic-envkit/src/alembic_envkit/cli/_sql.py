@@ -14,10 +14,10 @@ import typing as t
 
 import click
 
-from ._cli import _HANDLER
+from ._context import _HANDLER
 
 if t.TYPE_CHECKING:
-    from ._environment import Environment
+    from .._environment import Environment
 
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 
@@ -121,7 +121,7 @@ def echo_scripts(
 
 
 def _write(scripts: t.Mapping[str, str], output_dir: str) -> None:
-    from ._offline import write_scripts
+    from .._offline import write_scripts
 
     try:
         paths = write_scripts(scripts, output_dir)

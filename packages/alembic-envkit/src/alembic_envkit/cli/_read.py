@@ -10,17 +10,17 @@ import typing as t
 
 import click
 
-from ._cli import _echo_json
-from ._cli import _format
-from ._cli import _output
-from ._cli import _pass_env
-from ._cli import _revisions_json
-from ._cli import _verbose
-from ._cli import describe_diff
-from ._errors import EnvkitError
+from .._errors import EnvkitError
+from ._context import _echo_json
+from ._context import _format
+from ._context import _output
+from ._context import _pass_env
+from ._context import _revisions_json
+from ._context import _verbose
+from ._context import describe_diff
 
 if t.TYPE_CHECKING:
-    from ._environment import Environment
+    from .._environment import Environment
 
 
 @click.command()

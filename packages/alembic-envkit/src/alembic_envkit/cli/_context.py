@@ -16,13 +16,13 @@ import warnings
 
 import click
 
-from ._errors import EnvkitError
+from .._errors import EnvkitError
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
-    from ._environment import Environment
-    from ._graph import Revision
+    from .._environment import Environment
+    from .._graph import Revision
 
 GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 
@@ -97,10 +97,10 @@ def make_group(
         help=help,
     )
 
-    from . import _read_commands
-    from . import _write_commands
+    from . import _read
+    from . import _run
 
-    for command in [*_write_commands.COMMANDS, *_read_commands.COMMANDS]:
+    for command in [*_run.COMMANDS, *_read.COMMANDS]:
         group.add_command(_bind(command, get_env))
 
     return group

@@ -10,7 +10,7 @@ import typing as t
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
-    from ._graph import Revision
+    from .._graph import Revision
 
     AnyRevision: t.TypeAlias = Revision | Script
 
