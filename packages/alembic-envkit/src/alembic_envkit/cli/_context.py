@@ -1,14 +1,14 @@
-"""Click commands for an Environment, shared by ``flask db`` and the
-``alembic-envkit`` command.
+"""What a command finds on the click context: the environment to work on,
+the ``-x`` arguments, the databases chosen with ``--db``, and the handler
+that shows progress on stderr.
 
-The commands find their environment through a callable stored on the click
-context by :func:`make_group`, so any group can host them. Only the command
-line prints: data to stdout, progress, notes and errors to stderr.
+The group made by :func:`.make_group` stores them; :func:`pass_env` hands
+the environment to a command, with the ``-x`` arguments and the database
+selection in effect, and turns errors into one line and exit code 1.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 import typing as t
@@ -19,119 +19,32 @@ import click
 from .._errors import EnvkitError
 
 if t.TYPE_CHECKING:
-    from alembic.script import Script
-
     from .._environment import Environment
-    from .._graph import Revision
 
 GetEnv: t.TypeAlias = t.Callable[[], "Environment"]
 
-_GET_ENV = "alembic_envkit.get_env"
-_X_ARGS = "alembic_envkit.x_args"
-_HANDLER = "alembic_envkit.log_handler"
-_DBS = "alembic_envkit.databases"
-
-
-def _store_dbs(
-    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
-) -> None:
-    ctx.meta.setdefault(_DBS, []).extend(value)
-
+#: Keys of ``click.Context.meta``.
+GET_ENV = "alembic_envkit.get_env"
+X_ARGS = "alembic_envkit.x_args"
+HANDLER = "alembic_envkit.log_handler"
+DBS = "alembic_envkit.databases"
 
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 
 
-def _store_x(
+def store_dbs(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> None:
-    ctx.meta.setdefault(_X_ARGS, []).extend(value)
+    """Callback of ``--db``: add the names to the selection."""
+    ctx.meta.setdefault(DBS, []).extend(value)
 
 
-_X_DECLS = ("-x", "--x-arg")
-_X_ATTRS: dict[str, t.Any] = {
-    "multiple": True,
-    "expose_value": False,
-    "callback": _store_x,
-    "metavar": "KEY=VALUE",
-    "help": "Readable in revision files as context.get_x_argument().",
-}
-_x_option = click.option(*_X_DECLS, **_X_ATTRS)
+def store_x(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    """Callback of ``-x``: add the arguments to those the group got."""
+    ctx.meta.setdefault(X_ARGS, []).extend(value)
 
 
-def make_group(
-    get_env: GetEnv,
-    *,
-    name: str = "db",
-    cls: type[click.Group] = click.Group,
-    params: t.Sequence[click.Parameter] = (),
-    help: str = "Perform database migrations.",
-) -> click.Group:
-    """Build a click group holding every migration command.
-
-    :param get_env: Returns the environment to work on; called once per
-        command, inside the command.
-    :param name: Name of the group.
-    :param cls: Group class, for example Flask's ``AppGroup``.
-    :param params: Extra parameters of the group. Their values are not passed
-        on; use a parameter callback to record them.
-    :param help: Help text of the group.
-    """
-
-    def callback() -> None:
-        ctx = click.get_current_context()
-        ctx.meta[_GET_ENV] = get_env
-        _log_to_stderr(ctx)
-
-    db_option = click.Option(
-        ["--db", "databases"],
-        multiple=True,
-        expose_value=False,
-        callback=_store_dbs,
-        metavar="NAME",
-        help="Work on this database only (repeatable; default: all).",
-    )
-    group = cls(
-        name,
-        callback=callback,
-        params=[*params, click.Option(_X_DECLS, **_X_ATTRS), db_option],
-        help=help,
-    )
-
-    from . import _read
-    from . import _run
-
-    for command in [*_run.COMMANDS, *_read.COMMANDS]:
-        group.add_command(_bind(command, get_env))
-
-    return group
-
-
-def _bind(command: click.Command, get_env: GetEnv) -> click.Command:
-    """A copy of a command that also works when added to another group: if
-    no group made by :func:`make_group` ran before it, it finds its
-    environment through ``get_env`` and shows progress on stderr itself.
-    """
-    bound = copy.copy(command)
-    callback = command.callback
-
-    if callback is None:
-        return bound
-
-    @functools.wraps(callback)
-    def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        ctx = click.get_current_context()
-
-        if _GET_ENV not in ctx.meta:
-            ctx.meta[_GET_ENV] = get_env
-            _log_to_stderr(ctx)
-
-        return callback(*args, **kwargs)
-
-    bound.callback = run
-    return bound
-
-
-def _pass_env(f: _F) -> _F:
+def pass_env(f: _F) -> _F:
     """Call the command with the environment as its first argument, with the
     ``-x`` arguments in effect, and turn errors into a one-line message and
     exit code 1.
@@ -142,10 +55,10 @@ def _pass_env(f: _F) -> _F:
         ctx = click.get_current_context()
 
         try:
-            env = ctx.meta[_GET_ENV]()
+            env = ctx.meta[GET_ENV]()
 
-            with env.command(), env.x_arguments(ctx.meta.get(_X_ARGS, ())):
-                with env.selecting(ctx.meta.get(_DBS)), warnings.catch_warnings():
+            with env.command(), env.x_arguments(ctx.meta.get(X_ARGS, ())):
+                with env.selecting(ctx.meta.get(DBS)), warnings.catch_warnings():
                     warnings.showwarning = _show_warning
                     return f(env, *args, **kwargs)
         except EnvkitError as e:
@@ -154,26 +67,12 @@ def _pass_env(f: _F) -> _F:
     return t.cast(_F, wrapper)
 
 
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: t.TextIO | None = None,
-    line: str | None = None,
-) -> None:
-    """Show a warning (such as autogenerate's about an unnamed constraint)
-    as one line on stderr, without the file and line it was raised on.
-    """
-    click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
-
-
-def _log_to_stderr(ctx: click.Context) -> None:
+def log_to_stderr(ctx: click.Context) -> None:
     """Show what migrations run, on stderr, for the length of the command.
     Loggers the application already configured are left alone.
     """
     handler = _EchoHandler()
-    ctx.meta[_HANDLER] = handler
+    ctx.meta[HANDLER] = handler
     handler.setFormatter(logging.Formatter("%(levelname)-5.5s [%(name)s] %(message)s"))
     added = []
 
@@ -195,6 +94,28 @@ def _log_to_stderr(ctx: click.Context) -> None:
     ctx.call_on_close(remove)
 
 
+def log_warnings_only() -> None:
+    """From now on, show only warnings and errors on stderr (``--quiet``)."""
+    handler = click.get_current_context().meta.get(HANDLER)
+
+    if handler is not None:
+        handler.setLevel(logging.WARNING)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: t.TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show a warning (such as autogenerate's about an unnamed constraint)
+    as one line on stderr, without the file and line it was raised on.
+    """
+    click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
+
+
 class _EchoHandler(logging.Handler):
     """Writes log lines to click's stderr, leaving out Alembic's notes about
     loading its own plugins.
@@ -203,89 +124,3 @@ class _EchoHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if not record.name.startswith("alembic.runtime.plugins"):
             click.echo(self.format(record), err=True)
-
-
-def _format(
-    revision: Revision | Script, verbose: bool, *, current: bool = False
-) -> str:
-    """A revision in the layout of Alembic's commands; ``current`` adds
-    "(current)" as ``history --indicate-current`` shows it.
-    """
-    # _db_current_indicator is the flag Alembic's cmd_format reads.
-    revision._db_current_indicator = current or None
-
-    try:
-        return revision.cmd_format(
-            verbose,
-            include_branches=True,
-            include_doc=True,
-            include_parents=True,
-            tree_indicators=True,
-        )
-    finally:
-        revision._db_current_indicator = None
-
-
-def _one_message(positional: str | None, option: str | None) -> str | None:
-    if positional is not None and option is not None and positional != option:
-        raise click.UsageError("Give the message once: as an argument or with -m.")
-
-    return option if option is not None else positional
-
-
-_verbose = click.option("-v", "--verbose", is_flag=True, help="Show full details.")
-_output = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json for one JSON document on stdout.",
-)
-
-
-def _echo_json(command: str, **body: t.Any) -> None:
-    import json
-
-    from ._output import document
-
-    click.echo(json.dumps(document(command, **body), indent=2, ensure_ascii=False))
-
-
-def _revisions_json(
-    scripts: t.Iterable[Revision | Script],
-) -> list[dict[str, t.Any]]:
-    from ._output import revision_json
-
-    return [revision_json(s) for s in scripts]
-
-
-_rev_id = click.option(
-    "--rev-id", help="Id of the new revision, instead of a timestamp."
-)
-_label = click.option(
-    "-l", "--label", "--branch-label", multiple=True, help="Branch label(s)."
-)
-
-
-def describe_diff(diff: t.Any) -> str:
-    """One line for one of Alembic's autogenerate diff tuples."""
-    import sqlalchemy as sa
-
-    if isinstance(diff, list):
-        return "; ".join(describe_diff(d) for d in diff)
-
-    kind, *args = diff
-    parts = []
-
-    for arg in args:
-        if isinstance(arg, sa.Column) and arg.table is not None:
-            parts.append(f"{arg.table.name}.{arg.name}")
-        elif isinstance(arg, (sa.Table, sa.Column, sa.Index, sa.Constraint)):
-            parts.append(str(arg.name or type(arg).__name__))
-        elif arg is None or isinstance(arg, dict):
-            continue
-        else:
-            parts.append(str(arg))
-
-    return " ".join([kind, *parts])

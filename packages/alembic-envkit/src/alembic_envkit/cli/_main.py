@@ -13,7 +13,7 @@ import click
 from click.core import ParameterSource
 
 from .._environment import Environment
-from ._context import make_group
+from ._group import make_group
 
 ENV_VAR = "ALEMBIC_ENVKIT_ENV"
 _SPEC = "alembic_envkit.env_spec"
