@@ -63,7 +63,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from alembic_envkit import Environment
-from alembic_envkit._main import main
+from alembic_envkit.cli import main
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"

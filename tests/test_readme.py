@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from alembic_envkit import Environment
-from alembic_envkit._main import main
+from alembic_envkit.cli import main
 
 ROOT = Path(__file__).parent.parent
 READMES = [ROOT / "README.md", *sorted(ROOT.glob("packages/*/README.md"))]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from click.testing import Result
 
 from alembic_envkit import Environment
-from alembic_envkit._cli import make_group
+from alembic_envkit import make_group
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
 

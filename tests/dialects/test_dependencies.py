@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from alembic_envkit import Environment
+from alembic_envkit import make_group
 from alembic_envkit import MigrationError
-from alembic_envkit._cli import make_group
 from alembic_envkit.testing import check_no_drift
 from alembic_envkit.testing import check_stairway
 from alembic_envkit.testing import check_upgrade

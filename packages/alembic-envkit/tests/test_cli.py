@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from click.testing import Result
 
 from alembic_envkit import Environment
-from alembic_envkit._main import main
+from alembic_envkit.cli import main
 
 APP = textwrap.dedent(
     """\

@@ -19,8 +19,8 @@ from click.testing import Result
 
 import alembic_envkit
 from alembic_envkit import Environment
-from alembic_envkit._cli import make_group
-from alembic_envkit._main import main
+from alembic_envkit import make_group
+from alembic_envkit.cli import main
 
 Invoke: t.TypeAlias = t.Callable[..., Result]
 Versions: t.TypeAlias = t.Callable[[sa.Engine], set[str]]

@@ -6,14 +6,30 @@ import sys
 import alembic_envkit
 
 
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+
+
 def test_no_flask_import() -> None:
     """Importing the package and its command line leaves Flask unimported."""
-    code = (
-        "import alembic_envkit, alembic_envkit._cli, alembic_envkit._main, sys;"
+    done = _run(
+        "import alembic_envkit, alembic_envkit.cli, sys;"
         " assert 'flask' not in sys.modules, sorted(sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    assert done.returncode == 0, done.stderr
+
+
+def test_no_click_import() -> None:
+    """Importing the package leaves click unimported until ``make_group`` is
+    used.
+    """
+    done = _run(
+        "import alembic_envkit, sys;"
+        " assert 'click' not in sys.modules, 'imported click';"
+        " import alembic_envkit.cli;"
+        " assert alembic_envkit.make_group is alembic_envkit.cli.make_group"
     )
     assert done.returncode == 0, done.stderr
 
@@ -26,3 +42,4 @@ def test_public_names() -> None:
     assert "Environment" in alembic_envkit.__all__
     assert "Settings" in alembic_envkit.__all__
     assert "Targets" in alembic_envkit.__all__
+    assert "make_group" in alembic_envkit.__all__

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from alembic_envkit import DatabaseUnavailableError
 from alembic_envkit import Environment
-from alembic_envkit._cli import make_group
+from alembic_envkit import make_group
 
 REVISION = '''\
 """{message}"""

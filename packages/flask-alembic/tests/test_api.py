@@ -421,6 +421,26 @@ def test_rev_id_override(app: Flask, alembic: Alembic) -> None:
     assert second.down_revision == "aaa111"
 
 
+def test_rev_id_argument(alembic: Alembic) -> None:
+    """revision() and merge() take the id of the new revision."""
+    (root,) = alembic.revision("root", empty=True, rev_id="root01")
+    alembic.revision("left", empty=True, rev_id="left01")
+    alembic.revision("right", empty=True, parent="root01", splice=True, rev_id="r01")
+    merged = alembic.merge(message="join", rev_id="join01")
+    assert root is not None and merged is not None
+    assert (root.revision, merged.revision) == ("root01", "join01")
+    assert set(merged.down_revision) == {"left01", "r01"}  # type: ignore[arg-type]
+
+
+def test_revision_skip_empty(alembic: Alembic) -> None:
+    """revision(skip_empty=True) writes nothing when the models match."""
+    alembic.revision("init")
+    alembic.upgrade()
+    assert alembic.revision("nothing", skip_empty=True) == []
+    (script,) = alembic.revision("anyway")
+    assert script is not None
+
+
 def test_rev_id_subclass(app: Flask, metadata: sa.MetaData, engine: sa.Engine) -> None:
     """A subclass overriding rev_id is used for new revisions."""
 

@@ -32,6 +32,7 @@ from .settings import Targets
 
 if t.TYPE_CHECKING:
     from ._errors import RevisionError
+    from .cli import make_group
     from .run import MigrationEvent
 else:
 
@@ -48,11 +49,18 @@ else:
 
             return MigrationEvent
 
+        if name == "make_group":
+            # The command line imports click, which an application that only
+            # uses the API never needs.
+            from .cli import make_group
+
+            return make_group
+
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    # The public names, including the two loaded on first use, without the
+    # The public names, including those loaded on first use, without the
     # private modules and the typing module this file imports.
     return sorted(__all__)
 
@@ -79,5 +87,6 @@ __all__ = [
     "Targets",
     "TemplateMismatchError",
     "close_scope",
+    "make_group",
     "new_rev_id",
 ]

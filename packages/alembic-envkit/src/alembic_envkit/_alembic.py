@@ -72,7 +72,9 @@ def stamp_revs(
 # Migration contexts made once and kept across runs.
 
 
-def set_migrations_fn(context: MigrationContext, fn: t.Callable[..., t.Any]) -> None:
+def set_migrations_fn(
+    context: MigrationContext, fn: t.Callable[..., t.Any] | None
+) -> None:
     """Give an existing migration context its work function, or ``None``.
 
     Private: ``MigrationContext._migrations_fn``, set from the ``fn`` option
@@ -80,7 +82,7 @@ def set_migrations_fn(context: MigrationContext, fn: t.Callable[..., t.Any]) -> 
     context a work function; ``EnvironmentContext.configure`` would make a
     new context, and callers rely on getting this one.
     """
-    context._migrations_fn = fn  # type: ignore[assignment]
+    context._migrations_fn = fn
 
 
 def set_external_transaction(context: MigrationContext, value: bool) -> None:

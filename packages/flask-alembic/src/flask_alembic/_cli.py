@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask.cli import ScriptInfo
 
 from alembic_envkit import Environment
-from alembic_envkit._cli import make_group
+from alembic_envkit import make_group
 
 #: The commands that change a database or write revisions, which warn about
 #: Flask-SQLAlchemy binds left out of the migrations.

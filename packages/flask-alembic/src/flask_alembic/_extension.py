@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
@@ -17,34 +16,22 @@ from alembic_envkit import ConfigurationError
 from alembic_envkit import EngineArg
 from alembic_envkit import Environment
 from alembic_envkit import new_rev_id
-from alembic_envkit import Revision
-from alembic_envkit import RevisionArg
 from alembic_envkit import Settings
-from alembic_envkit import TargetArg
 from alembic_envkit import Targets
 
 from ._adapters import find_adapter
+from ._api import MigrationAPI
+from ._cli import make_cli
 from ._compat import _Cache
 from ._compat import check_flask_migrate_folder
 
 if t.TYPE_CHECKING:
-    from alembic.config import Config
-    from alembic.operations import MigrationScript
-    from alembic.operations import Operations
-    from alembic.runtime.environment import EnvironmentContext
-    from alembic.runtime.migration import MigrationContext
-    from alembic.runtime.migration import MigrationStep
-    from alembic.script import Script
-    from alembic.script import ScriptDirectory
     from sqlalchemy.ext.asyncio import AsyncEngine
-
-_T = t.TypeVar("_T")
-_P = t.ParamSpec("_P")
 
 _SCOPE_KEY = "_flask_alembic_connections"
 
 
-class Alembic:
+class Alembic(MigrationAPI):
     """Provide an Alembic environment and migration API for Flask apps,
     configured from ``app.config``.
 
@@ -138,23 +125,16 @@ class Alembic:
         if self.run_mkdir:
             with app.app_context():
                 try:
-                    settings = _settings(app)
-                    check_flask_migrate_folder(app, settings)
-                    names = self._metadata_names(app)
-                    # Only the names are needed to make the folders.
-                    Environment(
-                        settings,
-                        lambda: self._targets(app),
-                        database_names=lambda: names,
-                    ).mkdir()
+                    # An environment of its own, not the one cached for the
+                    # app: it only makes the folders, from the database
+                    # names, and never resolves the engines.
+                    self._make_environment(app, _settings(app)).mkdir()
                 except ConfigurationError:
                     # Reported as one line by the first command or use of the
                     # environment; importing the app must not fail for it.
                     pass
 
         if self.command_name:
-            from ._cli import make_cli
-
             app.cli.add_command(make_cli(self.command_name))
 
     # The environment of the current app
@@ -179,16 +159,22 @@ class Alembic:
         settings = _settings(app)
 
         if state.env is None or state.env.settings != settings:
-            check_flask_migrate_folder(app, settings)
-            state.env = Environment(
-                settings,
-                lambda: self._targets(app),
-                rev_id=lambda: self.rev_id(),
-                scope=_app_context_scope,
-                database_names=lambda: self._metadata_names(app),
-            )
+            state.env = self._make_environment(app, settings)
 
         return state.env
+
+    def _make_environment(self, app: Flask, settings: Settings) -> Environment:
+        """An environment for the app, whose engines and metadata are looked
+        up on first use, and whose connections live in the app context.
+        """
+        check_flask_migrate_folder(app, settings)
+        return Environment(
+            settings,
+            lambda: self._targets(app),
+            rev_id=lambda: self.rev_id(),
+            scope=_app_context_scope,
+            database_names=lambda: self._metadata_names(app),
+        )
 
     def _metadata_names(self, app: Flask) -> list[str]:
         """The database names, known without engines, so that revisions can be
@@ -301,268 +287,6 @@ class Alembic:
             count.
         """
         return new_rev_id()
-
-    # Alembic objects, as in Flask-Alembic 3.x
-
-    @property
-    def config(self) -> Config:
-        """The Alembic :class:`~alembic.config.Config` of the current app."""
-        return self.environment.config
-
-    @property
-    def script_directory(self) -> ScriptDirectory:
-        """The Alembic :class:`~alembic.script.ScriptDirectory` of the
-        current app.
-        """
-        return self.environment.script_directory
-
-    script = script_directory
-
-    @property
-    def environment_context(self) -> EnvironmentContext:
-        """An Alembic
-        :class:`~alembic.runtime.environment.EnvironmentContext` of the
-        current app.
-        """
-        return self.environment.environment_context
-
-    env = environment_context
-
-    @property
-    def migration_contexts(self) -> dict[str, MigrationContext]:
-        """The Alembic :class:`~alembic.runtime.migration.MigrationContext`
-        of each database. Connections are closed when the app context ends.
-        """
-        return self.environment.migration_contexts
-
-    @property
-    def migration_context(self) -> MigrationContext:
-        """The migration context of the ``"default"`` database (or the only
-        one configured).
-        """
-        return self.environment.migration_context
-
-    context = migration_context
-
-    @property
-    def ops(self) -> dict[str, Operations]:
-        """An Alembic :class:`~alembic.operations.Operations` for each
-        database, bound to that database's context.
-        """
-        return self.environment.ops
-
-    @property
-    def op(self) -> Operations:
-        """The :class:`~alembic.operations.Operations` of the ``"default"``
-        database.
-        """
-        return self.environment.op
-
-    def run_migrations(
-        self,
-        fn: t.Callable[
-            [str | list[str] | tuple[str, ...], MigrationContext],
-            t.Iterable[MigrationStep],
-        ],
-        **kwargs: t.Any,
-    ) -> None:
-        """Run a work function on every database, as ``env.py`` would. The
-        function is given the current heads and the same context as
-        :attr:`migration_contexts` holds.
-
-        :param fn: Returns the steps to run.
-        :param kwargs: Passed to each revision's ``upgrade`` or ``downgrade``.
-        """
-        self.environment.run_migrations(fn, **kwargs)  # type: ignore[arg-type]
-
-    async def run_async(
-        self, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
-    ) -> _T:
-        """Call one of these methods from async code, for example in an
-        async view: ``await alembic.run_async(alembic.upgrade)``. With async
-        engines, a plain call inside a running event loop raises
-        :exc:`~alembic_envkit.EventLoopError`. See
-        :meth:`alembic_envkit.Environment.run_async`.
-
-        :param fn: What to call, such as ``alembic.upgrade``.
-        :param args: Its positional arguments.
-        :param kwargs: Its keyword arguments.
-        :return: What ``fn`` returns.
-
-        .. versionadded:: 4.0
-        """
-        return await self.environment.run_async(fn, *args, **kwargs)
-
-    # The migration API
-
-    def mkdir(self) -> None:
-        """Create the migrations folder, its template, and the version
-        folders, where they do not exist.
-        """
-        self.environment.mkdir()
-
-    def current(self) -> tuple[Revision, ...]:
-        """The current revisions of the ``"default"`` database."""
-        return self.environment.current()
-
-    def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
-        """The current revisions of each database, by name.
-
-        .. versionadded:: 4.0
-        """
-        return self.environment.current_by_database()
-
-    def needs_upgrade(self) -> bool:
-        """Whether any database is not at all head revisions."""
-        return self.environment.needs_upgrade()
-
-    def heads(self, resolve_dependencies: bool = False) -> tuple[Revision, ...]:
-        """The revisions that have no child revisions.
-
-        :param resolve_dependencies: Treat dependencies as down revisions.
-        """
-        return self.environment.heads(resolve_dependencies)
-
-    def branches(self) -> list[Revision]:
-        """The revisions that have more than one next revision."""
-        return self.environment.branches()
-
-    def log(
-        self, start: RevisionArg = "base", end: RevisionArg = "heads"
-    ) -> list[Revision]:
-        """The revisions between two revisions, newest first.
-
-        :param start: Oldest revision to include.
-        :param end: Newest revision to include.
-        """
-        return self.environment.log(start, end)
-
-    def show(self, revisions: RevisionArg) -> tuple[Revision, ...]:
-        """Look up revisions by id, prefix or symbol.
-
-        .. versionadded:: 4.0
-        """
-        return self.environment.show(revisions)
-
-    def stamp(self, target: RevisionArg = "heads", *, purge: bool = False) -> None:
-        """Record revisions as current without running migrations.
-
-        :param target: Revisions to record.
-        :param purge: Empty the version table first.
-
-        .. versionchanged:: 4.0
-            Added ``purge``.
-        """
-        self.environment.stamp(target, purge=purge)
-
-    def upgrade(self, target: TargetArg = "heads") -> None:
-        """Run migrations to upgrade every database.
-
-        :param target: Revision to go up to, or a number of steps.
-        """
-        self.environment.upgrade(target)
-
-    def downgrade(self, target: TargetArg = -1) -> None:
-        """Run migrations to downgrade every database.
-
-        :param target: Revision to go down to, or a number of steps down.
-        """
-        self.environment.downgrade(target)
-
-    def upgrade_sql(
-        self,
-        target: TargetArg = "heads",
-        *,
-        start: RevisionArg | None = None,
-        tag: str | None = None,
-    ) -> dict[str, str]:
-        """The SQL script of an upgrade for each database, made without
-        connecting, see :meth:`.Environment.upgrade_sql`.
-
-        .. versionadded:: 4.0
-        """
-        return self.environment.upgrade_sql(target, start=start, tag=tag)
-
-    def downgrade_sql(
-        self,
-        target: TargetArg,
-        *,
-        start: RevisionArg | None = None,
-        tag: str | None = None,
-    ) -> dict[str, str]:
-        """The SQL script of a downgrade for each database, made without
-        connecting, see :meth:`.Environment.downgrade_sql`.
-
-        .. versionadded:: 4.0
-        """
-        return self.environment.downgrade_sql(target, start=start, tag=tag)
-
-    def stamp_sql(
-        self,
-        target: RevisionArg = "heads",
-        *,
-        start: RevisionArg | None = None,
-        tag: str | None = None,
-    ) -> dict[str, str]:
-        """The SQL script of a stamp for each database, made without
-        connecting, see :meth:`.Environment.stamp_sql`.
-
-        .. versionadded:: 4.0
-        """
-        return self.environment.stamp_sql(target, start=start, tag=tag)
-
-    def revision(
-        self,
-        message: str,
-        empty: bool = False,
-        branch: str = "default",
-        parent: RevisionArg = "head",
-        splice: bool = False,
-        depend: RevisionArg | None = None,
-        label: str | list[str] | None = None,
-        path: str | os.PathLike[str] | None = None,
-    ) -> list[Script | None]:
-        """Create a revision, autogenerated from the models unless ``empty``.
-        See :meth:`alembic_envkit.Environment.revision`. A relative ``path``
-        is relative to ``app.root_path``.
-        """
-        return self.environment.revision(
-            message, empty, branch, parent, splice, depend, label, path
-        )
-
-    def merge(
-        self,
-        revisions: RevisionArg = "heads",
-        message: str | None = None,
-        label: str | list[str] | None = None,
-    ) -> Script | None:
-        """Create a revision that merges several heads.
-
-        :param revisions: Revisions to merge.
-        :param message: Description; defaults to naming the revisions.
-        :param label: Branch labels for the revision.
-        """
-        return self.environment.merge(revisions, message, label)
-
-    def produce_migrations(self) -> MigrationScript:
-        """The :class:`~alembic.operations.ops.MigrationScript` a new
-        revision would be rendered from.
-        """
-        return self.environment.produce_migrations()
-
-    def needs_revision(self) -> bool:
-        """Whether the models differ from any database, as autogenerate
-        compares them: the schema the models declare against the schema the
-        database has now, not the revision files. A database that is behind
-        differs until it is upgraded, so call :meth:`upgrade` first.
-        """
-        return self.environment.needs_revision()
-
-    def compare_metadata(self) -> list[t.Any] | dict[str, list[t.Any]]:
-        """The differences between the models and the database: a list of
-        Alembic diff tuples for one database, a dict by name for several.
-        """
-        return self.environment.compare_metadata()
 
 
 @dataclass

@@ -13,9 +13,7 @@ SQLite); Alembic's "as_sql" mode writes their statements to a buffer.
 from __future__ import annotations
 
 import io
-import os
 import typing as t
-from pathlib import Path
 
 from .._errors import revision_error
 from .._errors import translate_alembic_errors
@@ -137,41 +135,6 @@ def split_range(
         )
 
     return rest, first
-
-
-def write_scripts(
-    scripts: t.Mapping[str, str], folder: str | os.PathLike[str]
-) -> list[Path]:
-    """Write each database's script to ``FOLDER/NAME.sql``, creating the
-    folder. Nothing is written if any of the files exists.
-
-    :param scripts: Script of each database, by name.
-    :param folder: Where to write.
-    :raises FileExistsError: Naming the files that exist already.
-    """
-    base = Path(folder)
-    paths = {name: base / f"{name}.sql" for name in scripts}
-
-    for name, path in paths.items():
-        if path.parent != base or name in ("", ".", ".."):
-            raise ValueError(f"Database name {name!r} cannot be used as a file name.")
-
-    existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
-
-    if existing:
-        raise FileExistsError(
-            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''};"
-            " nothing was written. Remove the old scripts or choose another"
-            " output folder."
-        )
-
-    base.mkdir(parents=True, exist_ok=True)
-
-    for name, path in paths.items():
-        with open(path, "x", encoding="utf-8") as f:
-            f.write(scripts[name])
-
-    return list(paths.values())
 
 
 def _start_ids(script: ScriptDirectory, start: RevisionArg | None) -> list[str]:

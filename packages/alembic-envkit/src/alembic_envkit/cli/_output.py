@@ -1,16 +1,21 @@
-"""Machine-readable views of revisions: JSON documents and the revision
-graph as Mermaid or Graphviz DOT.
+"""What the commands print as data: revisions in the layout of Alembic's
+commands, JSON documents, autogenerate's differences as lines, and the
+revision graph as Mermaid or Graphviz DOT.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
+
+import click
+import sqlalchemy as sa
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
-    from .history import Revision
+    from ..history import Revision
 
     AnyRevision: t.TypeAlias = Revision | Script
 
@@ -50,6 +55,58 @@ def document(command: str, **body: t.Any) -> dict[str, t.Any]:
     its data.
     """
     return {"command": command, "schema_version": JSON_SCHEMA_VERSION, **body}
+
+
+def echo_json(command: str, **body: t.Any) -> None:
+    """Print a command's JSON document on stdout."""
+    click.echo(json.dumps(document(command, **body), indent=2, ensure_ascii=False))
+
+
+def revisions_json(scripts: t.Iterable[AnyRevision]) -> list[dict[str, t.Any]]:
+    """Revisions as a list of JSON objects."""
+    return [revision_json(s) for s in scripts]
+
+
+def format_revision(
+    revision: AnyRevision, verbose: bool, *, current: bool = False
+) -> str:
+    """A revision in the layout of Alembic's commands; ``current`` adds
+    "(current)" as ``history --indicate-current`` shows it.
+    """
+    # _db_current_indicator is the flag Alembic's cmd_format reads.
+    revision._db_current_indicator = current or None
+
+    try:
+        return revision.cmd_format(
+            verbose,
+            include_branches=True,
+            include_doc=True,
+            include_parents=True,
+            tree_indicators=True,
+        )
+    finally:
+        revision._db_current_indicator = None
+
+
+def describe_diff(diff: t.Any) -> str:
+    """One line for one of Alembic's autogenerate diff tuples."""
+    if isinstance(diff, list):
+        return "; ".join(describe_diff(d) for d in diff)
+
+    kind, *args = diff
+    parts = []
+
+    for arg in args:
+        if isinstance(arg, sa.Column) and arg.table is not None:
+            parts.append(f"{arg.table.name}.{arg.name}")
+        elif isinstance(arg, (sa.Table, sa.Column, sa.Index, sa.Constraint)):
+            parts.append(str(arg.name or type(arg).__name__))
+        elif arg is None or isinstance(arg, dict):
+            continue
+        else:
+            parts.append(str(arg))
+
+    return " ".join([kind, *parts])
 
 
 def _current_by_revision(

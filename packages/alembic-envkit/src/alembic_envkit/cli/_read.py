@@ -10,26 +10,28 @@ import typing as t
 
 import click
 
-from ._cli import _echo_json
-from ._cli import _format
-from ._cli import _output
-from ._cli import _pass_env
-from ._cli import _revisions_json
-from ._cli import _verbose
-from ._cli import describe_diff
-from ._errors import EnvkitError
+from .._errors import EnvkitError
+from ._context import pass_env
+from ._options import format_option
+from ._options import verbose_option
+from ._output import describe_diff
+from ._output import dot
+from ._output import echo_json
+from ._output import format_revision
+from ._output import mermaid
+from ._output import revisions_json
 
 if t.TYPE_CHECKING:
-    from ._environment import Environment
+    from .._environment import Environment
 
 
 @click.command()
 @click.option(
     "--check-heads", is_flag=True, help="Exit 1 unless every database is at head."
 )
-@_verbose
-@_output
-@_pass_env
+@verbose_option
+@format_option
+@pass_env
 def current(
     env: Environment, check_heads: bool, verbose: bool, output_format: str
 ) -> None:
@@ -38,11 +40,11 @@ def current(
 
     if output_format == "json":
         behind = env.behind_heads()
-        _echo_json(
+        echo_json(
             "current",
             databases={
                 name: {
-                    "revisions": _revisions_json(scripts),
+                    "revisions": revisions_json(scripts),
                     "at_head": name not in behind,
                     "interrupted": interrupted.get(name),
                 }
@@ -73,7 +75,7 @@ def current(
             click.echo(f"Database {name!r} has no revision applied.", err=True)
 
         for script in scripts:
-            line = _format(script, verbose)
+            line = format_revision(script, verbose)
             click.echo(f"{name}: {line}" if multidb else line)
 
         if name in interrupted:
@@ -91,62 +93,62 @@ def current(
 @click.option(
     "--resolve-dependencies", is_flag=True, help="Treat dependencies as down revisions."
 )
-@_verbose
-@_output
-@_pass_env
+@verbose_option
+@format_option
+@pass_env
 def heads(
     env: Environment, resolve_dependencies: bool, verbose: bool, output_format: str
 ) -> None:
     """Show the revisions that have no child revisions."""
     if output_format == "json":
-        _echo_json("heads", revisions=_revisions_json(env.heads(resolve_dependencies)))
+        echo_json("heads", revisions=revisions_json(env.heads(resolve_dependencies)))
         return
 
     for script in env.heads(resolve_dependencies):
-        click.echo(_format(script, verbose))
+        click.echo(format_revision(script, verbose))
 
 
 @click.command()
-@_verbose
-@_output
-@_pass_env
+@verbose_option
+@format_option
+@pass_env
 def branches(env: Environment, verbose: bool, output_format: str) -> None:
     """Show the revisions that have more than one next revision."""
     if output_format == "json":
         found = env.branches()
-        _echo_json(
+        echo_json(
             "branches",
             revisions=[
                 {**item, "next_revisions": sorted(s.nextrev)}
-                for item, s in zip(_revisions_json(found), found, strict=True)
+                for item, s in zip(revisions_json(found), found, strict=True)
             ],
         )
         return
 
     for script in env.branches():
-        click.echo(_format(script, verbose))
+        click.echo(format_revision(script, verbose))
 
         for next_id in sorted(script.nextrev):
             (child,) = env.show(next_id)
-            click.echo(f"    -> {_format(child, False)}")
+            click.echo(f"    -> {format_revision(child, False)}")
 
 
 @click.command()
 @click.option("--start", default="base", show_default=True, help="Oldest revision.")
 @click.option("--end", default="heads", show_default=True, help="Newest revision.")
-@_verbose
-@_output
-@_pass_env
+@verbose_option
+@format_option
+@pass_env
 def log(
     env: Environment, start: str, end: str, verbose: bool, output_format: str
 ) -> None:
     """Show the revisions in order, newest first."""
     if output_format == "json":
-        _echo_json("log", revisions=_revisions_json(env.log(start, end)))
+        echo_json("log", revisions=revisions_json(env.log(start, end)))
         return
 
     for script in env.log(start, end):
-        click.echo(_format(script, verbose))
+        click.echo(format_revision(script, verbose))
 
 
 @click.command()
@@ -154,9 +156,9 @@ def log(
 @click.option(
     "-i", "--indicate-current", is_flag=True, help="Mark the current revisions."
 )
-@_verbose
-@_output
-@_pass_env
+@verbose_option
+@format_option
+@pass_env
 def history(
     env: Environment,
     rev_range: str | None,
@@ -187,27 +189,27 @@ def history(
 
     if output_format == "json":
         scripts = env.log(start, end)
-        items = _revisions_json(scripts)
+        items = revisions_json(scripts)
 
         if indicate_current:
             for item in items:
                 item["current"] = item["revision"] in current
 
-        _echo_json("history", revisions=items)
+        echo_json("history", revisions=items)
         return
 
     for script in env.log(start, end):
-        click.echo(_format(script, verbose, current=script.revision in current))
+        click.echo(format_revision(script, verbose, current=script.revision in current))
 
 
 @click.command()
 @click.argument("revisions", nargs=-1, required=True)
-@_output
-@_pass_env
+@format_option
+@pass_env
 def show(env: Environment, revisions: tuple[str, ...], output_format: str) -> None:
     """Show the given revisions in full ("current" for the database's)."""
     if output_format == "json":
-        _echo_json("show", revisions=_revisions_json(env.show(list(revisions))))
+        echo_json("show", revisions=revisions_json(env.show(list(revisions))))
         return
 
     for script in env.show(list(revisions)):
@@ -216,7 +218,7 @@ def show(env: Environment, revisions: tuple[str, ...], output_format: str) -> No
 
 @click.command()
 @click.argument("revision", default="head")
-@_pass_env
+@pass_env
 def edit(env: Environment, revision: str) -> None:
     """Open a revision file in $EDITOR (default: the head)."""
     scripts = env.show(revision)
@@ -235,6 +237,8 @@ def list_templates() -> None:
     """List Alembic's script templates; one database uses 'generic', several
     use 'multidb'.
     """
+    # Imported here: the other commands' --help and the read commands
+    # import no Alembic module.
     import alembic
 
     root = os.path.join(os.path.dirname(alembic.__file__), "templates")
@@ -248,14 +252,14 @@ def list_templates() -> None:
 
 
 @click.command()
-@_output
-@_pass_env
+@format_option
+@pass_env
 def check(env: Environment, output_format: str) -> None:
     """Exit 1 if the models differ from the database."""
     if output_format == "json":
         behind = env.behind_heads()
         diffs = {} if behind else env.check()
-        _echo_json(
+        echo_json(
             "check",
             changed=bool(behind) or any(diffs.values()),
             databases={
@@ -306,7 +310,7 @@ def check(env: Environment, output_format: str) -> None:
     show_default=True,
     help="Seconds between checks.",
 )
-@_pass_env
+@pass_env
 def wait(env: Environment, timeout: float, interval: float) -> None:
     """Wait until every database is at head; exit 1 if the time runs out."""
     if env.wait_for_head(timeout, interval=interval):
@@ -336,14 +340,11 @@ def wait(env: Environment, timeout: float, interval: float) -> None:
     show_default=True,
     help="Mermaid flowchart or Graphviz DOT.",
 )
-@_pass_env
+@pass_env
 def graph(env: Environment, output_format: str) -> None:
     """Print the revision graph, with each database's current revision
     marked.
     """
-    from ._output import dot
-    from ._output import mermaid
-
     try:
         current = {
             name: [s.revision for s in scripts]

@@ -1,8 +1,10 @@
-"""The commands that change databases or write revisions."""
+"""The commands that run revisions on the databases: ``upgrade``,
+``downgrade`` and ``stamp``, with their plan, their progress on stderr, and
+their SQL with ``--sql``.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 import traceback
@@ -11,48 +13,28 @@ from contextlib import contextmanager
 
 import click
 
-from ._cli import _echo_json
-from ._cli import _HANDLER
-from ._cli import _label
-from ._cli import _one_message
-from ._cli import _output
-from ._cli import _pass_env
-from ._cli import _rev_id
-from ._cli import _revisions_json
-from ._cli import _x_option
-from ._errors import MigrationError
-from ._offline_commands import check_offline_options
-from ._offline_commands import echo_scripts
-from ._offline_commands import offline_options
+from .._errors import MigrationError
+from ._context import log_warnings_only
+from ._context import pass_env
+from ._options import format_option
+from ._options import x_option
+from ._output import echo_json
+from ._output import revisions_json
+from ._sql import check_offline_options
+from ._sql import echo_scripts
+from ._sql import offline_options
 
 if t.TYPE_CHECKING:
-    from alembic.script import Script
-
-    from ._environment import Environment
-    from .run import MigrationEvent
-
-
-@click.command()
-@_pass_env
-def mkdir(env: Environment) -> None:
-    """Create the migrations folder and template if they do not exist."""
-    env.mkdir()
-
-
-@click.command()
-@_pass_env
-def init(env: Environment) -> None:
-    """Create the migrations folder (the same as mkdir)."""
-    env.mkdir()
-    click.echo(f"Migrations folder: {env.settings.script_location}", err=True)
+    from .._environment import Environment
+    from ..run import MigrationEvent
 
 
 @click.command()
 @click.argument("target", default="heads")
 @click.option("--purge", is_flag=True, help="Empty the version table first.")
 @offline_options
-@_x_option
-@_pass_env
+@x_option
+@pass_env
 def stamp(
     env: Environment,
     target: str,
@@ -82,11 +64,10 @@ def _reporting(env: Environment, quiet: bool) -> t.Iterator[list[MigrationEvent]
     ``quiet``, show nothing but warnings and errors. Yields the list that
     collects each revision's "done" event.
     """
-    handler = click.get_current_context().meta.get(_HANDLER)
     done: list[MigrationEvent] = []
 
-    if quiet and handler is not None:
-        handler.setLevel(logging.WARNING)
+    if quiet:
+        log_warnings_only()
 
     def report(event: MigrationEvent) -> None:
         if event.seconds is None:
@@ -143,7 +124,7 @@ def _echo_done(env: Environment, direction: str, done: list[MigrationEvent]) -> 
             }
         )
 
-    _echo_json(direction, databases=databases)
+    echo_json(direction, databases=databases)
 
 
 _plan = click.option(
@@ -156,10 +137,10 @@ def _echo_plan(env: Environment, target: str, down: bool, output_format: str) ->
     direction = "downgrade" if down else "upgrade"
 
     if output_format == "json":
-        _echo_json(
+        echo_json(
             "plan",
             direction=direction,
-            databases={name: _revisions_json(items) for name, items in planned.items()},
+            databases={name: revisions_json(items) for name, items in planned.items()},
         )
         return
 
@@ -271,12 +252,12 @@ _verbose_errors = click.option(
 @click.command(cls=_StepsCommand)
 @click.argument("target", default="heads")
 @_plan
-@_output
+@format_option
 @_quiet
 @_verbose_errors
 @offline_options
-@_x_option
-@_pass_env
+@x_option
+@pass_env
 def upgrade(
     env: Environment,
     target: str,
@@ -297,12 +278,12 @@ def upgrade(
 @click.command(cls=_StepsCommand)
 @click.argument("target", default="-1")
 @_plan
-@_output
+@format_option
 @_quiet
 @_verbose_errors
 @offline_options
-@_x_option
-@_pass_env
+@x_option
+@pass_env
 def downgrade(
     env: Environment,
     target: str,
@@ -321,140 +302,4 @@ def downgrade(
     _move(env, target, True, plan, output_format, quiet, sql, tag, output_dir, verbose)
 
 
-@click.command()
-@click.argument("message", required=False)
-@click.option("-m", "--message", "message_option", help="Description of the revision.")
-@click.option("--empty", is_flag=True, help="Write an empty revision.")
-@click.option(
-    "--autogenerate", is_flag=True, help="Autogenerate operations (the default)."
-)
-@click.option(
-    "-b",
-    "--branch",
-    default="default",
-    show_default=True,
-    help="Independent branch to add the revision to.",
-)
-@click.option(
-    "-p",
-    "--parent",
-    "--head",
-    multiple=True,
-    default=["head"],
-    show_default=True,
-    help="Parent revision(s).",
-)
-@click.option("--splice", is_flag=True, help="Allow a parent that is not a head.")
-@click.option("-d", "--depend", "--depends-on", multiple=True, help="Dependencies.")
-@_label
-@click.option("--path", "--version-path", help="Folder to write the revision to.")
-@_rev_id
-@_x_option
-@_pass_env
-def revision(
-    env: Environment,
-    message: str | None,
-    message_option: str | None,
-    empty: bool,
-    autogenerate: bool,
-    branch: str,
-    parent: tuple[str, ...],
-    splice: bool,
-    depend: tuple[str, ...],
-    label: tuple[str, ...],
-    path: str | None,
-    rev_id: str | None,
-) -> None:
-    """Create a revision, autogenerated from the models unless --empty. When
-    nothing changed, no file is written unless --empty is given.
-    """
-    if empty and autogenerate:
-        raise click.UsageError("--empty and --autogenerate contradict each other.")
-
-    scripts = env.revision(
-        _one_message(message, message_option),
-        empty=empty,
-        branch=branch,
-        parent=list(parent),
-        splice=splice,
-        depend=list(depend) or None,
-        label=list(label),
-        path=path,
-        rev_id=rev_id,
-        skip_empty=True,
-    )
-    _echo_generated(scripts)
-
-
-@click.command()
-@click.option("-m", "--message", help="Description of the revision.")
-@click.option("--head", default="head", show_default=True, help="Parent revision.")
-@click.option("--splice", is_flag=True, help="Allow a parent that is not a head.")
-@_label
-@click.option("--path", "--version-path", help="Folder to write the revision to.")
-@_rev_id
-@_x_option
-@_pass_env
-def migrate(
-    env: Environment,
-    message: str | None,
-    head: str,
-    splice: bool,
-    label: tuple[str, ...],
-    path: str | None,
-    rev_id: str | None,
-) -> None:
-    """Autogenerate a revision from the models, as Flask-Migrate does."""
-    scripts = env.revision(
-        message,
-        parent=head,
-        splice=splice,
-        label=list(label),
-        path=path,
-        rev_id=rev_id,
-        skip_empty=True,
-    )
-    _echo_generated(scripts)
-
-
-@click.command()
-@click.argument("revisions", nargs=-1)
-@click.option("-m", "--message", help="Description of the merge.")
-@_label
-@_rev_id
-@_pass_env
-def merge(
-    env: Environment,
-    revisions: tuple[str, ...],
-    message: str | None,
-    label: tuple[str, ...],
-    rev_id: str | None,
-) -> None:
-    """Create a revision that merges REVISIONS (default: all heads)."""
-    script = env.merge(
-        list(revisions) or "heads", message, list(label) or None, rev_id=rev_id
-    )
-    _echo_generated([script])
-
-
-def _echo_generated(scripts: t.Sequence[Script | None]) -> None:
-    if not scripts:
-        click.echo(
-            "No changes detected; no revision written (--empty writes one).", err=True
-        )
-
-    for script in scripts:
-        if script is not None:
-            click.echo(f"Generating {script.path} ... done")
-
-
-COMMANDS: list[click.Command] = [
-    mkdir,
-    init,
-    stamp,
-    upgrade,
-    downgrade,
-    revision,
-    migrate,
-    merge,
-]
+COMMANDS: list[click.Command] = [stamp, upgrade, downgrade]

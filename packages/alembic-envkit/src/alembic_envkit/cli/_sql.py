@@ -9,15 +9,16 @@ comment naming its database, or goes to a file of its own with
 
 from __future__ import annotations
 
-import logging
+import os
 import typing as t
+from pathlib import Path
 
 import click
 
-from ._cli import _HANDLER
+from ._context import log_warnings_only
 
 if t.TYPE_CHECKING:
-    from ._environment import Environment
+    from .._environment import Environment
 
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 
@@ -95,10 +96,7 @@ def echo_scripts(
     and write them to stdout or to ``output_dir``.
     """
     if quiet:
-        handler = click.get_current_context().meta.get(_HANDLER)
-
-        if handler is not None:
-            handler.setLevel(logging.WARNING)
+        log_warnings_only()
 
     if command == "upgrade":
         scripts = env.upgrade_sql(target, tag=tag)
@@ -120,9 +118,46 @@ def echo_scripts(
         click.echo(text, nl=False)
 
 
-def _write(scripts: t.Mapping[str, str], output_dir: str) -> None:
-    from .run._offline import write_scripts
+def write_scripts(
+    scripts: t.Mapping[str, str], folder: str | os.PathLike[str]
+) -> list[Path]:
+    """Write each database's script to ``FOLDER/NAME.sql``, creating the
+    folder. Nothing is written if any of the files exists.
 
+    :param scripts: Script of each database, by name.
+    :param folder: Where to write.
+    :raises FileExistsError: Naming the files that exist already.
+    :raises ValueError: If a database name cannot be a file name.
+    """
+    base = Path(folder)
+    paths = {name: base / f"{name}.sql" for name in scripts}
+
+    for name, path in paths.items():
+        if path.parent != base or name in ("", ".", ".."):
+            raise ValueError(f"Database name {name!r} cannot be used as a file name.")
+
+    existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
+
+    if existing:
+        raise FileExistsError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''};"
+            " nothing was written. Remove the old scripts or choose another"
+            " output folder."
+        )
+
+    base.mkdir(parents=True, exist_ok=True)
+
+    for name, path in paths.items():
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(scripts[name])
+
+    return list(paths.values())
+
+
+def _write(scripts: t.Mapping[str, str], output_dir: str) -> None:
+    """Write the scripts with :func:`write_scripts`, naming each file on
+    stderr; what goes wrong is a one-line error.
+    """
     try:
         paths = write_scripts(scripts, output_dir)
     except (FileExistsError, ValueError) as e:

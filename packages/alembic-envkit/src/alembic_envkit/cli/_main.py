@@ -12,8 +12,8 @@ import typing as t
 import click
 from click.core import ParameterSource
 
-from ._cli import make_group
-from ._environment import Environment
+from .._environment import Environment
+from ._group import make_group
 
 ENV_VAR = "ALEMBIC_ENVKIT_ENV"
 _SPEC = "alembic_envkit.env_spec"

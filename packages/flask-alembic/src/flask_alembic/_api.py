@@ -1,0 +1,346 @@
+"""The migration API of the current app's environment, under the names
+Flask-Alembic 3.x gave it: every member delegates to
+:attr:`.Alembic.environment`.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from alembic_envkit import Revision
+from alembic_envkit import RevisionArg
+from alembic_envkit import TargetArg
+
+if t.TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.operations import MigrationScript
+    from alembic.operations import Operations
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationStep
+    from alembic.script import Script
+    from alembic.script import ScriptDirectory
+
+    from alembic_envkit import Environment
+
+_T = t.TypeVar("_T")
+_P = t.ParamSpec("_P")
+
+
+class MigrationAPI:
+    """The Alembic objects and migration methods of :class:`.Alembic`, each
+    one delegating to the current app's :attr:`environment`, with the same
+    parameters and return type as :class:`alembic_envkit.Environment`'s
+    (a test holds them to it). 3.x's short names ``script``, ``env`` and
+    ``context`` stay beside ``script_directory``, ``environment_context``
+    and ``migration_context``.
+    """
+
+    @property
+    def environment(self) -> Environment:
+        """The environment of the current app, see
+        :attr:`.Alembic.environment`.
+        """
+        raise NotImplementedError
+
+    # Alembic objects, as in Flask-Alembic 3.x
+
+    @property
+    def config(self) -> Config:
+        """The Alembic :class:`~alembic.config.Config` of the current app."""
+        return self.environment.config
+
+    @property
+    def script_directory(self) -> ScriptDirectory:
+        """The Alembic :class:`~alembic.script.ScriptDirectory` of the
+        current app.
+        """
+        return self.environment.script_directory
+
+    script = script_directory
+
+    @property
+    def environment_context(self) -> EnvironmentContext:
+        """An Alembic
+        :class:`~alembic.runtime.environment.EnvironmentContext` of the
+        current app.
+        """
+        return self.environment.environment_context
+
+    env = environment_context
+
+    @property
+    def migration_contexts(self) -> dict[str, MigrationContext]:
+        """The Alembic :class:`~alembic.runtime.migration.MigrationContext`
+        of each database. Connections are closed when the app context ends.
+        """
+        return self.environment.migration_contexts
+
+    @property
+    def migration_context(self) -> MigrationContext:
+        """The migration context of the ``"default"`` database (or the only
+        one configured).
+        """
+        return self.environment.migration_context
+
+    context = migration_context
+
+    @property
+    def ops(self) -> dict[str, Operations]:
+        """An Alembic :class:`~alembic.operations.Operations` for each
+        database, bound to that database's context.
+        """
+        return self.environment.ops
+
+    @property
+    def op(self) -> Operations:
+        """The :class:`~alembic.operations.Operations` of the ``"default"``
+        database.
+        """
+        return self.environment.op
+
+    def run_migrations(
+        self,
+        fn: t.Callable[
+            [str | t.Sequence[str], MigrationContext], t.Iterable[MigrationStep]
+        ],
+        **kwargs: t.Any,
+    ) -> None:
+        """Run a work function on every database, as ``env.py`` would. The
+        function is given the current heads and the same context as
+        :attr:`migration_contexts` holds.
+
+        :param fn: Returns the steps to run.
+        :param kwargs: Passed to each revision's ``upgrade`` or ``downgrade``.
+
+        .. versionchanged:: 4.0
+            ``fn`` is typed as taking any sequence of heads, as Alembic's
+            work functions do.
+        """
+        self.environment.run_migrations(fn, **kwargs)
+
+    async def run_async(
+        self, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """Call one of these methods from async code, for example in an
+        async view: ``await alembic.run_async(alembic.upgrade)``. With async
+        engines, a plain call inside a running event loop raises
+        :exc:`~alembic_envkit.EventLoopError`. See
+        :meth:`alembic_envkit.Environment.run_async`.
+
+        :param fn: What to call, such as ``alembic.upgrade``.
+        :param args: Its positional arguments.
+        :param kwargs: Its keyword arguments.
+        :return: What ``fn`` returns.
+
+        .. versionadded:: 4.0
+        """
+        return await self.environment.run_async(fn, *args, **kwargs)
+
+    # The migration API
+
+    def mkdir(self) -> None:
+        """Create the migrations folder, its template, and the version
+        folders, where they do not exist.
+        """
+        self.environment.mkdir()
+
+    def current(self) -> tuple[Revision, ...]:
+        """The current revisions of the ``"default"`` database."""
+        return self.environment.current()
+
+    def current_by_database(self) -> dict[str, tuple[Revision, ...]]:
+        """The current revisions of each database, by name.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.current_by_database()
+
+    def needs_upgrade(self) -> bool:
+        """Whether any database is not at all head revisions."""
+        return self.environment.needs_upgrade()
+
+    def heads(self, resolve_dependencies: bool = False) -> tuple[Revision, ...]:
+        """The revisions that have no child revisions.
+
+        :param resolve_dependencies: Treat dependencies as down revisions.
+        """
+        return self.environment.heads(resolve_dependencies)
+
+    def branches(self) -> list[Revision]:
+        """The revisions that have more than one next revision."""
+        return self.environment.branches()
+
+    def log(
+        self, start: RevisionArg = "base", end: RevisionArg = "heads"
+    ) -> list[Revision]:
+        """The revisions between two revisions, newest first.
+
+        :param start: Oldest revision to include.
+        :param end: Newest revision to include.
+        """
+        return self.environment.log(start, end)
+
+    def show(self, revisions: RevisionArg) -> tuple[Revision, ...]:
+        """Look up revisions by id, prefix or symbol.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.show(revisions)
+
+    def stamp(self, target: RevisionArg = "heads", *, purge: bool = False) -> None:
+        """Record revisions as current without running migrations.
+
+        :param target: Revisions to record.
+        :param purge: Empty the version table first.
+
+        .. versionchanged:: 4.0
+            Added ``purge``.
+        """
+        self.environment.stamp(target, purge=purge)
+
+    def upgrade(self, target: TargetArg = "heads") -> None:
+        """Run migrations to upgrade every database.
+
+        :param target: Revision to go up to, or a number of steps.
+        """
+        self.environment.upgrade(target)
+
+    def downgrade(self, target: TargetArg = -1) -> None:
+        """Run migrations to downgrade every database.
+
+        :param target: Revision to go down to, or a number of steps down.
+        """
+        self.environment.downgrade(target)
+
+    def upgrade_sql(
+        self,
+        target: TargetArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL script of an upgrade for each database, made without
+        connecting, see :meth:`.Environment.upgrade_sql`.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.upgrade_sql(target, start=start, tag=tag)
+
+    def downgrade_sql(
+        self,
+        target: TargetArg,
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL script of a downgrade for each database, made without
+        connecting, see :meth:`.Environment.downgrade_sql`.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.downgrade_sql(target, start=start, tag=tag)
+
+    def stamp_sql(
+        self,
+        target: RevisionArg = "heads",
+        *,
+        start: RevisionArg | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL script of a stamp for each database, made without
+        connecting, see :meth:`.Environment.stamp_sql`.
+
+        .. versionadded:: 4.0
+        """
+        return self.environment.stamp_sql(target, start=start, tag=tag)
+
+    def revision(
+        self,
+        message: str | None,
+        empty: bool = False,
+        branch: str = "default",
+        parent: RevisionArg = "head",
+        splice: bool = False,
+        depend: RevisionArg | None = None,
+        label: str | t.Sequence[str] | None = None,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        rev_id: str | None = None,
+        skip_empty: bool = False,
+    ) -> list[Script | None]:
+        """Create a revision, autogenerated from the models unless ``empty``.
+        See :meth:`alembic_envkit.Environment.revision`.
+
+        :param message: Description of the revision. ``None`` writes
+            "empty message".
+        :param empty: Do not autogenerate operations.
+        :param branch: Independent branch to add to.
+        :param parent: Parent revisions.
+        :param splice: Allow a parent that is not a head.
+        :param depend: Revisions this one depends on.
+        :param label: Branch labels for this revision.
+        :param path: Folder to write to; relative to ``app.root_path``.
+        :param rev_id: Id of the new revision instead of one from
+            :meth:`rev_id`.
+        :param skip_empty: When autogenerate finds no changes, write nothing
+            and return an empty list, as ``flask db revision`` does.
+        :return: The new revisions.
+
+        .. versionchanged:: 4.0
+            Added ``rev_id`` and ``skip_empty``. ``message`` may be ``None``.
+        """
+        return self.environment.revision(
+            message,
+            empty,
+            branch,
+            parent,
+            splice,
+            depend,
+            label,
+            path,
+            rev_id=rev_id,
+            skip_empty=skip_empty,
+        )
+
+    def merge(
+        self,
+        revisions: RevisionArg = "heads",
+        message: str | None = None,
+        label: str | t.Sequence[str] | None = None,
+        *,
+        rev_id: str | None = None,
+    ) -> Script | None:
+        """Create a revision that merges several heads.
+
+        :param revisions: Revisions to merge.
+        :param message: Description; defaults to naming the revisions.
+        :param label: Branch labels for the revision.
+        :param rev_id: Id of the new revision instead of one from
+            :meth:`rev_id`.
+
+        .. versionchanged:: 4.0
+            Added ``rev_id``.
+        """
+        return self.environment.merge(revisions, message, label, rev_id=rev_id)
+
+    def produce_migrations(self) -> MigrationScript:
+        """The :class:`~alembic.operations.ops.MigrationScript` a new
+        revision would be rendered from.
+        """
+        return self.environment.produce_migrations()
+
+    def needs_revision(self) -> bool:
+        """Whether the models differ from any database, as autogenerate
+        compares them: the schema the models declare against the schema the
+        database has now, not the revision files. A database that is behind
+        differs until it is upgraded, so call :meth:`upgrade` first.
+        """
+        return self.environment.needs_revision()
+
+    def compare_metadata(self) -> list[t.Any] | dict[str, list[t.Any]]:
+        """The differences between the models and the database: a list of
+        Alembic diff tuples for one database, a dict by name for several.
+        """
+        return self.environment.compare_metadata()
