@@ -14,9 +14,10 @@ from .._alembic import stamp_revs
 from .._alembic import upgrade_revs
 from .._errors import RevisionError
 
+from alembic.runtime.migration import MigrationContext
+from alembic.runtime.migration import MigrationStep
+
 if t.TYPE_CHECKING:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.runtime.migration import MigrationStep
     from alembic.script import ScriptDirectory
 
 logger = logging.getLogger("alembic_envkit")
@@ -24,7 +25,7 @@ logger = logging.getLogger("alembic_envkit")
 #: Alembic's "work function": given the current heads and the context, the
 #: steps to run. The same shape an ``env.py``'s ``fn`` has.
 StepsFn: t.TypeAlias = t.Callable[
-    [str | t.Sequence[str], "MigrationContext"], t.Iterable["MigrationStep"]
+    [str | t.Sequence[str], MigrationContext], t.Iterable[MigrationStep]
 ]
 
 
