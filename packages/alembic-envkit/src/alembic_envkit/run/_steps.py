@@ -9,13 +9,13 @@ import logging
 import typing as t
 from contextlib import contextmanager
 
+from alembic.runtime.migration import MigrationContext
+from alembic.runtime.migration import MigrationStep
+
 from .._alembic import downgrade_revs
 from .._alembic import stamp_revs
 from .._alembic import upgrade_revs
 from .._errors import RevisionError
-
-from alembic.runtime.migration import MigrationContext
-from alembic.runtime.migration import MigrationStep
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
