@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import os
 import typing as t
 import uuid
@@ -185,6 +186,30 @@ def _servers_required() -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     _servers_required()  # A bad value stops the run before any test.
+
+
+#: The runtime dependencies that the packages declare, shown in the header.
+_DEPENDENCIES = (
+    "alembic",
+    "sqlalchemy",
+    "click",
+    "flask",
+    "flask-sqlalchemy",
+    "flask-sqlalchemy-lite",
+)
+
+
+def pytest_report_header() -> str:
+    """The versions of the dependencies the run tests against."""
+    found = []
+
+    for name in _DEPENDENCIES:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+
+    return "dependencies: " + ", ".join(found)
 
 
 def _unavailable(message: str) -> t.NoReturn:

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
+from packaging.version import Version
 
 from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
@@ -563,14 +564,20 @@ def downgrade():
 """
 
 
+#: What ``Uuid`` becomes on a MariaDB from 10.7: its native ``UUID`` from
+#: SQLAlchemy 2.1 on, ``CHAR(32)`` as on MySQL before (2.0's MariaDB dialect
+#: has no native UUID).
+MARIADB_UUID = "id UUID" if Version(sa.__version__) >= Version("2.1") else "id CHAR(32)"
+
+
 @pytest.mark.parametrize(
     ("url", "version", "expect"),
     [
         ("mysql+pymysql://root@127.0.0.1:1/test", None, "id CHAR(32)"),
-        ("mysql+pymysql://root@127.0.0.1:1/test", "10.11.6-MariaDB", "id UUID"),
+        ("mysql+pymysql://root@127.0.0.1:1/test", "10.11.6-MariaDB", MARIADB_UUID),
         ("mysql+pymysql://root@127.0.0.1:1/test", "10.6.17-MariaDB", "id CHAR(32)"),
         ("mysql+pymysql://root@127.0.0.1:1/test", "8.0.36", "id CHAR(32)"),
-        ("mariadb+pymysql://root@127.0.0.1:1/test", None, "id UUID"),
+        ("mariadb+pymysql://root@127.0.0.1:1/test", None, MARIADB_UUID),
     ],
 )
 def test_server_version_sets_up_dialect(
@@ -582,7 +589,7 @@ def test_server_version_sets_up_dialect(
 ) -> None:
     """The ``server_version`` context option sets the offline dialect up as a
     connection to that server would: a MariaDB from 10.7 behind a ``mysql``
-    URL gets native UUID columns.
+    URL gets native UUID columns (with SQLAlchemy 2.1).
     """
     write_revision(tmp_path / "migrations", "r1", None, UUID_TABLE)
     context = {} if version is None else {"server_version": version}

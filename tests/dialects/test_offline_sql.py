@@ -5,6 +5,7 @@ schema, data and version rows as an online upgrade.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
@@ -14,10 +15,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from packaging.version import Version
 
 from alembic_envkit import Environment
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
+
+#: Before Alembic 1.19, an offline downgrade or stamp to base ended with
+#: ``DROP TABLE alembic_version``, which online never runs (Alembic's
+#: changelog, ticket 1822).
+OFFLINE_DROPS_VERSION_TABLE = Version(importlib.metadata.version("alembic")) < Version(
+    "1.19"
+)
 
 
 @pytest.fixture
@@ -268,7 +277,10 @@ def test_range_scripts_match_online(
     apply(offline_url, offline_env.downgrade_sql("heads:base")["default"])
     online_env.downgrade("base")
     online_env.close()
-    assert tables(offline) == tables(online) == {"alembic_version"}
+    assert tables(online) == {"alembic_version"}
+    assert tables(offline) == (
+        set() if OFFLINE_DROPS_VERSION_TABLE else {"alembic_version"}
+    )
     assert versions(offline) == versions(online) == set()
 
 
