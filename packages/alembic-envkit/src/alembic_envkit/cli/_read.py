@@ -279,7 +279,11 @@ def check(env: Environment, output_format: str) -> None:
     if behind := env.behind_heads():
         click.echo("Database is not on all head revisions")
         names = ", ".join(repr(n) for n in behind)
-        click.echo(f"  Upgrade {names} before checking the models against it.")
+        noun = "database" if len(behind) == 1 else "databases"
+        click.echo(
+            f"  Run 'upgrade' on {noun} {names} before checking the models"
+            " against it."
+        )
         raise click.exceptions.Exit(1)
 
     diffs = env.check()
