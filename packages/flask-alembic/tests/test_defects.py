@@ -748,8 +748,7 @@ def test_check_database_behind(invoke: Invoke, metadata: sa.MetaData) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "Database is not on all head revisions",
-        "  Run 'upgrade' on database 'default' before checking the models"
-        " against it.",
+        "  Run 'upgrade' on database 'default' before checking the models against it.",
     ]
 
 

@@ -281,8 +281,7 @@ def check(env: Environment, output_format: str) -> None:
         names = ", ".join(repr(n) for n in behind)
         noun = "database" if len(behind) == 1 else "databases"
         click.echo(
-            f"  Run 'upgrade' on {noun} {names} before checking the models"
-            " against it."
+            f"  Run 'upgrade' on {noun} {names} before checking the models against it."
         )
         raise click.exceptions.Exit(1)
 
