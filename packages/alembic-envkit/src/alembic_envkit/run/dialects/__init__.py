@@ -1,9 +1,10 @@
 """What the runners do differently by database dialect: the migration lock,
 the interrupted-revision marker, how a connection is set up to migrate on,
-and two-phase commits. One module per dialect, each subclassing
-:class:`DialectImpl`, which is also the behaviour of a dialect none of them
-knows. A new dialect feature is a method of :class:`DialectImpl` with its
-default, overridden in the modules of the dialects that differ.
+two-phase commits, and the server version of an offline script. One module
+per dialect, each subclassing :class:`DialectImpl`, which is also the
+behaviour of a dialect none of them knows. A new dialect feature is a method
+of :class:`DialectImpl` with its default, overridden in the modules of the
+dialects that differ.
 """
 
 from __future__ import annotations

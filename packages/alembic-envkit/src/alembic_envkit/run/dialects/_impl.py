@@ -83,6 +83,18 @@ class DialectImpl:
         """
         return None
 
+    def set_server_version(
+        self, dialect: sa.Dialect, version: str, numbers: tuple[int, ...]
+    ) -> None:
+        """Set up a dialect made from a URL, for an offline script, as its
+        first connection to a server that reports ``version`` would.
+
+        :param numbers: The numbers in ``version``.
+        :raises sqlalchemy.exc.InvalidRequestError: If the dialect refuses
+            the version.
+        """
+        dialect.server_version_info = numbers
+
     def prepare_connection(self, connection: sa.Connection) -> t.Callable[[], None]:
         """Set up a connection the runners migrate on, and return what puts
         it back as it was before it returns to the user's pool.

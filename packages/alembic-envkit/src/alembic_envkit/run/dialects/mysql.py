@@ -3,6 +3,7 @@ name. Their DDL commits statement by statement, so a revision that fails or
 is killed half way leaves part of it applied: the version table's comment
 marks the revision that runs, and the next run refuses to go on from an
 unknown state. Table comments are invisible to autogenerate and ``check``.
+For an offline script, the server version tells MariaDB from MySQL.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ class MySQLImpl(DialectImpl):
             "SELECT RELEASE_LOCK(:key)",
             _holder,
         )
+
+    def set_server_version(
+        self, dialect: sa.Dialect, version: str, numbers: tuple[int, ...]
+    ) -> None:
+        # Tells MariaDB from MySQL, and sets what depends on MariaDB's
+        # version. Imports Alembic, which only offline scripts need here.
+        from ..._alembic import parse_mysql_server_version
+
+        parse_mysql_server_version(dialect, version)
 
     def marker(self, context: MigrationContext) -> CommentMarker:
         return CommentMarker(context)
