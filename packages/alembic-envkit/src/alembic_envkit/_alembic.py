@@ -45,9 +45,9 @@ if t.TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
 
 #: The versions every use below was checked against: the lowest the package
-#: declares (``alembic>=1.16``, ``sqlalchemy>=2.0``) and the newest tested.
+#: declares (``alembic>=1.16.2``, ``sqlalchemy>=2.0``) and the newest tested.
 #: Run ``tests/test_alembic_private.py`` on a new version before adding it.
-CHECKED_AGAINST = {"alembic": ("1.16.0", "1.20.1"), "sqlalchemy": ("2.0.0", "2.1.9")}
+CHECKED_AGAINST = {"alembic": ("1.16.2", "1.20.1"), "sqlalchemy": ("2.0.0", "2.1.9")}
 
 #: A revision file's header, as ``history._headers`` reads it; restated so
 #: that this module imports nothing above it.
@@ -66,7 +66,7 @@ def upgrade_revs(
     Private: ``ScriptDirectory._upgrade_revs``, as ``alembic.command.upgrade``
     uses it; it accepts a list of destinations too. Each step has the
     ``revision`` (a :class:`~alembic.script.Script`) and ``is_upgrade`` that
-    the runner reads. Checked against Alembic 1.16.0 and 1.20.1.
+    the runner reads. Checked against Alembic 1.16.2 and 1.20.1.
     """
     return list(script._upgrade_revs(target, heads))  # type: ignore[arg-type]
 
@@ -77,7 +77,7 @@ def downgrade_revs(
     """The steps of a downgrade from ``heads`` to ``target``.
 
     Private: ``ScriptDirectory._downgrade_revs``, as
-    ``alembic.command.downgrade``. Checked against Alembic 1.16.0 and 1.20.1.
+    ``alembic.command.downgrade``. Checked against Alembic 1.16.2 and 1.20.1.
     """
     return list(script._downgrade_revs(target, heads))  # type: ignore[arg-type]
 
@@ -88,7 +88,7 @@ def stamp_revs(
     """The steps that record ``target`` as current, from ``heads``.
 
     Private: ``ScriptDirectory._stamp_revs``, as ``alembic.command.stamp``.
-    Checked against Alembic 1.16.0 and 1.20.1.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
     return list(script._stamp_revs(target, heads))  # type: ignore[arg-type]
 
@@ -105,7 +105,7 @@ def set_migrations_fn(
     when a context is made. There is no public way to give an existing
     context a work function; ``EnvironmentContext.configure`` would make a
     new context, and callers rely on getting this one. Checked against
-    Alembic 1.16.0 and 1.20.1.
+    Alembic 1.16.2 and 1.20.1.
     """
     context._migrations_fn = fn
 
@@ -116,7 +116,7 @@ def set_external_transaction(context: MigrationContext, value: bool) -> None:
 
     Private: ``MigrationContext._in_external_transaction``, which Alembic
     sets when the context is made; these contexts outlive one run. Checked
-    against Alembic 1.16.0 and 1.20.1.
+    against Alembic 1.16.2 and 1.20.1.
     """
     context._in_external_transaction = value
 
@@ -125,7 +125,7 @@ def set_purge(context: MigrationContext, value: bool) -> None:
     """Make an existing context's runs empty its version table first, as
     ``stamp --purge`` does. Undocumented: ``MigrationContext.purge``, set
     from the ``purge`` option and read by ``run_migrations`` on each run.
-    Checked against Alembic 1.16.0 and 1.20.1.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
     context.purge = value
 
@@ -133,7 +133,7 @@ def set_purge(context: MigrationContext, value: bool) -> None:
 def purges(context: MigrationContext) -> bool:
     """Whether the context's runs start by emptying its version table:
     ``MigrationContext.purge``, as :func:`set_purge`. Checked against
-    Alembic 1.16.0 and 1.20.1.
+    Alembic 1.16.2 and 1.20.1.
     """
     return bool(context.purge)
 
@@ -142,7 +142,7 @@ def set_dont_mutate(context: MigrationContext, value: bool | None) -> None:
     """Make an existing context's runs create no version table, as a
     command that only reads; ``None`` removes the option. Undocumented: the
     ``dont_mutate`` option (``alembic.command.current`` passes it), read
-    from ``opts`` by ``run_migrations``. Checked against Alembic 1.16.0 and
+    from ``opts`` by ``run_migrations``. Checked against Alembic 1.16.2 and
     1.20.1.
     """
     if value is None:
@@ -157,7 +157,7 @@ def transactional_ddl(context: MigrationContext) -> bool:
 
     Undocumented: ``MigrationContext.impl``, the dialect's
     :class:`~alembic.ddl.impl.DefaultImpl`, whose ``transactional_ddl`` is
-    documented. Checked against Alembic 1.16.0 and 1.20.1.
+    documented. Checked against Alembic 1.16.2 and 1.20.1.
     """
     return bool(context.impl.transactional_ddl)
 
@@ -172,7 +172,7 @@ class LazyScript(Script):
     Undocumented: it is made without ``Script.__init__``, which needs the
     module, from what ``Script.__init__`` would give ``Revision.__init__``;
     ``alembic.util.load_python_file`` imports the module as Alembic does.
-    Checked against Alembic 1.16.0 and 1.20.1.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
 
     def __init__(self, header: Header) -> None:
@@ -208,7 +208,7 @@ def lazy_script_directory(
     ``ScriptDirectory.__init__`` over ``_load_revisions``, is replaced by a
     :class:`~alembic.script.revision.RevisionMap` over ``headers``; the
     script directory reads revisions through it only. Checked against
-    Alembic 1.16.0 and 1.20.1.
+    Alembic 1.16.2 and 1.20.1.
 
     :param make: Builds the script directory from the config.
     :param headers: Every revision file's header, in load order.
@@ -225,7 +225,7 @@ def loaded_headers(config: Config) -> list[Header]:
 
     Private: ``ScriptDirectory._load_revisions`` yields each file's Script
     in load order; undocumented ``alembic.util.to_tuple`` reads branch
-    labels as ``Script`` does. Checked against Alembic 1.16.0 and 1.20.1.
+    labels as ``Script`` does. Checked against Alembic 1.16.2 and 1.20.1.
     """
     script = ScriptDirectory.from_config(config)
     return [
@@ -251,7 +251,7 @@ def replace_template_writer(
     Private: ``ScriptDirectory._generate_template(src, dest, **kw)`` writes
     each new revision file (and nothing else); this replaces it on this one
     instance. Undocumented: ``alembic.util.template_to_file``, which it
-    calls. Checked against Alembic 1.16.0 and 1.20.1.
+    calls. Checked against Alembic 1.16.2 and 1.20.1.
     """
 
     def generate(src: t.Any, dest: t.Any, **kw: t.Any) -> None:
@@ -271,7 +271,7 @@ def held_hooks(
 
     Undocumented: ``ScriptDirectory.hooks``, the hooks ``generate_revision``
     runs on each new file, and the ``_hook_name`` key that
-    ``Config.get_hooks_list`` gives each. Checked against Alembic 1.16.0 and
+    ``Config.get_hooks_list`` gives each. Checked against Alembic 1.16.2 and
     1.20.1.
     """
     hooks = script.hooks
@@ -287,7 +287,7 @@ def invoke_hook(name: str, path: str, options: t.Mapping[str, t.Any]) -> None:
     """Run one post-write hook by its type on a written file.
 
     Private: ``write_hooks._invoke``, as ``write_hooks._run_hooks`` calls it
-    after printing its status. Checked against Alembic 1.16.0 and 1.20.1.
+    after printing its status. Checked against Alembic 1.16.2 and 1.20.1.
     """
     write_hooks._invoke(name, path, options)
 
@@ -302,7 +302,7 @@ def revision_context(
     ``alembic revision`` (``message``, ``head``, ``rev_id``...).
 
     Undocumented: ``alembic.autogenerate.RevisionContext``, as
-    ``alembic.command.revision`` makes it. Checked against Alembic 1.16.0
+    ``alembic.command.revision`` makes it. Checked against Alembic 1.16.2
     and 1.20.1.
     """
     return RevisionContext(config, script, options)
@@ -320,7 +320,7 @@ def fill_revision(
 
     Undocumented: ``RevisionContext.run_autogenerate`` and
     ``run_no_autogenerate``, the work functions of ``alembic revision``.
-    Checked against Alembic 1.16.0 and 1.20.1.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
     if autogenerate:
         context.run_autogenerate(heads, migration_context)
@@ -333,7 +333,7 @@ def generated_revisions(context: RevisionContext) -> list[MigrationScript]:
     ``process_revision_directives`` hook has edited them.
 
     Undocumented: ``RevisionContext.generated_revisions``. Checked against
-    Alembic 1.16.0 and 1.20.1.
+    Alembic 1.16.2 and 1.20.1.
     """
     return list(context.generated_revisions)
 
@@ -344,7 +344,7 @@ def write_revisions(context: RevisionContext) -> list[Script | None]:
 
     Undocumented: ``RevisionContext.generate_scripts``, as
     ``alembic.command.revision`` writes them. Checked against Alembic
-    1.16.0 and 1.20.1.
+    1.16.2 and 1.20.1.
     """
     return list(context.generate_scripts())
 
@@ -352,7 +352,7 @@ def write_revisions(context: RevisionContext) -> list[Script | None]:
 def revision_environment(config: Config) -> bool:
     """Whether the ``revision_environment`` option is on, read as
     ``alembic.command.revision`` reads it. Undocumented:
-    ``alembic.util.asbool``. Checked against Alembic 1.16.0 and 1.20.1.
+    ``alembic.util.asbool``. Checked against Alembic 1.16.2 and 1.20.1.
     """
     return asbool(config.get_main_option("revision_environment"))
 
@@ -365,7 +365,7 @@ def resource_filename(spec: str) -> str:
     ``script_location`` and ``version_locations``.
 
     Undocumented: ``alembic.util.coerce_resource_to_filename``. Checked
-    against Alembic 1.16.0 and 1.20.1.
+    against Alembic 1.16.2 and 1.20.1.
 
     :raises ImportError: If the package cannot be imported.
     """
