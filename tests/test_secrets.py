@@ -29,7 +29,7 @@ from flask import Flask
 from alembic_envkit import DatabaseUnavailableError
 from alembic_envkit import LockError
 from alembic_envkit import MigrationError
-from alembic_envkit.run._locks import acquire
+from alembic_envkit.run.dialects import acquire
 from flask_alembic import Alembic
 
 PASSWORD = "s3cr3t/p@ss:w%rd"

@@ -24,7 +24,7 @@ from alembic_envkit import EventLoopError
 from alembic_envkit import LockError
 from alembic_envkit import MigrationError
 from alembic_envkit import RevisionError
-from alembic_envkit.run._locks import acquire
+from alembic_envkit.run.dialects import acquire
 from flask_alembic import Alembic
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]

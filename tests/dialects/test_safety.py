@@ -23,8 +23,8 @@ from alembic_envkit import MigrationError
 from alembic_envkit import RevisionError
 from alembic_envkit import Settings
 from alembic_envkit import Targets
-from alembic_envkit.run._locks import _ServerLock
-from alembic_envkit.run._locks import acquire
+from alembic_envkit.run.dialects import acquire
+from alembic_envkit.run.dialects._locks import ServerLock
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
 
@@ -222,7 +222,7 @@ def test_lock_timeout_message_names_holder(
     revisions.write("r1", None)
     env = make_env(sa.MetaData(), engine, {"lock_timeout": 0.5})
     held = acquire("default", engine, "alembic_version", None, 5)
-    assert isinstance(held, _ServerLock)
+    assert isinstance(held, ServerLock)
     query, holder = HOLDER[dialect]
     session = held.connection.exec_driver_sql(query).scalar()
     held.connection.commit()
@@ -240,7 +240,7 @@ def test_lock_timeout_message_names_holder(
 HOLDER_SCRIPT = """\
 import sys
 import sqlalchemy as sa
-from alembic_envkit.run._locks import acquire
+from alembic_envkit.run.dialects import acquire
 
 engine = sa.create_engine(sys.argv[1])
 lock = acquire("default", engine, "alembic_version", None, 5)

@@ -43,3 +43,24 @@ def test_public_names() -> None:
     assert "Settings" in alembic_envkit.__all__
     assert "Targets" in alembic_envkit.__all__
     assert "make_group" in alembic_envkit.__all__
+
+
+def test_revision_error_without_alembic_until_raised() -> None:
+    """The package and its errors import no Alembic; the RevisionError made
+    when one is raised is the public class and Alembic's CommandError.
+    """
+    code = (
+        "import sys, alembic_envkit;"
+        " from alembic_envkit._errors import revision_error;"
+        " loaded = [m for m in sys.modules if m.split('.')[0] == 'alembic'];"
+        " assert not loaded, loaded;"
+        " e = revision_error('x');"
+        " from alembic.util import CommandError;"
+        " assert type(e) is alembic_envkit.RevisionError, type(e);"
+        " assert isinstance(e, CommandError);"
+        " assert isinstance(e, alembic_envkit.EnvkitError)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr

@@ -14,7 +14,7 @@ from alembic_envkit import EnvkitError
 from alembic_envkit import LockError
 from alembic_envkit import Settings
 from alembic_envkit.history._config import build_config
-from alembic_envkit.run._locks import acquire
+from alembic_envkit.run.dialects import acquire
 
 
 def test_defaults(tmp_path: Path) -> None:

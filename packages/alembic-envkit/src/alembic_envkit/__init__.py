@@ -31,7 +31,7 @@ from .settings import Target
 from .settings import Targets
 
 if t.TYPE_CHECKING:
-    from ._errors import RevisionError
+    from ._revision_error import RevisionError
     from .cli import make_group
     from .run import MigrationEvent
 else:
@@ -40,7 +40,7 @@ else:
         # Importing these imports Alembic, which reading revisions and the
         # command line's help never need.
         if name == "RevisionError":
-            from ._errors import RevisionError
+            from ._revision_error import RevisionError
 
             return RevisionError
 

@@ -1,7 +1,11 @@
 """The exceptions raised by alembic_envkit.
 
 Every leaf also subclasses the exception that callers of Flask-Alembic 3.x or
-Alembic already catch, so existing ``except`` clauses keep working.
+Alembic already catch, so existing ``except`` clauses keep working. The base,
+:exc:`EnvkitError`, is in ``_envkit_error``; :exc:`.RevisionError`, which
+subclasses Alembic's ``CommandError``, is in ``_revision_error`` and is
+imported from there only when one is raised, so that reading revisions never
+imports Alembic.
 """
 
 from __future__ import annotations
@@ -9,14 +13,11 @@ from __future__ import annotations
 import typing as t
 from contextlib import contextmanager
 
+# Re-exported: the base is imported from here with the other errors.
+from ._envkit_error import EnvkitError as EnvkitError
+
 if t.TYPE_CHECKING:
-    from alembic.util import CommandError
-
-
-class EnvkitError(Exception):
-    """Base class of every error raised by alembic_envkit. The message says
-    what is wrong and how to fix it.
-    """
+    from ._revision_error import RevisionError
 
 
 class ConfigurationError(EnvkitError, RuntimeError):
@@ -31,47 +32,15 @@ class TemplateMismatchError(ConfigurationError):
     """
 
 
-if t.TYPE_CHECKING:
-
-    class RevisionError(EnvkitError, CommandError):
-        """A revision argument cannot be resolved, or a revision cannot be
-        created: unknown or ambiguous id, several heads where one is needed, a
-        bad branch name.
-        """
-
-else:
-
-    def __getattr__(name: str) -> t.Any:
-        # RevisionError subclasses Alembic's CommandError, so that code
-        # catching that keeps working; it is made on first use, so that
-        # reading revisions never imports Alembic.
-        if name == "RevisionError":
-            return _revision_error_class()
-
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _revision_error_class() -> type[RevisionError]:
-    cls: t.Any = globals().get("RevisionError")
-
-    if cls is None:
-        from alembic.util import CommandError
-
-        doc = (
-            "A revision argument cannot be resolved, or a revision cannot be"
-            " created: unknown or ambiguous id, several heads where one is"
-            " needed, a bad branch name."
-        )
-        namespace = {"__doc__": doc, "__module__": "alembic_envkit"}
-        cls = type("RevisionError", (EnvkitError, CommandError), namespace)
-        globals()["RevisionError"] = cls
-
-    return t.cast("type[RevisionError]", cls)
-
-
 def revision_error(message: str) -> RevisionError:
-    """A :exc:`RevisionError` with this message."""
-    return _revision_error_class()(message)
+    """A :exc:`.RevisionError` with this message. The class subclasses
+    Alembic's ``CommandError``; it is imported here, when an error is
+    raised, so that reading revisions never imports Alembic.
+    """
+    # Imports Alembic: only when a revision error is raised.
+    from ._revision_error import RevisionError
+
+    return RevisionError(message)
 
 
 class DatabaseUnavailableError(EnvkitError, RuntimeError):
@@ -134,46 +103,11 @@ def translate_load_errors() -> t.Iterator[None]:
 def translate_alembic_errors() -> t.Iterator[None]:
     """Turn Alembic's revision errors, a revision file that does not compile
     or cannot be found, and a template that does not compile, into
-    :exc:`RevisionError`.
+    :exc:`.RevisionError`.
     """
-    from alembic.script.revision import RevisionError as AlembicRevisionError
-    from alembic.util import CommandError
-    from mako.exceptions import MakoException  # type: ignore[import-untyped]
+    # Imports Alembic: only when a block that calls Alembic begins, which
+    # reading revisions never does.
+    from ._revision_error import translate_alembic_errors as translating
 
-    RevisionError = _revision_error_class()
-
-    try:
-        with translate_load_errors():
-            yield
-    except EnvkitError:
-        raise
-    except (CommandError, AlembicRevisionError) as e:
-        raise RevisionError(alembic_message(e)) from e
-    except MakoException as e:
-        message = " ".join(str(e).split())
-        raise RevisionError(
-            f"The revision template does not compile: {message}. Fix script.py.mako."
-        ) from e
-
-
-def alembic_message(error: BaseException) -> str:
-    """The message of one of Alembic's revision errors. Alembic reports a
-    prefix that several ids start with as "Can't locate revision"; the error
-    it wraps names the candidates, so its message is used instead.
-    """
-    from alembic.script.revision import ResolutionError
-
-    cause = error.__cause__
-
-    if isinstance(cause, ResolutionError) and str(cause).startswith("Multiple"):
-        error = cause
-
-    message = str(error).strip()
-
-    if message == "Ambiguous walk":
-        message = (
-            "A relative step is ambiguous here (several branches lead to or from"
-            " this revision); name the revision to go to instead."
-        )
-
-    return message
+    with translating(), translate_load_errors():
+        yield

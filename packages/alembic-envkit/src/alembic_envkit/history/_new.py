@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from alembic.script.revision import RevisionError as AlembicRevisionError
 
-from .._errors import RevisionError
 from .._errors import translate_alembic_errors
+from .._revision_error import RevisionError
 from ..settings import check_branch_name
 from ..settings import DEFAULT_BRANCH
 from ._arguments import revision_ids

@@ -13,13 +13,12 @@ import typing as t
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic.util import template_to_file
-
+from .._alembic import held_hooks
 from .._alembic import invoke_hook
 from .._alembic import replace_template_writer
 from .._errors import ConfigurationError
-from .._errors import RevisionError
 from .._errors import translate_alembic_errors
+from .._revision_error import RevisionError
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -34,14 +33,7 @@ def install_safe_writes(script: ScriptDirectory) -> None:
     the destination) is never written through or replaced, and the mode
     follows the umask.
     """
-
-    def generate(src: t.Any, dest: t.Any, **kw: t.Any) -> None:
-        write_new_file(
-            Path(dest),
-            lambda tmp: template_to_file(src, tmp, script.output_encoding, **kw),
-        )
-
-    replace_template_writer(script, generate)
+    replace_template_writer(script, write_new_file)
 
 
 def write_new_file(dest: Path, render: t.Callable[[str], None]) -> None:
@@ -86,19 +78,13 @@ def deferred_write_hooks(script: ScriptDirectory) -> t.Iterator[list[str]]:
 
     :param script: The script directory revisions are written through.
     """
-    hooks = script.hooks
     paths: list[str] = []
-    script.hooks = []
 
-    try:
+    with held_hooks(script) as hooks:
         yield paths
-    finally:
-        script.hooks = hooks
 
     for path in paths:
-        for hook in hooks:
-            name = hook["_hook_name"]
-
+        for name, hook in hooks:
             if "type" not in hook:
                 raise ConfigurationError(
                     f"Post-write hook {name!r} has no 'type'. Set"

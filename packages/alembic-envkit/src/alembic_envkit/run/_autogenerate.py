@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import typing as t
 
-from alembic.autogenerate import RevisionContext
-from alembic.util import asbool
-
-from .._errors import RevisionError
+from .._alembic import fill_revision
+from .._alembic import generated_revisions
+from .._alembic import revision_context
+from .._alembic import revision_environment
+from .._alembic import write_revisions
 from .._errors import translate_alembic_errors
+from .._revision_error import RevisionError
 from ..history import choose_rev_id
 from ..history import deferred_write_hooks
 from ..history import RevisionPlan
@@ -18,6 +20,7 @@ from ._online import migrate
 from ._reading import behind_heads
 
 if t.TYPE_CHECKING:
+    from alembic.autogenerate import RevisionContext
     from alembic.runtime.migration import MigrationContext
     from alembic.script import Script
 
@@ -45,16 +48,10 @@ def write_revision(
     context = _revision_context(history, plan, splice, new_id)
 
     def run(heads: t.Any, migration_context: MigrationContext) -> list[t.Any]:
-        if empty:
-            context.run_no_autogenerate(heads, migration_context)
-        else:
-            context.run_autogenerate(heads, migration_context)
-
+        fill_revision(context, heads, migration_context, autogenerate=not empty)
         return []
 
-    revision_environment = history.config.get_main_option("revision_environment")
-
-    if not empty or asbool(revision_environment):
+    if not empty or revision_environment(history.config):
         try:
             migrate(history, connections, run, names=names, write=False)
         except RevisionError as e:
@@ -69,7 +66,7 @@ def write_revision(
 
     with deferred_write_hooks(history.script_directory) as written:
         with translate_alembic_errors():
-            scripts = list(context.generate_scripts())
+            scripts = write_revisions(context)
 
         written.extend(str(s.path) for s in scripts if s is not None)
 
@@ -90,11 +87,11 @@ def autogenerate_diffs(
     context = _revision_context(history, plan, False, "check")
 
     def run(heads: t.Any, migration_context: MigrationContext) -> list[t.Any]:
-        context.run_autogenerate(heads, migration_context)
+        fill_revision(context, heads, migration_context, autogenerate=True)
         return []
 
     migrate(history, connections, run, names=names, write=False)
-    upgrade_ops = context.generated_revisions[-1].upgrade_ops_list
+    upgrade_ops = generated_revisions(context)[-1].upgrade_ops_list
     return {name: ops.as_diffs() for name, ops in zip(names, upgrade_ops, strict=True)}
 
 
@@ -129,7 +126,7 @@ def _behind_message(
 def _revision_context(
     history: History, plan: RevisionPlan, splice: bool, rev_id: str
 ) -> RevisionContext:
-    return RevisionContext(
+    return revision_context(
         history.config,
         history.script_directory,
         {
@@ -148,6 +145,6 @@ def _revision_context(
 def _no_operations(context: RevisionContext) -> bool:
     return all(
         ops.is_empty()
-        for revision in context.generated_revisions
+        for revision in generated_revisions(context)
         for ops in revision.upgrade_ops_list
     )

@@ -14,6 +14,7 @@ from .._errors import DatabaseUnavailableError
 from ..settings import context_options
 from ._async import engine_for
 from ._async import scope as operation_scope
+from .dialects import impl_for
 
 if t.TYPE_CHECKING:
     from alembic.operations import Operations
@@ -55,8 +56,8 @@ class Bound:
             connection = connect(name, engine_for(target))
             self.connections.append(connection)
 
-            if target.engine.dialect.name == "sqlite":
-                self.restore.append(_make_transactional(connection))
+            impl = impl_for(target.engine.dialect.name)
+            self.restore.append(impl.prepare_connection(connection))
 
             env_ctx.configure(connection=connection, **opts)
             self.environments[name] = env_ctx
@@ -177,43 +178,6 @@ class Connections:
                     result[name] = read(connection, table, schema)
 
         return result
-
-
-def _make_transactional(connection: sa.Connection) -> t.Callable[[], None]:
-    """Make pysqlite run DDL inside transactions on this connection only:
-    the driver stops beginning and committing on its own, and each
-    transaction starts with an explicit BEGIN. Returns a function that puts
-    the connection back as it was before it returns to the user's pool.
-    """
-    # The DB-API connection: for aiosqlite, SQLAlchemy's adapter, whose
-    # isolation_level setter runs in aiosqlite's thread.
-    driver: t.Any = connection.connection.dbapi_connection
-
-    if not hasattr(driver, "isolation_level"):
-        return lambda: None
-
-    previous = driver.isolation_level
-
-    if connection.in_transaction():
-        connection.commit()
-
-    driver.isolation_level = None
-    sa.event.listen(connection, "begin", _emit_begin)
-
-    def restore() -> None:
-        sa.event.remove(connection, "begin", _emit_begin)
-
-        if connection.in_transaction():
-            connection.rollback()
-
-        if not connection.closed and not connection.invalidated:
-            driver.isolation_level = previous
-
-    return restore
-
-
-def _emit_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 class ThreadScope(threading.local):

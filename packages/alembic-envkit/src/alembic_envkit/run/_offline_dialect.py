@@ -16,8 +16,8 @@ import typing as t
 
 import sqlalchemy as sa
 
-from .._alembic import parse_mysql_server_version
 from .._errors import ConfigurationError
+from .dialects import impl_for
 
 if t.TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -49,16 +49,15 @@ def set_server_version(dialect: Dialect, value: t.Any, database: str) -> None:
     if found is None:
         raise ConfigurationError(message)
 
-    if dialect.name in ("mysql", "mariadb"):
-        try:
-            parse_mysql_server_version(dialect, value)
-        except (sa.exc.InvalidRequestError, NotImplementedError) as e:
-            # A MySQL version on a mariadb:// URL, or a version too old.
-            raise ConfigurationError(
-                f"The {SERVER_VERSION!r} context option of database"
-                f" {database!r} is {value!r}, which its URL's dialect refuses:"
-                f" {str(e).rstrip('.')}. Give the version the server reports"
-                " (SELECT VERSION())."
-            ) from e
-    else:
-        dialect.server_version_info = tuple(int(n) for n in found.group().split("."))
+    numbers = tuple(int(n) for n in found.group().split("."))
+
+    try:
+        impl_for(dialect.name).set_server_version(dialect, value, numbers)
+    except (sa.exc.InvalidRequestError, NotImplementedError) as e:
+        # Such as a MySQL version on a mariadb:// URL, or a version too old.
+        raise ConfigurationError(
+            f"The {SERVER_VERSION!r} context option of database"
+            f" {database!r} is {value!r}, which its URL's dialect refuses:"
+            f" {str(e).rstrip('.')}. Give the version the server reports"
+            " (SELECT VERSION())."
+        ) from e

@@ -14,7 +14,6 @@ from .._errors import revision_error
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
 from ..history import step_target
-from ._locks import acquire
 from ._reading import current_by_database
 from ._reading import positions
 from ._runner import MigrationEvent
@@ -23,6 +22,8 @@ from ._steps import downgrade_steps
 from ._steps import purging
 from ._steps import stamp_steps
 from ._steps import upgrade_steps
+from .dialects import acquire
+from .dialects import impl_for
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
@@ -31,8 +32,8 @@ if t.TYPE_CHECKING:
     from ..history import RevisionArg
     from ..history import TargetArg
     from ._connections import Connections
-    from ._locks import Lock
     from ._steps import StepsFn
+    from .dialects import Lock
 
 #: Called with each :class:`.MigrationEvent`, or ``None``.
 Progress: t.TypeAlias = "t.Callable[[MigrationEvent], None] | None"
@@ -220,7 +221,8 @@ def _down_steps(history: History, target: TargetArg) -> StepsFn:
 
 def _two_phase(connections: Connections, write: bool) -> bool:
     """Whether this run commits with a two-phase commit; refused unless
-    every database is PostgreSQL.
+    every database's dialect can prepare a transaction holding DDL
+    (PostgreSQL).
     """
     targets = connections.targets
 
@@ -230,7 +232,7 @@ def _two_phase(connections: Connections, write: bool) -> bool:
     others = [
         f"{name!r} ({target.engine.dialect.name})"
         for name, target in targets.items()
-        if target.engine.dialect.name != "postgresql"
+        if not impl_for(target.engine.dialect.name).two_phase
     ]
 
     if others:

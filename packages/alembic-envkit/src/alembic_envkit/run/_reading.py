@@ -13,6 +13,7 @@ from .._errors import DatabaseUnavailableError
 from .._errors import revision_error
 from ._version_table import interrupted_revision
 from ._version_table import version_rows
+from .dialects import marking_dialects
 
 if t.TYPE_CHECKING:
     from ..history import History
@@ -52,10 +53,11 @@ def interrupted_by_database(
     connections: Connections, names: t.Sequence[str]
 ) -> dict[str, str]:
     """The named databases where a revision stopped half way, with what
-    was running. Only MariaDB and MySQL, whose DDL commits each statement.
+    was running. Only databases whose dialect marks a running revision
+    (MariaDB and MySQL, whose DDL commits each statement) are read.
     """
     found = connections.read_version_tables(
-        interrupted_revision, names, dialects=("mysql", "mariadb")
+        interrupted_revision, names, dialects=marking_dialects()
     )
     return {name: what for name, what in found.items() if what is not None}
 

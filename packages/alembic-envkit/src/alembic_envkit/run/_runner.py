@@ -15,24 +15,28 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from .._alembic import purges
+from .._alembic import set_dont_mutate
 from .._alembic import set_migrations_fn
+from .._alembic import transactional_ddl
 from .._errors import EnvkitError
 from .._errors import LockError
 from .._errors import MigrationError
-from .._errors import RevisionError
 from .._errors import translate_alembic_errors
+from .._revision_error import RevisionError
 from ._steps import fill_missing_function
 from ._steps import StepsFn
 from ._transactions import leftover_ender
 from ._transactions import two_phase_commit
-from ._version_table import Marker
+from .dialects import impl_for
 
 if t.TYPE_CHECKING:
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
     from alembic.runtime.migration import MigrationStep
 
-    from ._locks import Lock
+    from .dialects import Lock
+    from .dialects import Marker
 
 logger = logging.getLogger("alembic_envkit")
 
@@ -85,7 +89,7 @@ class Run:
         no database can reach is refused before anything changes.
         """
         # As MigrationContext.run_migrations: a purge starts from nothing.
-        heads = () if context.purge else context.get_current_heads()
+        heads = () if purges(context) else context.get_current_heads()
 
         try:
             self.planned = self._steps(fn, heads, context)
@@ -122,7 +126,7 @@ class Run:
                 steps = self._steps(fn, heads, context)
 
             self.planned = None
-            marker = Marker.for_context(context) if self.mutate else None
+            marker = _marker(context) if self.mutate else None
 
             if marker is not None:
                 marker.check(self.name, repair=self.repair)
@@ -301,7 +305,7 @@ def run_migrations(
             # A transaction per revision needs no savepoint inside it.
             use_savepoints = (
                 savepoints
-                and context.impl.transactional_ddl
+                and transactional_ddl(context)
                 and not context.opts.get("transaction_per_migration")
             )
             run = Run(name, multidb, (locks or {}).get(name), use_savepoints)
@@ -317,7 +321,7 @@ def run_migrations(
             context = env_ctx.get_context()
             run = runs[name]
             set_migrations_fn(context, run.track(fn))
-            context.opts["dont_mutate"] = not mutate
+            set_dont_mutate(context, not mutate)
 
             if multidb:
                 kwargs["engine_name"] = name
@@ -339,10 +343,20 @@ def run_migrations(
                 break
             finally:
                 set_migrations_fn(context, None)
-                context.opts.pop("dont_mutate", None)
+                set_dont_mutate(context, None)
 
     if failure is not None:
         raise failure
+
+
+def _marker(context: MigrationContext) -> Marker | None:
+    """The interrupted-revision marker of a context whose DDL commits
+    statement by statement, where its dialect has one.
+    """
+    if context.as_sql or transactional_ddl(context):
+        return None
+
+    return impl_for(context.dialect.name).marker(context)
 
 
 def _place(error: BaseException, path: str | None) -> str:

@@ -13,9 +13,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import MigrationStep
 
 from .._alembic import downgrade_revs
+from .._alembic import set_purge
 from .._alembic import stamp_revs
 from .._alembic import upgrade_revs
-from .._errors import RevisionError
+from .._revision_error import RevisionError
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -107,13 +108,13 @@ def purging(contexts: t.Iterable[MigrationContext], purge: bool) -> t.Iterator[N
     for context in contexts:
         # Set from the "purge" option when a context is made; these contexts
         # outlive one command, so it is set for the stamp alone.
-        context.purge = True
+        set_purge(context, True)
 
     try:
         yield
     finally:
         for context in contexts:
-            context.purge = False
+            set_purge(context, False)
 
 
 def fill_missing_function(step: MigrationStep, name: str) -> None:

@@ -201,10 +201,10 @@ class Settings:
 
         if is_resource_spec(value):
             # Imports Alembic, which plain folder paths never need.
-            from alembic.util import coerce_resource_to_filename
+            from .._alembic import resource_filename
 
             try:
-                return str(coerce_resource_to_filename(value))
+                return resource_filename(value)
             except (ImportError, TypeError) as e:
                 where = f"The {setting!r} setting" if setting else "The path"
                 package = value.partition(":")[0]

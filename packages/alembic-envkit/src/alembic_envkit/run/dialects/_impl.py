@@ -1,0 +1,106 @@
+"""The interface of what the runners do differently by database dialect,
+with the behaviour of a dialect that has none of it. Each module of this
+package subclasses :class:`DialectImpl` for one dialect, as Alembic's
+``ddl/`` modules subclass its ``DefaultImpl``.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+if t.TYPE_CHECKING:
+    import sqlalchemy as sa
+    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationStep
+
+    from ._locks import Lock
+
+logger = logging.getLogger("alembic_envkit")
+
+
+class Marker(t.Protocol):
+    """A mark on a database while a revision runs on it, where DDL commits
+    statement by statement, so that the next run finds a revision that
+    stopped half way instead of going on from an unknown state.
+    """
+
+    def check(self, name: str, *, repair: bool) -> None:
+        """Refuse to run on database ``name`` when a revision was left half
+        way; with ``repair``, clear the mark instead.
+
+        :raises RevisionError: If a revision was left half way.
+        """
+
+    def set(self, step: MigrationStep) -> None:
+        """Mark the revision ``step`` is about to run."""
+
+    def clear(self) -> None:
+        """Remove the mark."""
+
+
+class DialectImpl:
+    """What differs by dialect, for a dialect with none of it: no migration
+    lock (with a warning), no interrupted-revision marker, connections used
+    as they come, no two-phase commit.
+    """
+
+    #: Whether a transaction holding DDL can be prepared for a two-phase
+    #: commit.
+    two_phase: t.ClassVar[bool] = False
+
+    #: Whether :meth:`marker` marks a running revision, so that
+    #: :meth:`interrupted_revision` may find one.
+    marks_revisions: t.ClassVar[bool] = False
+
+    def lock(
+        self, name: str, engine: sa.Engine, digest: str, timeout: float
+    ) -> Lock | None:
+        """Take the migration lock of database ``name``, waiting up to
+        ``timeout`` seconds for another runner to finish.
+
+        :param digest: A stable hex digest naming the lock, from
+            :func:`.lock_key`.
+        :raises LockError: If the lock is not free in time.
+        """
+        logger.warning(
+            "No migration lock for the %s database %r", engine.dialect.name, name
+        )
+        return None
+
+    def marker(self, context: MigrationContext) -> Marker | None:
+        """The marker of a context whose DDL is not transactional, or
+        ``None`` where the dialect has none.
+        """
+        return None
+
+    def interrupted_revision(
+        self, connection: sa.Connection, table: str, schema: str | None
+    ) -> str | None:
+        """What a run that stopped half way left unfinished, such as
+        "upgrade of revision r3", as :meth:`marker` marked it; ``None`` when
+        no revision was interrupted.
+        """
+        return None
+
+    def set_server_version(
+        self, dialect: sa.Dialect, version: str, numbers: tuple[int, ...]
+    ) -> None:
+        """Set up a dialect made from a URL, for an offline script, as its
+        first connection to a server that reports ``version`` would.
+
+        :param numbers: The numbers in ``version``.
+        :raises sqlalchemy.exc.InvalidRequestError: If the dialect refuses
+            the version.
+        """
+        dialect.server_version_info = numbers
+
+    def prepare_connection(self, connection: sa.Connection) -> t.Callable[[], None]:
+        """Set up a connection the runners migrate on, and return what puts
+        it back as it was before it returns to the user's pool.
+        """
+        return _nothing
+
+
+def _nothing() -> None:
+    pass
