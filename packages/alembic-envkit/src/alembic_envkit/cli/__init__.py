@@ -11,8 +11,24 @@ on the click context). Nothing imports this module or ``_group`` back.
 
 from __future__ import annotations
 
+import typing as t
+
 from ._context import GetEnv
 from ._group import make_group
-from ._main import main
+
+if t.TYPE_CHECKING:
+    from ._main import main
+else:
+
+    def __getattr__(name: str) -> t.Any:
+        # The alembic-envkit command builds a group of its own when its
+        # module is imported, which `flask db` never needs.
+        if name == "main":
+            from ._main import main
+
+            return main
+
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["GetEnv", "main", "make_group"]
