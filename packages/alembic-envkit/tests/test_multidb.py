@@ -121,6 +121,23 @@ def test_produce_migrations_per_database(multi_env: Environment) -> None:
     assert [op.table_name for op in auth_ops.ops] == ["account"]  # type: ignore[attr-defined]
 
 
+def test_produce_migrations_tokens(multi_env: Environment) -> None:
+    """Each database's operations carry the tokens the ``multidb`` template
+    renders them under, as a revision's autogenerate gives them.
+    """
+    script = multi_env.produce_migrations()
+    tokens = [
+        (up.upgrade_token, down.downgrade_token)
+        for up, down in zip(
+            script.upgrade_ops_list, script.downgrade_ops_list, strict=True
+        )
+    ]
+    assert tokens == [
+        ("default_upgrades", "default_downgrades"),
+        ("auth_upgrades", "auth_downgrades"),
+    ]
+
+
 def test_ops_bound_per_database(
     multi_env: Environment,
     engine: sa.Engine,
