@@ -18,15 +18,13 @@ import typing as t
 from .._errors import revision_error
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
-from ..history import step_target
 from ..settings import context_options
 from ._offline_dialect import SERVER_VERSION
 from ._offline_dialect import set_server_version
 from ._runner import run_migrations
-from ._steps import downgrade_steps
 from ._steps import stamp_steps
+from ._steps import steps_to
 from ._steps import StepsFn
-from ._steps import upgrade_steps
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -54,8 +52,7 @@ def upgrade_sql(
     """
     script = history.script_directory
     target, start = split_range(target, start)
-    dest = step_target(script, target, down=False)
-    steps = upgrade_steps(script, dest)
+    steps = steps_to(script, target, down=False)
     return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
 
 
@@ -80,12 +77,7 @@ def downgrade_sql(
             " the start argument also works)."
         )
 
-    dest = step_target(script, target, down=True)
-
-    if isinstance(dest, list):
-        raise revision_error("Downgrade takes one target revision, not several.")
-
-    steps = downgrade_steps(script, dest)
+    steps = steps_to(script, target, down=True)
     return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
 
 

@@ -10,18 +10,15 @@ from contextlib import ExitStack
 
 from .._errors import ConfigurationError
 from .._errors import MigrationError
-from .._errors import revision_error
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
-from ..history import step_target
 from ._reading import current_by_database
 from ._reading import positions
 from ._runner import MigrationEvent
 from ._runner import run_migrations
-from ._steps import downgrade_steps
 from ._steps import purging
 from ._steps import stamp_steps
-from ._steps import upgrade_steps
+from ._steps import steps_to
 from .dialects import acquire
 from .dialects import impl_for
 
@@ -120,7 +117,7 @@ def upgrade(
     """Run revisions up to ``target`` on the named databases."""
     script = history.script_directory
     history.check_template()
-    steps = upgrade_steps(script, step_target(script, target, down=False))
+    steps = steps_to(script, target, down=False)
     migrate(
         history,
         connections,
@@ -142,7 +139,7 @@ def downgrade(
 ) -> None:
     """Run revisions down to ``target`` on the named databases."""
     history.check_template()
-    steps = _down_steps(history, target)
+    steps = steps_to(history.script_directory, target, down=True)
     migrate(
         history,
         connections,
@@ -192,11 +189,7 @@ def plan(
     """The revisions an upgrade (or downgrade) to ``target`` would run on
     each named database, without the lock or any change.
     """
-    if down:
-        steps = _down_steps(history, target)
-    else:
-        script = history.script_directory
-        steps = upgrade_steps(script, step_target(script, target, down=False))
+    steps = steps_to(history.script_directory, target, down=down)
 
     result = {}
 
@@ -207,16 +200,6 @@ def plan(
         result[name] = [step.revision for step in planned]  # type: ignore[attr-defined]
 
     return result
-
-
-def _down_steps(history: History, target: TargetArg) -> StepsFn:
-    script = history.script_directory
-    dest = step_target(script, target, down=True)
-
-    if isinstance(dest, list):
-        raise revision_error("Downgrade takes one target revision, not several.")
-
-    return downgrade_steps(script, dest)
 
 
 def _two_phase(connections: Connections, write: bool) -> bool:

@@ -16,10 +16,14 @@ from .._alembic import downgrade_revs
 from .._alembic import set_purge
 from .._alembic import stamp_revs
 from .._alembic import upgrade_revs
+from .._errors import revision_error
 from .._revision_error import RevisionError
+from ..history import step_target
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
+
+    from ..history import TargetArg
 
 logger = logging.getLogger("alembic_envkit")
 
@@ -28,6 +32,25 @@ logger = logging.getLogger("alembic_envkit")
 StepsFn: t.TypeAlias = t.Callable[
     [str | t.Sequence[str], MigrationContext], t.Iterable[MigrationStep]
 ]
+
+
+def steps_to(script: ScriptDirectory, target: TargetArg, *, down: bool) -> StepsFn:
+    """The work function of an upgrade (or, with ``down``, a downgrade) to
+    ``target`` as users give it: a revision, or a number of steps.
+
+    :param script: Where the revisions are.
+    :param target: The target, resolved by ``step_target``.
+    :param down: Whether this is a downgrade, which takes one target.
+    """
+    dest = step_target(script, target, down=down)
+
+    if not down:
+        return upgrade_steps(script, dest)
+
+    if isinstance(dest, list):
+        raise revision_error("Downgrade takes one target revision, not several.")
+
+    return downgrade_steps(script, dest)
 
 
 def upgrade_steps(script: ScriptDirectory, target: str | list[str]) -> StepsFn:
