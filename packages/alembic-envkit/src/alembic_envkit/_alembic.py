@@ -7,10 +7,12 @@ undocumented attribute it uses and the versions it was checked against
 (:data:`CHECKED_AGAINST`); a test in ``tests/test_alembic_private.py`` fails
 if Alembic or SQLAlchemy changes it.
 
+Importing it imports no Alembic, for the revisions read from headers (see
+``history/_revision.py``) stand on it: each function imports, when called,
+the Alembic it needs (the imports marked "heavy").
+
 Left outside, and pinned by tests in the same file: ``run/_async.py``'s
-use of ``sqlalchemy.util.concurrency`` and its engine copies (importing this
-module imports Alembic, which reading revisions with an async engine never
-does); the attributes that hold a migration context's documented
+use of ``sqlalchemy.util.concurrency`` and its engine copies; the attributes that hold a migration context's documented
 ``configure()`` options under their own names (``connection``,
 ``as_sql``, ``version_table``...); and the steps' ``revision`` and
 ``is_upgrade``.
@@ -19,26 +21,18 @@ does); the attributes that hold a migration context's documented
 from __future__ import annotations
 
 import os
+import sys
 import typing as t
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic.autogenerate import RevisionContext
-from alembic.script import Script
-from alembic.script import ScriptDirectory
-from alembic.script import write_hooks
-from alembic.script.revision import Revision
-from alembic.script.revision import RevisionMap
-from alembic.util import asbool
-from alembic.util import coerce_resource_to_filename
-from alembic.util import load_python_file
-from alembic.util import template_to_file
-from alembic.util import to_tuple
-
 if t.TYPE_CHECKING:
     from types import ModuleType
 
+    from alembic.autogenerate import RevisionContext
     from alembic.config import Config
+    from alembic.script import Script
+    from alembic.script import ScriptDirectory
     from alembic.operations import MigrationScript
     from alembic.runtime.migration import MigrationContext
     from alembic.runtime.migration import MigrationStep
@@ -61,12 +55,9 @@ _Ids: t.TypeAlias = "str | tuple[str, ...] | None"
 def upgrade_revs(
     script: ScriptDirectory, target: str | list[str], heads: str | t.Sequence[str]
 ) -> list[MigrationStep]:
-    """The steps of an upgrade from ``heads`` to ``target``.
-
+    """The steps of an upgrade from ``heads`` to ``target`` (one or a list).
     Private: ``ScriptDirectory._upgrade_revs``, as ``alembic.command.upgrade``
-    uses it; it accepts a list of destinations too. Each step has the
-    ``revision`` (a :class:`~alembic.script.Script`) and ``is_upgrade`` that
-    the runner reads. Checked against Alembic 1.16.2 and 1.20.1.
+    uses it. Checked against Alembic 1.16.2 and 1.20.1.
     """
     return list(script._upgrade_revs(target, heads))  # type: ignore[arg-type]
 
@@ -74,10 +65,9 @@ def upgrade_revs(
 def downgrade_revs(
     script: ScriptDirectory, target: str, heads: str | t.Sequence[str]
 ) -> list[MigrationStep]:
-    """The steps of a downgrade from ``heads`` to ``target``.
-
-    Private: ``ScriptDirectory._downgrade_revs``, as
-    ``alembic.command.downgrade``. Checked against Alembic 1.16.2 and 1.20.1.
+    """The steps of a downgrade from ``heads`` to ``target``. Private:
+    ``ScriptDirectory._downgrade_revs``, as ``alembic.command.downgrade``.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
     return list(script._downgrade_revs(target, heads))  # type: ignore[arg-type]
 
@@ -85,10 +75,9 @@ def downgrade_revs(
 def stamp_revs(
     script: ScriptDirectory, target: list[str], heads: str | t.Sequence[str]
 ) -> list[t.Any]:
-    """The steps that record ``target`` as current, from ``heads``.
-
-    Private: ``ScriptDirectory._stamp_revs``, as ``alembic.command.stamp``.
-    Checked against Alembic 1.16.2 and 1.20.1.
+    """The steps that record ``target`` as current, from ``heads``. Private:
+    ``ScriptDirectory._stamp_revs``, as ``alembic.command.stamp``. Checked
+    against Alembic 1.16.2 and 1.20.1.
     """
     return list(script._stamp_revs(target, heads))  # type: ignore[arg-type]
 
@@ -99,51 +88,41 @@ def stamp_revs(
 def set_migrations_fn(
     context: MigrationContext, fn: t.Callable[..., t.Any] | None
 ) -> None:
-    """Give an existing migration context its work function, or ``None``.
-
-    Private: ``MigrationContext._migrations_fn``, set from the ``fn`` option
-    when a context is made. There is no public way to give an existing
-    context a work function; ``EnvironmentContext.configure`` would make a
-    new context, and callers rely on getting this one. Checked against
-    Alembic 1.16.2 and 1.20.1.
+    """Give an existing migration context its work function, or ``None``:
+    ``configure()`` would make a new context. Private:
+    ``MigrationContext._migrations_fn``, set from the ``fn`` option. Checked
+    against Alembic 1.16.2 and 1.20.1.
     """
     context._migrations_fn = fn
 
 
 def set_external_transaction(context: MigrationContext, value: bool) -> None:
     """Tell a context that its transaction is its caller's, so it neither
-    begins nor commits one itself.
-
-    Private: ``MigrationContext._in_external_transaction``, which Alembic
-    sets when the context is made; these contexts outlive one run. Checked
-    against Alembic 1.16.2 and 1.20.1.
+    begins nor commits one. Private:
+    ``MigrationContext._in_external_transaction``, set when it is made.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
     context._in_external_transaction = value
 
 
 def set_purge(context: MigrationContext, value: bool) -> None:
-    """Make an existing context's runs empty its version table first, as
-    ``stamp --purge`` does. Undocumented: ``MigrationContext.purge``, set
-    from the ``purge`` option and read by ``run_migrations`` on each run.
-    Checked against Alembic 1.16.2 and 1.20.1.
+    """Make a context's runs empty its version table first, as ``stamp
+    --purge``. Undocumented: ``MigrationContext.purge``, from the ``purge``
+    option, read on each run. Checked against Alembic 1.16.2 and 1.20.1.
     """
     context.purge = value
 
 
 def purges(context: MigrationContext) -> bool:
-    """Whether the context's runs start by emptying its version table:
-    ``MigrationContext.purge``, as :func:`set_purge`. Checked against
-    Alembic 1.16.2 and 1.20.1.
-    """
+    """``MigrationContext.purge``, as :func:`set_purge`."""
     return bool(context.purge)
 
 
 def set_dont_mutate(context: MigrationContext, value: bool | None) -> None:
-    """Make an existing context's runs create no version table, as a
-    command that only reads; ``None`` removes the option. Undocumented: the
-    ``dont_mutate`` option (``alembic.command.current`` passes it), read
-    from ``opts`` by ``run_migrations``. Checked against Alembic 1.16.2 and
-    1.20.1.
+    """Make a context's runs create no version table, as a command that only
+    reads; ``None`` removes the option. Undocumented: the ``dont_mutate``
+    option of ``alembic.command.current``, read from ``opts`` on each run.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
     if value is None:
         context.opts.pop("dont_mutate", None)
@@ -152,12 +131,9 @@ def set_dont_mutate(context: MigrationContext, value: bool | None) -> None:
 
 
 def transactional_ddl(context: MigrationContext) -> bool:
-    """Whether DDL runs inside transactions on this context: the
-    ``transactional_ddl`` option, or the dialect's default.
-
-    Undocumented: ``MigrationContext.impl``, the dialect's
-    :class:`~alembic.ddl.impl.DefaultImpl`, whose ``transactional_ddl`` is
-    documented. Checked against Alembic 1.16.2 and 1.20.1.
+    """Whether DDL runs inside transactions on this context (the option or
+    the dialect's default). Undocumented: ``MigrationContext.impl``, the
+    dialect's ``DefaultImpl``. Checked against Alembic 1.16.2 and 1.20.1.
     """
     return bool(context.impl.transactional_ddl)
 
@@ -165,68 +141,37 @@ def transactional_ddl(context: MigrationContext) -> bool:
 # Script directories: revision files read on demand, written safely.
 
 
-class LazyScript(Script):
-    """A :class:`~alembic.script.Script` built from a header read without
-    importing the file; its module is imported on first use.
-
-    Undocumented: it is made without ``Script.__init__``, which needs the
-    module, from what ``Script.__init__`` would give ``Revision.__init__``;
-    ``alembic.util.load_python_file`` imports the module as Alembic does.
-    Checked against Alembic 1.16.2 and 1.20.1.
-    """
-
-    def __init__(self, header: Header) -> None:
-        revision, down, labels, depends, doc, path = header
-        Revision.__init__(
-            self, revision, down, dependencies=depends, branch_labels=labels
-        )
-        self.path = path
-        self._longdoc = doc
-        self._module: ModuleType | None = None
-
-    @property
-    def module(self) -> ModuleType:  # type: ignore[override]
-        if self._module is None:
-            self._module = load_python_file(
-                os.path.dirname(self.path), os.path.basename(self.path)
-            )
-
-        return self._module
-
-    @property
-    def longdoc(self) -> str:
-        return self._longdoc
-
-
 def lazy_script_directory(
-    make: t.Callable[[], ScriptDirectory], headers: t.Sequence[Header]
+    make: t.Callable[[], ScriptDirectory], revisions: t.Collection[Script]
 ) -> ScriptDirectory:
-    """A script directory whose revisions come from ``headers`` instead of
-    importing every file.
-
-    Undocumented: ``ScriptDirectory.revision_map``, made in
-    ``ScriptDirectory.__init__`` over ``_load_revisions``, is replaced by a
-    :class:`~alembic.script.revision.RevisionMap` over ``headers``; the
-    script directory reads revisions through it only. Checked against
-    Alembic 1.16.2 and 1.20.1.
-
-    :param make: Builds the script directory from the config.
-    :param headers: Every revision file's header, in load order.
+    """A script directory whose revision map holds the graph's revisions
+    instead of importing every file. Undocumented:
+    ``ScriptDirectory.revision_map``, replaced by a ``RevisionMap`` over
+    them. Checked against Alembic 1.16.2 and 1.20.1.
     """
+    from alembic.script import Script  # heavy
+    from alembic.script.revision import RevisionMap  # heavy
+
+    def generate() -> t.Collection[Script]:
+        for revision in revisions:
+            Script.verify_rev_id(revision.revision)  # As Revision.__init__.
+
+        return revisions
+
     script = make()
-    script.revision_map = RevisionMap(lambda: [LazyScript(h) for h in headers])
+    script.revision_map = RevisionMap(generate)
     return script
 
 
 def loaded_headers(config: Config) -> list[Header]:
     """The header of every revision Alembic finds by importing the files,
-    bytecode included: for the ``sourceless`` option, whose files cannot be
-    read without running them.
-
-    Private: ``ScriptDirectory._load_revisions`` yields each file's Script
-    in load order; undocumented ``alembic.util.to_tuple`` reads branch
-    labels as ``Script`` does. Checked against Alembic 1.16.2 and 1.20.1.
+    bytecode included, for the ``sourceless`` option. Private:
+    ``ScriptDirectory._load_revisions`` (in load order) and
+    ``alembic.util.to_tuple``. Checked against Alembic 1.16.2 and 1.20.1.
     """
+    from alembic.script import ScriptDirectory  # heavy
+    from alembic.util import to_tuple  # heavy
+
     script = ScriptDirectory.from_config(config)
     return [
         (
@@ -245,14 +190,13 @@ def replace_template_writer(
     script: ScriptDirectory, write: t.Callable[[Path, t.Callable[[str], None]], None]
 ) -> None:
     """Make one script directory write each new revision file through
-    ``write(dest, render)``, where ``render(path)`` renders the file's
-    template to ``path`` in the script directory's output encoding.
-
-    Private: ``ScriptDirectory._generate_template(src, dest, **kw)`` writes
-    each new revision file (and nothing else); this replaces it on this one
-    instance. Undocumented: ``alembic.util.template_to_file``, which it
-    calls. Checked against Alembic 1.16.2 and 1.20.1.
+    ``write(dest, render)``; ``render(path)`` renders the template to
+    ``path``. Private: ``ScriptDirectory._generate_template(src, dest, **kw)``,
+    which writes each new revision file and nothing else, replaced on this
+    instance, and ``alembic.util.template_to_file``. Checked against Alembic
+    1.16.2 and 1.20.1.
     """
+    from alembic.util import template_to_file  # heavy
 
     def generate(src: t.Any, dest: t.Any, **kw: t.Any) -> None:
         encoding = script.output_encoding
@@ -265,12 +209,9 @@ def replace_template_writer(
 def held_hooks(
     script: ScriptDirectory,
 ) -> t.Iterator[list[tuple[str, t.Mapping[str, str]]]]:
-    """Write new revisions through ``script`` without Alembic running the
-    post-write hooks (which print) while the block runs; yields them, as
-    (name, options) pairs, to run afterwards.
-
-    Undocumented: ``ScriptDirectory.hooks``, the hooks ``generate_revision``
-    runs on each new file, and the ``_hook_name`` key that
+    """Hold back the post-write hooks (which print) while the block writes;
+    yields them as (name, options) pairs, to run afterwards. Undocumented:
+    ``ScriptDirectory.hooks`` and the ``_hook_name`` key
     ``Config.get_hooks_list`` gives each. Checked against Alembic 1.16.2 and
     1.20.1.
     """
@@ -284,11 +225,12 @@ def held_hooks(
 
 
 def invoke_hook(name: str, path: str, options: t.Mapping[str, t.Any]) -> None:
-    """Run one post-write hook by its type on a written file.
-
-    Private: ``write_hooks._invoke``, as ``write_hooks._run_hooks`` calls it
-    after printing its status. Checked against Alembic 1.16.2 and 1.20.1.
+    """Run one post-write hook by its type on a written file. Private:
+    ``write_hooks._invoke``, as ``_run_hooks`` calls it after its status line.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
+    from alembic.script import write_hooks  # heavy
+
     write_hooks._invoke(name, path, options)
 
 
@@ -298,13 +240,13 @@ def invoke_hook(name: str, path: str, options: t.Mapping[str, t.Any]) -> None:
 def revision_context(
     config: Config, script: ScriptDirectory, options: dict[str, t.Any]
 ) -> RevisionContext:
-    """Alembic's maker of new revisions, with the command arguments of
-    ``alembic revision`` (``message``, ``head``, ``rev_id``...).
-
-    Undocumented: ``alembic.autogenerate.RevisionContext``, as
+    """Alembic's maker of new revisions, with the arguments of ``alembic
+    revision``. Undocumented: ``alembic.autogenerate.RevisionContext``, as
     ``alembic.command.revision`` makes it. Checked against Alembic 1.16.2
     and 1.20.1.
     """
+    from alembic.autogenerate import RevisionContext  # heavy
+
     return RevisionContext(config, script, options)
 
 
@@ -315,12 +257,9 @@ def fill_revision(
     *,
     autogenerate: bool,
 ) -> None:
-    """Work out one database's part of the new revision: its operations,
-    compared with the database, or none.
-
-    Undocumented: ``RevisionContext.run_autogenerate`` and
-    ``run_no_autogenerate``, the work functions of ``alembic revision``.
-    Checked against Alembic 1.16.2 and 1.20.1.
+    """Work out one database's part of the new revision, compared with the
+    database or empty. Undocumented: ``RevisionContext.run_autogenerate``
+    and ``run_no_autogenerate``. Checked against Alembic 1.16.2 and 1.20.1.
     """
     if autogenerate:
         context.run_autogenerate(heads, migration_context)
@@ -329,22 +268,17 @@ def fill_revision(
 
 
 def generated_revisions(context: RevisionContext) -> list[MigrationScript]:
-    """The revisions worked out so far, after the
-    ``process_revision_directives`` hook has edited them.
-
-    Undocumented: ``RevisionContext.generated_revisions``. Checked against
-    Alembic 1.16.2 and 1.20.1.
+    """The revisions worked out, as ``process_revision_directives`` left
+    them. Undocumented: ``RevisionContext.generated_revisions``. Checked
+    against Alembic 1.16.2 and 1.20.1.
     """
     return list(context.generated_revisions)
 
 
 def write_revisions(context: RevisionContext) -> list[Script | None]:
-    """Write the revisions worked out, returning each written
-    :class:`~alembic.script.Script`.
-
-    Undocumented: ``RevisionContext.generate_scripts``, as
-    ``alembic.command.revision`` writes them. Checked against Alembic
-    1.16.2 and 1.20.1.
+    """Write the revisions worked out; each written Script. Undocumented:
+    ``RevisionContext.generate_scripts``. Checked against Alembic 1.16.2 and
+    1.20.1.
     """
     return list(context.generate_scripts())
 
@@ -354,6 +288,8 @@ def revision_environment(config: Config) -> bool:
     ``alembic.command.revision`` reads it. Undocumented:
     ``alembic.util.asbool``. Checked against Alembic 1.16.2 and 1.20.1.
     """
+    from alembic.util import asbool  # heavy
+
     return asbool(config.get_main_option("revision_environment"))
 
 
@@ -362,13 +298,12 @@ def revision_environment(config: Config) -> bool:
 
 def resource_filename(spec: str) -> str:
     """The folder a ``package:path`` setting names, as Alembic finds
-    ``script_location`` and ``version_locations``.
-
-    Undocumented: ``alembic.util.coerce_resource_to_filename``. Checked
-    against Alembic 1.16.2 and 1.20.1.
-
-    :raises ImportError: If the package cannot be imported.
+    ``script_location``; :exc:`ImportError` if the package can't be
+    imported. Undocumented: ``alembic.util.coerce_resource_to_filename``.
+    Checked against Alembic 1.16.2 and 1.20.1.
     """
+    from alembic.util import coerce_resource_to_filename  # heavy
+
     return str(coerce_resource_to_filename(spec))
 
 
@@ -376,13 +311,12 @@ def resource_filename(spec: str) -> str:
 
 
 def parse_mysql_server_version(dialect: Dialect, value: str) -> None:
-    """Set up a MySQL or MariaDB dialect for the server version ``value``,
-    telling MariaDB from MySQL, as its first connection would; then the
-    MariaDB settings that depend on the version (native UUID from 10.7).
-
-    Private: SQLAlchemy's ``MySQLDialect._parse_server_version`` and
-    ``_initialize_mariadb``. No public API sets a dialect up without
-    connecting. Checked against SQLAlchemy 2.0.0 and 2.1.9.
+    """Set up a MySQL or MariaDB dialect for the server version ``value``
+    as its first connection would, with MariaDB's version-dependent settings
+    (native UUID from 10.7). Private: SQLAlchemy's
+    ``MySQLDialect._parse_server_version`` and ``_initialize_mariadb``; no
+    public API does it without connecting. Checked against SQLAlchemy 2.0.0
+    and 2.1.9.
     """
     mysql: t.Any = dialect
     mysql._parse_server_version(value)
@@ -396,3 +330,71 @@ def _scalar(value: str | t.Sequence[str] | None) -> str | tuple[str, ...] | None
         return value
 
     return tuple(value)
+
+
+# Revisions read from headers (history/_revision.py): the state that
+# Script.__init__ and RevisionMap set, set without importing the module.
+
+
+def script_state(revision: t.Any, header: Header) -> None:
+    """Set on a new revision what ``Script.__init__`` sets, from the header.
+    Private: ``Revision._orig_branch_labels`` (as declared),
+    ``_resolved_dependencies``, ``_all_nextrev`` and
+    ``Script._db_current_indicator``. Checked against Alembic 1.16.2 and 1.20.1.
+    """
+    revision.revision, down, labels, depends, _, revision.path = header
+    revision.down_revision, revision.dependencies = down, depends
+    revision._orig_branch_labels = labels
+    revision._resolved_dependencies = ()
+    revision.nextrev = revision._all_nextrev = frozenset()
+    revision._db_current_indicator = None
+
+
+def set_children(revision: t.Any, nextrev: frozenset[str], every: frozenset[str]) -> None:
+    """The revisions after this one, by ``down_revision`` and counting
+    dependencies. Private: ``Revision._all_nextrev``, as ``add_nextrev``
+    sets it. Checked against Alembic 1.16.2 and 1.20.1.
+    """
+    revision.nextrev, revision._all_nextrev = nextrev, every
+
+
+def set_dependencies(revision: t.Any, resolved: tuple[str, ...]) -> None:
+    """Private: ``Revision._resolved_dependencies``, as ``RevisionMap`` sets
+    it. Checked against Alembic 1.16.2 and 1.20.1.
+    """
+    revision._resolved_dependencies = resolved
+
+
+def indicators(revision: t.Any) -> tuple[bool, bool]:
+    """Whether a revision is a head counting dependencies, and whether it is
+    marked current, as ``Script.cmd_format`` reads them. Private:
+    ``Revision._all_nextrev`` and ``Script._db_current_indicator``. Checked
+    against Alembic 1.16.2 and 1.20.1.
+    """
+    return not revision._all_nextrev, bool(revision._db_current_indicator)
+
+
+def set_current_indicator(revision: t.Any, current: bool | None) -> None:
+    """Mark a revision current or not for its text, as ``history
+    --indicate-current``. Private: ``Script._db_current_indicator``.
+    """
+    revision._db_current_indicator = current
+
+
+def load_module(path: str) -> ModuleType:
+    """Import a revision file as ``Script`` does. Undocumented:
+    ``alembic.util.load_python_file``. Checked against Alembic 1.16.2 and 1.20.1.
+    """
+    from alembic.util import load_python_file  # heavy
+
+    return load_python_file(os.path.dirname(path), os.path.basename(path))
+
+
+def defined_script() -> type | None:
+    """``alembic.script.Script`` if Alembic has defined it yet; never
+    imports it. Undocumented: it is defined in ``alembic.script.base``,
+    which ``alembic/__init__.py`` imports (through ``alembic.context``)
+    before most of its modules. Checked against Alembic 1.16.2 and 1.20.1.
+    """
+    script = getattr(sys.modules.get("alembic.script.base"), "Script", None)
+    return script if isinstance(script, type) else None

@@ -12,6 +12,8 @@ import typing as t
 import click
 import sqlalchemy as sa
 
+from .._alembic import set_current_indicator
+
 if t.TYPE_CHECKING:
     from alembic.script import Script
 
@@ -73,8 +75,7 @@ def format_revision(
     """A revision in the layout of Alembic's commands; ``current`` adds
     "(current)" as ``history --indicate-current`` shows it.
     """
-    # _db_current_indicator is the flag Alembic's cmd_format reads.
-    revision._db_current_indicator = current or None
+    set_current_indicator(revision, current or None)
 
     try:
         return revision.cmd_format(
@@ -85,7 +86,7 @@ def format_revision(
             tree_indicators=True,
         )
     finally:
-        revision._db_current_indicator = None
+        set_current_indicator(revision, None)
 
 
 def describe_diff(diff: t.Any) -> str:

@@ -13,10 +13,10 @@ from ._arguments import revision_ids
 from ._arguments import RevisionArg
 from ._arguments import step_target
 from ._arguments import TargetArg
-from ._graph import Revision
 from ._graph import RevisionGraph
 from ._history import History
 from ._history import saves_cache
+from ._revision import Revision
 
 if t.TYPE_CHECKING:
     from ._new import check_message

@@ -16,7 +16,7 @@ if t.TYPE_CHECKING:
     from alembic.script import Script
     from alembic.script import ScriptDirectory
 
-    from ._graph import Revision
+    from ._revision import Revision
 
 #: A revision given as an id, a prefix, a symbol (``head``, ``heads``,
 #: ``base``, ``current``, ``branch@head``), a :class:`.Revision` or

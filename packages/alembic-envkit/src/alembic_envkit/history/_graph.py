@@ -3,22 +3,21 @@ commands and the read API work from, without importing Alembic or running a
 revision file.
 
 It answers as Alembic's revision map does: the same heads in the same
-order, the same branch labels on each revision, the same flags and the
-same text for each revision.
+order, and on each revision the same children, branch labels and
+dependencies as Alembic sets on its Scripts.
 """
 
 from __future__ import annotations
 
 import typing as t
 
+from .._alembic import set_children
+from .._alembic import set_dependencies
 from .._errors import revision_error
-from ._headers import Header
+from ._revision import Revision
 
 if t.TYPE_CHECKING:
-    from types import ModuleType
-
-#: Loads a revision's module by id, through Alembic's script directory.
-ModuleLoader: t.TypeAlias = t.Callable[[str], "ModuleType"]
+    from ._headers import Header
 
 
 def _as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
@@ -28,214 +27,22 @@ def _as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _comma(values: t.Iterable[str]) -> str:
-    return ", ".join(values)
-
-
-class Revision:
-    """One revision, as read from its file. It has the attributes of
-    Alembic's :class:`~alembic.script.Script` that describe a revision;
-    :attr:`module` imports the file on first use.
-    """
-
-    __slots__ = (
-        "revision",
-        "down_revision",
-        "dependencies",
-        "branch_labels",
-        "path",
-        "longdoc",
-        "nextrev",
-        "_all_nextrev",
-        "_resolved_dependencies",
-        "_versioned",
-        "_all_down",
-        "_orig_branch_labels",
-        "_db_current_indicator",
-        "_load",
-    )
-
-    def __init__(self, header: Header, load: ModuleLoader | None = None) -> None:
-        revision, down, labels, depends, doc, path = header
-        #: The revision id.
-        self.revision: str = revision
-        #: The parent id, a tuple of ids for a merge, or ``None`` at a base.
-        self.down_revision: str | tuple[str, ...] | None = down
-        #: Revisions this one depends on besides its parents, or ``None``.
-        self.dependencies: str | tuple[str, ...] | None = depends
-        #: The branch labels of this revision and those it inherits.
-        self.branch_labels: frozenset[str] = frozenset(labels)
-        #: The revision file's path.
-        self.path: str = path
-        #: The whole docstring.
-        self.longdoc: str = doc
-        #: The revisions whose parent this is.
-        self.nextrev: frozenset[str] = frozenset()
-        self._all_nextrev: frozenset[str] = frozenset()
-        self._resolved_dependencies: tuple[str, ...] = ()
-        self._versioned = (down,) if isinstance(down, str) else (down or ())
-        self._all_down = self._versioned
-        self._orig_branch_labels = labels
-        self._db_current_indicator: bool | None = None
-        self._load = load
-
-    def __repr__(self) -> str:
-        return f"Revision({self.revision!r}, {self.down_revision!r})"
-
-    @property
-    def doc(self) -> str:
-        """The docstring's first paragraph: the revision's message."""
-        return self.longdoc.split("\n\n", 1)[0]
-
-    @property
-    def module(self) -> ModuleType:
-        """The revision file's module, imported on first use."""
-        if self._load is None:
-            raise AttributeError(f"Revision {self.revision!r} has no module loader.")
-
-        return self._load(self.revision)
-
-    @property
-    def _versioned_down_revisions(self) -> tuple[str, ...]:
-        return self._versioned
-
-    @property
-    def _all_down_revisions(self) -> tuple[str, ...]:
-        return self._all_down
-
-    @property
-    def is_head(self) -> bool:
-        """No revision has this one as its parent."""
-        return not self.nextrev
-
-    @property
-    def _is_real_head(self) -> bool:
-        return not self._all_nextrev
-
-    @property
-    def is_base(self) -> bool:
-        """This revision has no parent."""
-        return self.down_revision is None
-
-    @property
-    def is_branch_point(self) -> bool:
-        """Several revisions have this one as their parent."""
-        return len(self.nextrev) > 1
-
-    @property
-    def _is_real_branch_point(self) -> bool:
-        return len(self._all_nextrev) > 1
-
-    @property
-    def is_merge_point(self) -> bool:
-        """This revision has several parents."""
-        return len(self._versioned_down_revisions) > 1
-
-    def _format_down_revision(self) -> str:
-        return _comma(self._versioned_down_revisions) or "<base>"
-
-    def _flags(self, current: bool | None) -> str:
-        """ " (head)", " (branchpoint)", " (mergepoint)", " (current)", as
-        they apply.
-        """
-        flags = (
-            (" (head)", self.is_head),
-            (" (branchpoint)", self.is_branch_point),
-            (" (mergepoint)", self.is_merge_point),
-            (" (current)", current),
-        )
-        return "".join(text for text, on in flags if on)
-
-    @property
-    def log_entry(self) -> str:
-        """The revision in full, as ``history --verbose`` shows it."""
-        lines = [f"Rev: {self.revision}{self._flags(self._db_current_indicator)}"]
-        parents = "Merges" if self.is_merge_point else "Parent"
-        lines.append(f"{parents}: {self._format_down_revision()}")
-
-        if self.dependencies:
-            lines.append(f"Also depends on: {_comma(_as_tuple(self.dependencies))}")
-
-        if self.is_branch_point:
-            lines.append(f"Branches into: {_comma(sorted(self.nextrev))}")
-
-        if self.branch_labels:
-            lines.append(f"Branch names: {_comma(sorted(self.branch_labels))}")
-
-        lines.append(f"Path: {self.path}")
-        doc = "\n".join(f"    {line}" for line in self.longdoc.splitlines())
-        return "\n".join(lines) + f"\n\n{doc}\n"
-
-    def __str__(self) -> str:
-        down = self._format_down_revision()
-        return f"{down} -> {self.revision}{self._flags(False)}, {self.doc}"
-
-    def cmd_format(
-        self,
-        verbose: bool,
-        include_branches: bool = False,
-        include_doc: bool = False,
-        include_parents: bool = False,
-        tree_indicators: bool = True,
-    ) -> str:
-        """The revision as one line, or in full when ``verbose``, in the
-        layout of Alembic's commands.
-        """
-        if verbose:
-            return self.log_entry
-
-        text = self.revision
-
-        if include_parents:
-            if self.dependencies:
-                deps = _comma(_as_tuple(self.dependencies))
-                text = f"{self._format_down_revision()} ({deps}) -> {text}"
-            else:
-                text = f"{self._format_down_revision()} -> {text}"
-
-        if include_branches and self.branch_labels:
-            text += f" ({_comma(sorted(self.branch_labels))})"
-
-        if self._is_real_head:
-            text += " (head)"
-        elif self.is_head:
-            text += " (effective head)"
-
-        if self._db_current_indicator:
-            text += " (current)"
-
-        if tree_indicators:
-            if self.is_branch_point:
-                text += " (branchpoint)"
-
-            if self.is_merge_point:
-                text += " (mergepoint)"
-
-        if include_doc:
-            text += f", {self.doc}"
-
-        return text
-
-
 class RevisionGraph:
     """Every revision and how they connect.
 
     :param headers: What each revision file declares, in the order Alembic
         loads the files.
-    :param load: Imports a revision's module by id, for
-        :attr:`Revision.module`.
     :raises RevisionError: For a duplicate id or branch label, or a parent
         or dependency that does not exist.
     """
 
-    def __init__(
-        self, headers: t.Iterable[Header], load: ModuleLoader | None = None
-    ) -> None:
+    def __init__(self, headers: t.Iterable[Header]) -> None:
+        #: Every revision by id, in the order Alembic loads the files.
         self.revisions: dict[str, Revision] = {}
         labelled = []
 
         for header in headers:
-            revision = Revision(header, load)
+            revision = Revision(header)
             other = self.revisions.get(revision.revision)
 
             if other is not None:
@@ -246,13 +53,13 @@ class RevisionGraph:
 
             self.revisions[revision.revision] = revision
 
-            if revision._orig_branch_labels:
-                labelled.append(revision)
+            if header[2]:
+                labelled.append((revision, header[2]))
 
         labels: dict[str, Revision] = {}
 
-        for revision in labelled:
-            for label in revision._orig_branch_labels:
+        for revision, declared in labelled:
+            for label in declared:
                 owner = labels.get(label) or self.revisions.get(label)
 
                 if owner is not None:
@@ -288,14 +95,14 @@ class RevisionGraph:
                 if down_id in versioned:
                     children.setdefault(down_id, []).append(revision.revision)
 
-        for down_id, ids in children.items():
-            self.revisions[down_id].nextrev = frozenset(ids)
-
         for down_id, ids in all_children.items():
-            down = self.revisions[down_id]
+            kids = children.get(down_id, ())
+            nextrev = frozenset(kids)
             # Shared when no dependency adds to the children, as is usual.
-            same = len(ids) == len(down.nextrev)
-            down._all_nextrev = down.nextrev if same else frozenset(ids)
+            same = len(ids) == len(kids)
+            set_children(
+                self.revisions[down_id], nextrev, nextrev if same else frozenset(ids)
+            )
 
         #: Revisions no revision has as its parent, in file order.
         self.heads: tuple[str, ...] = tuple(
@@ -305,8 +112,8 @@ class RevisionGraph:
         self.real_heads: tuple[str, ...] = tuple(
             r for r in self.revisions if r not in all_children
         )
-        self._check_cycles()
-        self._spread_branch_labels()
+        self._check_cycles(all_children)
+        self._spread_branch_labels(labelled, all_children)
 
     def _resolve_dependencies(self, revision: Revision) -> None:
         """Resolve a revision's ``depends_on`` ids and branch names to
@@ -325,7 +132,7 @@ class RevisionGraph:
 
             deps.append(target.revision)
 
-        revision._resolved_dependencies = tuple(deps)
+        set_dependencies(revision, tuple(deps))
         revision._all_down = tuple(dict.fromkeys(revision._versioned + tuple(deps)))
 
     def __len__(self) -> int:
@@ -397,16 +204,18 @@ class RevisionGraph:
 
         return seen
 
-    def _check_cycles(self) -> None:
+    def _check_cycles(self, all_children: dict[str, list[str]]) -> None:
         """Every revision must lead down to a base, following parents and
         dependencies: no cycle. Revisions are taken off from the bases up;
         any left over sit on or after a cycle.
+
+        :param all_children: Children by parent id, through dependencies too.
         """
         waiting = {r: len(v._all_down) for r, v in self.revisions.items()}
         todo = [r for r, n in waiting.items() if n == 0]
 
         while todo:
-            for child in self.revisions[todo.pop()]._all_nextrev:
+            for child in all_children.get(todo.pop(), ()):
                 waiting[child] -= 1
 
                 if waiting[child] == 0:
@@ -420,18 +229,22 @@ class RevisionGraph:
                 " down_revision or depends_on."
             )
 
-    def _spread_branch_labels(self) -> None:
+    def _spread_branch_labels(
+        self,
+        labelled: list[tuple[Revision, tuple[str, ...]]],
+        all_children: dict[str, list[str]],
+    ) -> None:
         """A branch label applies to the revision that declares it, every
         revision after it, and the revisions before it down to the nearest
         branch point or merge.
+
+        :param labelled: The revisions that declare labels, with them.
+        :param all_children: Children by parent id, through dependencies too.
         """
         revisions = self.revisions
 
-        for revision in revisions.values():
-            if not revision._orig_branch_labels:
-                continue
-
-            labels = revision.branch_labels
+        for revision, _ in labelled:
+            labels = t.cast("frozenset[str]", revision._labels)
             last = revision
             todo = [revision]
             seen = set()
@@ -456,7 +269,7 @@ class RevisionGraph:
 
             while (
                 parent is not None
-                and not parent._is_real_branch_point
+                and len(set(all_children.get(parent.revision, ()))) < 2
                 and not parent.is_merge_point
             ):
                 _add_labels(parent, labels)
@@ -465,12 +278,14 @@ class RevisionGraph:
 
 
 def _add_labels(revision: Revision, labels: frozenset[str]) -> None:
-    current = revision.branch_labels
+    # While the graph builds, revisions share frozensets; each gets a set of
+    # its own when it is asked for its branch_labels.
+    current = revision._labels
 
     if current is labels:
         return  # Already shared.
 
     if not current:
-        revision.branch_labels = labels  # Shared: the sets are immutable.
+        revision._labels = labels
     elif not labels <= current:
-        revision.branch_labels = current | labels
+        revision._labels = frozenset(current | labels)

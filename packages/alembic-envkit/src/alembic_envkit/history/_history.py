@@ -18,21 +18,19 @@ from .._errors import translate_alembic_errors
 from .._errors import translate_load_errors
 from ._folder import check_template
 from ._folder import make_directories
-from ._graph import Revision
 from ._graph import RevisionGraph
 from ._scan import list_files
 from ._scan import racy
 from ._scan import Scan
 
 if t.TYPE_CHECKING:
-    from types import ModuleType
-
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     from ..settings import LazyTargets
     from ..settings import Settings
     from ._headers import Header
+    from ._revision import Revision
     from ._scan import File
 
 
@@ -117,7 +115,7 @@ class History:
                     self._unsaved = scan
                     return t.cast(RevisionGraph, self._graph)
 
-                graph = RevisionGraph(headers, self._load_module)
+                graph = RevisionGraph(headers)
                 self._graph, self._graph_files = graph, files
                 self._headers = headers
                 # Saved once the command using it succeeds: a history that
@@ -129,13 +127,15 @@ class History:
     @property
     def script_directory(self) -> ScriptDirectory:
         """The Alembic :class:`~alembic.script.ScriptDirectory`, rebuilt when
-        a revision file is added, removed or changed. A revision file is
-        imported only when it runs or its module is asked for.
+        a revision file is added, removed or changed. Its Scripts are the
+        graph's revisions, the same objects; a revision file is imported
+        only when it runs or its module is asked for.
         """
         self.graph  # noqa: B018 (read the files' headers first)
 
         with self._lock:
             if self._script is None or self._script_files is not self._graph_files:
+                graph = t.cast(RevisionGraph, self._graph)
                 # Imports Alembic, which reading revisions never needs.
                 from alembic.script import ScriptDirectory
 
@@ -145,7 +145,7 @@ class History:
                 with translate_alembic_errors():
                     self._script = lazy_script_directory(
                         lambda: ScriptDirectory.from_config(self.config),
-                        self._headers,
+                        list(graph.revisions.values()),
                     )
 
                 install_safe_writes(self._script)
@@ -177,13 +177,10 @@ class History:
         # walk_revisions is typed for one id each, but takes lists too.
         base: t.Any = start[0] if len(start) == 1 else start
         head: t.Any = end[0] if len(end) == 1 else end
-        graph = self.graph
-
         with translate_alembic_errors():
-            return [
-                graph[s.revision]
-                for s in self.script_directory.walk_revisions(base, head)
-            ]
+            # The script directory's Scripts are the graph's revisions.
+            walk = self.script_directory.walk_revisions(base, head)
+            return t.cast("list[Revision]", list(walk))
 
     def show(self, ids: list[str]) -> tuple[Revision, ...]:
         """The revisions with these ids, prefixes or symbols."""
@@ -194,11 +191,8 @@ class History:
             return found
 
         with translate_alembic_errors():
-            return tuple(
-                graph[s.revision]
-                for s in self.script_directory.get_revisions(ids)
-                if s is not None
-            )
+            found_all = self.script_directory.get_revisions(ids)
+            return tuple(t.cast("Revision", s) for s in found_all if s is not None)
 
     @contextmanager
     def command(self) -> t.Iterator[None]:
@@ -283,10 +277,6 @@ class History:
     def _option_on(self, name: str) -> bool:
         value = self.settings.main_options.get(name, "")
         return value.strip().lower() in ("true", "1", "yes", "on")
-
-    def _load_module(self, revision: str) -> ModuleType:
-        with translate_alembic_errors():
-            return self.script_directory.get_revision(revision).module
 
 
 def saves_cache(fn: _F) -> _F:
