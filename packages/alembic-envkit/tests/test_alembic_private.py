@@ -14,6 +14,8 @@ import os
 import py_compile
 import re
 import shutil
+import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
@@ -29,11 +31,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 from alembic.script import ScriptDirectory
 from alembic.script import write_hooks
-from alembic.script.revision import Revision
 from alembic.util import template_to_file
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 
 from alembic_envkit import _alembic
+from alembic_envkit import RevisionGraph
 from alembic_envkit.history._headers import read_header
 
 ENV_PY = """\
@@ -299,38 +301,79 @@ def test_configure_options_read_back(connection: sa.Connection) -> None:
     assert context.as_sql is False and context.opts["target_metadata"] is metadata
 
 
-def test_lazy_script(config: Config, script: ScriptDirectory) -> None:
-    """A Script made from a header, without ``Script.__init__``, has what
-    Alembic's own Script for the file has, and imports it on first use.
+def test_script_state(script: ScriptDirectory) -> None:
+    """What a revision read from its header is given (``script_state``,
+    ``set_children``, ``set_dependencies``) has the names and values that
+    Alembic's own Scripts have, and Alembic's methods read it.
     """
-    _accepts(Revision.__init__, None, "b", "a", dependencies=None, branch_labels=())
+    names = [
+        "revision",
+        "down_revision",
+        "dependencies",
+        "path",
+        "nextrev",
+        "_all_nextrev",
+        "_orig_branch_labels",
+        "_resolved_dependencies",
+        "_db_current_indicator",
+    ]
+
+    for loaded in script.walk_revisions():
+        header = read_header(loaded.path)
+        assert header is not None
+        made = object.__new__(Script)
+        _alembic.script_state(made, header)
+        _alembic.set_children(made, loaded.nextrev, loaded._all_nextrev)
+        _alembic.set_dependencies(made, loaded._resolved_dependencies)
+        assert [getattr(made, n) for n in names] == [getattr(loaded, n) for n in names]
+        assert _alembic.indicators(made) == (loaded._is_real_head, False)
+        assert made._is_real_head == loaded._is_real_head
+        _alembic.set_current_indicator(made, True)
+        loaded._db_current_indicator = True
+        assert _alembic.indicators(made)[1] is True
+        assert made.cmd_format(False) == loaded.cmd_format(False)
+        assert "(current)" in made.cmd_format(False)
+
+
+def test_load_module(script: ScriptDirectory) -> None:
+    """A revision file imported as Alembic's Scripts import theirs."""
     loaded = script.get_revision("x")
     assert loaded is not None
-    header = read_header(loaded.path)
-    assert header is not None
-    lazy = _alembic.LazyScript(header)
-    assert isinstance(lazy, Script) and lazy._module is None
-    names = ["revision", "down_revision", "branch_labels", "dependencies", "path"]
-    assert [getattr(lazy, n) for n in names] == [getattr(loaded, n) for n in names]
-    assert (lazy.doc, lazy.longdoc, lazy.log_entry) == (
-        loaded.doc,
-        loaded.longdoc,
-        loaded.log_entry,
+    module = _alembic.load_module(loaded.path)
+    assert module.revision == "x" and callable(module.upgrade)
+
+
+def test_defined_script() -> None:
+    """``defined_script`` finds Script in ``alembic.script.base`` once any
+    part of Alembic is imported, and importing ``_alembic`` imports none.
+    """
+    assert _alembic.defined_script() is Script
+    code = (
+        "import sys; from alembic_envkit import _alembic as a;"
+        " assert not [m for m in sys.modules if m.split('.')[0] == 'alembic'];"
+        " assert a.defined_script() is None;"
+        " import alembic.util; from alembic.script import Script;"
+        " assert a.defined_script() is Script"
     )
-    assert lazy.module.revision == "x"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_lazy_script_directory(config: Config, tmp_path: Path) -> None:
-    """A script directory given a revision map over headers reads its
-    revisions from them only, not from the files.
+    """A script directory given a revision map over the graph's revisions
+    reads them, not the files, and hands out the same objects.
     """
     folder = tmp_path / "migrations" / "versions"
     headers = [read_header(str(folder / f"{n}.py")) for n in ("2_a", "3_b")]
+    graph = RevisionGraph([h for h in headers if h])
     script = _alembic.lazy_script_directory(
-        lambda: ScriptDirectory.from_config(config), [h for h in headers if h]
+        lambda: ScriptDirectory.from_config(config), list(graph.revisions.values())
     )
     assert script.get_heads() == ["b"]
     assert [s.revision for s in script.walk_revisions()] == ["b", "a"]
+    assert script.get_revision("b") is graph["b"]
 
 
 def test_load_revisions(config: Config, tmp_path: Path) -> None:

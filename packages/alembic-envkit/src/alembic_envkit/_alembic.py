@@ -2,20 +2,17 @@
 
 Alembic's public commands only work through an ``env.py``; this package
 builds its own configs, script directories and migration contexts, and does
-what those commands do with them. Each function below names the private or
+what those commands do with them. Each function names the private or
 undocumented attribute it uses and the versions it was checked against
 (:data:`CHECKED_AGAINST`); a test in ``tests/test_alembic_private.py`` fails
-if Alembic or SQLAlchemy changes it.
+if Alembic or SQLAlchemy changes it. Importing this module imports no
+Alembic (revisions read from headers stand on it): functions import what
+they need when called, the imports marked "heavy".
 
-Importing it imports no Alembic, for the revisions read from headers (see
-``history/_revision.py``) stand on it: each function imports, when called,
-the Alembic it needs (the imports marked "heavy").
-
-Left outside, and pinned by tests in the same file: ``run/_async.py``'s
-use of ``sqlalchemy.util.concurrency`` and its engine copies; the attributes that hold a migration context's documented
-``configure()`` options under their own names (``connection``,
-``as_sql``, ``version_table``...); and the steps' ``revision`` and
-``is_upgrade``.
+Left outside, and pinned by the same tests: ``run/_async.py``'s use of
+``sqlalchemy.util.concurrency`` and its engine copies; the attributes that
+hold a context's documented ``configure()`` options under their own names
+(``connection``, ``as_sql``...); the steps' ``revision`` and ``is_upgrade``.
 """
 
 from __future__ import annotations
@@ -31,11 +28,11 @@ if t.TYPE_CHECKING:
 
     from alembic.autogenerate import RevisionContext
     from alembic.config import Config
-    from alembic.script import Script
-    from alembic.script import ScriptDirectory
     from alembic.operations import MigrationScript
     from alembic.runtime.migration import MigrationContext
     from alembic.runtime.migration import MigrationStep
+    from alembic.script import Script
+    from alembic.script import ScriptDirectory
     from sqlalchemy.engine import Dialect
 
 #: The versions every use below was checked against: the lowest the package
@@ -114,7 +111,8 @@ def set_purge(context: MigrationContext, value: bool) -> None:
 
 
 def purges(context: MigrationContext) -> bool:
-    """``MigrationContext.purge``, as :func:`set_purge`."""
+    """``MigrationContext.purge``, as :func:`set_purge`. Checked against
+    Alembic 1.16.2 and 1.20.1."""
     return bool(context.purge)
 
 
@@ -234,7 +232,7 @@ def invoke_hook(name: str, path: str, options: t.Mapping[str, t.Any]) -> None:
     write_hooks._invoke(name, path, options)
 
 
-# New revisions, as alembic.command.revision makes them.
+# New revisions, as alembic.command.revision makes them; paths.
 
 
 def revision_context(
@@ -293,9 +291,6 @@ def revision_environment(config: Config) -> bool:
     return asbool(config.get_main_option("revision_environment"))
 
 
-# Paths.
-
-
 def resource_filename(spec: str) -> str:
     """The folder a ``package:path`` setting names, as Alembic finds
     ``script_location``; :exc:`ImportError` if the package can't be
@@ -350,7 +345,9 @@ def script_state(revision: t.Any, header: Header) -> None:
     revision._db_current_indicator = None
 
 
-def set_children(revision: t.Any, nextrev: frozenset[str], every: frozenset[str]) -> None:
+def set_children(
+    revision: t.Any, nextrev: frozenset[str], every: frozenset[str]
+) -> None:
     """The revisions after this one, by ``down_revision`` and counting
     dependencies. Private: ``Revision._all_nextrev``, as ``add_nextrev``
     sets it. Checked against Alembic 1.16.2 and 1.20.1.
@@ -375,9 +372,9 @@ def indicators(revision: t.Any) -> tuple[bool, bool]:
 
 
 def set_current_indicator(revision: t.Any, current: bool | None) -> None:
-    """Mark a revision current or not for its text, as ``history
-    --indicate-current``. Private: ``Script._db_current_indicator``.
-    """
+    """Mark a revision current or not for its text, as ``history -i``.
+    Private: ``Script._db_current_indicator``. Checked against Alembic
+    1.16.2 and 1.20.1."""
     revision._db_current_indicator = current
 
 
