@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from alembic_envkit import Environment
 from alembic_envkit import EnvkitError
+from alembic_envkit.testing import check_history
 from alembic_envkit.testing import check_no_drift
 from alembic_envkit.testing import check_single_head
 from alembic_envkit.testing import check_stairway
@@ -151,10 +152,13 @@ def project(pytester: pytest.Pytester) -> t.Callable[..., pytest.RunResult]:
     """
 
     def run(
-        models: str, revisions: dict[str, str], conftest: str = CONFTEST
+        models: str,
+        revisions: dict[str, str],
+        conftest: str = CONFTEST,
+        tests: str = TESTS,
     ) -> pytest.RunResult:
         pytester.makeini(INI)
-        pytester.makepyfile(models=models, conftest=conftest, test_migrations=TESTS)
+        pytester.makepyfile(models=models, conftest=conftest, test_migrations=tests)
         folder = pytester.mkdir("migrations")
 
         for name, source in revisions.items():
@@ -180,6 +184,28 @@ def test_plugin_two_heads(project: t.Callable[..., pytest.RunResult]) -> None:
     result.assert_outcomes(passed=3, failed=1, warnings=0)
     result.stdout.fnmatch_lines(["FAILED test_migrations.py::test_single_head - *"])
     assert "both heads, grown from revision 'r1'" in result.stdout.str()
+
+
+HISTORY_TEST = "from alembic_envkit.testing import test_history\n"
+
+
+def test_plugin_history(project: t.Callable[..., pytest.RunResult]) -> None:
+    """The history test passes a sound history; ids off the scheme are only
+    warnings.
+    """
+    result = project(MODELS, GOOD, tests=HISTORY_TEST)
+    result.assert_outcomes(passed=1, warnings=0)
+
+
+def test_plugin_history_orphan(project: t.Callable[..., pytest.RunResult]) -> None:
+    """The history test fails a revision whose parent is gone, with
+    verify's line.
+    """
+    orphan = revision("r3", "r9", upgrade="pass", downgrade="pass")
+    result = project(MODELS, {**GOOD, "r3": orphan}, tests=HISTORY_TEST)
+    result.assert_outcomes(failed=1, warnings=0)
+    result.stdout.fnmatch_lines(["FAILED test_migrations.py::test_history - *"])
+    assert "error missing-parent: migrations/r3.py: " in result.stdout.str()
 
 
 def test_plugin_broken_downgrade(project: t.Callable[..., pytest.RunResult]) -> None:
@@ -379,6 +405,32 @@ def test_single_head_forked(
         AssertionError, match=r"Revisions 'b\d' and 'b\d' are both heads, grown from"
     ):
         check_single_head(env)
+
+
+def test_check_history(
+    env: Environment, migrations: Path, write_revision: WriteRevision
+) -> None:
+    """The history check lists every error, one per line, and passes a
+    history with warnings alone.
+    """
+    write_revision(migrations, "a1", None)
+    write_revision(migrations, "b1", "a1")
+    check_history(env)  # "a1" and "b1" are off the id scheme: warnings.
+    write_revision(migrations, "c1", "a1")
+    write_revision(migrations, "d1", "gone")
+
+    with pytest.raises(MigrationCheckError) as info:
+        check_history(env)
+
+    lines = str(info.value).splitlines()
+    assert lines[0] == "The history has problems:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "error missing-parent",
+    ]
+    write_revision(migrations, "d1", "b1")
+
+    with pytest.raises(MigrationCheckError, match="error multiple-heads: "):
+        check_history(env)
 
 
 def test_upgrade_failure_names_revision(

@@ -484,3 +484,24 @@ def test_help_lists_commands(runner: FlaskCliRunner, alembic: Alembic) -> None:
         "revision",
         "merge",
     } <= listed
+
+
+def test_verify(invoke: Invoke, alembic: Alembic, app: Flask) -> None:
+    """db verify passes a history the commands wrote, and fails a forgotten
+    merge with one line per finding and exit 1, as Alembic.verify() finds.
+    """
+    app.config.setdefault("ALEMBIC", {})["revision_id_pattern"] = r"r\d{3}"
+    _ok(invoke("revision", "first", "--empty"))
+    _ok(invoke("revision", "second", "--empty"))
+    assert _ok(invoke("verify")).stdout == "The history has no problems.\n"
+    _ok(invoke("revision", "fork", "--empty", "--head", "r001", "--splice"))
+    result = invoke("verify")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = _lines(result.stdout)
+    assert lines[0].startswith("error multiple-heads: ")
+    assert "run 'merge r002 r003 -m \"merge\"'" in lines[0]
+    assert lines[1] == "1 error, 0 warnings."
+
+    with app.app_context():
+        assert [f.kind for f in alembic.verify()] == ["multiple-heads"]

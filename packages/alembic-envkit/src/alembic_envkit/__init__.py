@@ -17,6 +17,7 @@ from ._errors import EventLoopError
 from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import TemplateMismatchError
+from .history import Finding
 from .history import new_rev_id
 from .history import Revision
 from .history import RevisionArg
@@ -72,6 +73,7 @@ __all__ = [
     "Environment",
     "EnvkitError",
     "EventLoopError",
+    "Finding",
     "LockError",
     "MetadataArg",
     "MigrationError",

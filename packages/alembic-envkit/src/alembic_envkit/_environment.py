@@ -157,6 +157,19 @@ class Environment(BaseEnvironment):
         names = self.selected_names
         return _run.autogenerate_diffs(self.history, self.connections, names)
 
+    def verify(self) -> list[_history.Finding]:
+        """Check the history as a team's CI gate would, from the files'
+        headers, without a database: ids declared twice, parents and
+        dependencies that name nothing, cycles, branches with several heads
+        or roots, file names whose id is not the file's, unreadable files
+        (errors), and ids that look copied or off the id scheme (warnings).
+
+        :return: Every finding, in the order found; empty when all is well.
+
+        .. versionadded:: 0.2
+        """
+        return _history.verify(self.history)
+
     # Changing the databases
 
     @saves_cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import typing as t
 
+from alembic_envkit import Finding
 from alembic_envkit import Revision
 from alembic_envkit import RevisionArg
 from alembic_envkit import TargetArg
@@ -171,6 +172,13 @@ class MigrationAPI:
     def branches(self) -> list[Revision]:
         """The revisions that have more than one next revision."""
         return self.environment.branches()
+
+    def verify(self) -> list[Finding]:
+        """Check the history from the files' headers, without a database:
+        every problem, as a :class:`~alembic_envkit.Finding` with its files
+        and its fix. See :meth:`alembic_envkit.Environment.verify`.
+        """
+        return self.environment.verify()
 
     def log(
         self, start: RevisionArg = "base", end: RevisionArg = "heads"

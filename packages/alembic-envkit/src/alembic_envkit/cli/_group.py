@@ -11,13 +11,19 @@ import click
 from ._context import GET_ENV
 from ._context import GetEnv
 from ._context import log_to_stderr
+from ._integrity import COMMANDS as INTEGRITY_COMMANDS
 from ._options import group_params
 from ._read import COMMANDS as READ_COMMANDS
 from ._run import COMMANDS as RUN_COMMANDS
 from ._write import COMMANDS as WRITE_COMMANDS
 
 #: Every command, in the order they are added to a group.
-COMMANDS: list[click.Command] = [*WRITE_COMMANDS, *RUN_COMMANDS, *READ_COMMANDS]
+COMMANDS: list[click.Command] = [
+    *WRITE_COMMANDS,
+    *RUN_COMMANDS,
+    *READ_COMMANDS,
+    *INTEGRITY_COMMANDS,
+]
 
 
 def make_group(

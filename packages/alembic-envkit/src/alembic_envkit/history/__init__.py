@@ -13,10 +13,12 @@ from ._arguments import revision_ids
 from ._arguments import RevisionArg
 from ._arguments import step_target
 from ._arguments import TargetArg
+from ._findings import Finding
 from ._graph import RevisionGraph
 from ._history import History
 from ._history import saves_cache
 from ._revision import Revision
+from ._verify import verify
 
 if t.TYPE_CHECKING:
     from ._new import check_message
@@ -51,6 +53,7 @@ else:
 
 
 __all__ = [
+    "Finding",
     "History",
     "Revision",
     "RevisionArg",
@@ -66,5 +69,6 @@ __all__ = [
     "revision_ids",
     "saves_cache",
     "step_target",
+    "verify",
     "write_merge",
 ]

@@ -14,11 +14,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from .._errors import ConfigurationError
+from .._errors import EnvkitError
 from .._errors import translate_alembic_errors
 from .._errors import translate_load_errors
 from ._folder import check_template
 from ._folder import make_directories
 from ._graph import RevisionGraph
+from ._headers import import_header
+from ._headers import read_header
 from ._scan import list_files
 from ._scan import racy
 from ._scan import Scan
@@ -239,6 +242,45 @@ class History:
             yield
         finally:
             cmd_opts.x = old  # type: ignore[union-attr]
+
+    def read_headers(self) -> tuple[list[Header], list[tuple[str, str]]]:
+        """Every revision file's header, and the files that can't be read
+        with the reason, without building the graph, which refuses a history
+        that does not hold together. What was read is cached when every file
+        could be read.
+        """
+        files = self._list_files()
+
+        if self._sourceless:
+            # Bytecode can only be read by Alembic, all at once. Imports it.
+            from .._alembic import loaded_headers
+
+            try:
+                with translate_alembic_errors():
+                    return loaded_headers(self.config), []
+            except EnvkitError as e:
+                return [], [(self.settings.script_location, str(e))]
+
+        try:
+            with translate_load_errors():
+                scan = Scan(files)
+        except Exception:  # noqa: BLE001 (read each file below, to name it)
+            pass
+        else:
+            scan.save()
+            return scan.headers, []
+
+        headers, unreadable = [], []
+
+        for _, _, real, _ in files:
+            try:
+                headers.append(read_header(real) or import_header(real))
+            except SyntaxError as e:
+                unreadable.append((real, f"line {e.lineno}: {e.msg}."))
+            except Exception as e:  # noqa: BLE001 (a revision file may raise anything)
+                unreadable.append((real, f"{type(e).__name__}: {e}"))
+
+        return headers, unreadable
 
     def check_template(self) -> None:
         """Refuse a ``script.py.mako`` written for another number of

@@ -28,6 +28,7 @@ _OWN_KEYS = frozenset(
         "lock_timeout",
         "transaction_mode",
         "two_phase",
+        "revision_id_pattern",
     }
 )
 

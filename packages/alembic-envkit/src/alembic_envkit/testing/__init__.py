@@ -6,6 +6,7 @@ tests, options or hooks, only the ``alembic_env`` fixture, which a project
 defines in its ``conftest.py`` to return its :class:`.Environment` on empty
 databases. A test module runs the tests by importing them::
 
+    from alembic_envkit.testing import test_history
     from alembic_envkit.testing import test_no_drift
     from alembic_envkit.testing import test_single_head
     from alembic_envkit.testing import test_stairway
@@ -18,6 +19,7 @@ import pytest
 
 from .._environment import Environment
 from .._errors import MigrationCheckError
+from ._checks import check_history
 from ._checks import check_no_drift
 from ._checks import check_single_head
 from ._checks import check_stairway
@@ -25,10 +27,12 @@ from ._checks import check_upgrade
 
 __all__ = [
     "MigrationCheckError",
+    "check_history",
     "check_no_drift",
     "check_single_head",
     "check_stairway",
     "check_upgrade",
+    "test_history",
     "test_no_drift",
     "test_single_head",
     "test_stairway",
@@ -47,6 +51,11 @@ def alembic_env() -> Environment:
         " Flask: yield 'alembic.environment' inside 'app.app_context()').",
         pytrace=False,
     )
+
+
+def test_history(alembic_env: Environment) -> None:
+    """The history holds together, as the ``verify`` command checks it."""
+    check_history(alembic_env)
 
 
 def test_single_head(alembic_env: Environment) -> None:

@@ -51,6 +51,24 @@ def check_single_head(env: Environment) -> None:
                 )
 
 
+def check_history(env: Environment) -> None:
+    """Check the history as ``verify`` does: no id declared twice, no
+    parent or dependency that names nothing, no cycle, no branch with
+    several heads or roots, no file name holding another id, no unreadable
+    file. Warnings do not fail the check.
+
+    :param env: The environment to check. Its databases are not used.
+    :raises MigrationCheckError: Listing every error, one per line.
+    """
+    __tracebackhide__ = True
+    errors = [str(f) for f in env.verify() if f.severity == "error"]
+
+    if errors:
+        raise MigrationCheckError(
+            "The history has problems:\n" + "\n".join(f"  {e}" for e in errors)
+        )
+
+
 @operation
 def check_upgrade(env: Environment) -> None:
     """Check that every database upgrades from ``base`` to the heads.

@@ -1,0 +1,63 @@
+"""The commands that keep a history healthy: ``verify`` checks it the way a
+team's CI gate would.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import click
+
+from ._context import pass_env
+from ._options import format_option
+from ._output import echo_json
+
+if t.TYPE_CHECKING:
+    from .._environment import Environment
+
+
+@click.command()
+@format_option
+@pass_env
+def verify(env: Environment, output_format: str) -> None:
+    """Check the history: exit 1 on errors, 0 on warnings alone.
+
+    It reads the revision files' headers, without a database: ids declared
+    twice, parents that name nothing, cycles, branches with several heads or
+    roots, file names whose id is not the file's, and files that can't be
+    read are errors; ids that look copied from an example or don't follow
+    the id scheme are warnings. Each finding is one line: its severity and
+    kind, the files, what is wrong and the fix.
+    """
+    findings = env.verify()
+    errors = sum(f.severity == "error" for f in findings)
+
+    if output_format == "json":
+        echo_json(
+            "verify",
+            ok=not errors,
+            errors=errors,
+            warnings=len(findings) - errors,
+            findings=[f.as_dict() for f in findings],
+        )
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+
+        warnings = len(findings) - errors
+
+        if findings:
+            click.echo(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}.")
+        else:
+            click.echo("The history has no problems.")
+
+    if errors:
+        raise click.exceptions.Exit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+#: The commands of this module, in the order they are added to a group.
+COMMANDS: list[click.Command] = [verify]
