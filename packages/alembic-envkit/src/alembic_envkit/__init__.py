@@ -19,6 +19,7 @@ from ._errors import MigrationError
 from ._errors import TemplateMismatchError
 from .history import Finding
 from .history import new_rev_id
+from .history import Rebased
 from .history import Revision
 from .history import RevisionArg
 from .history import RevisionGraph
@@ -78,6 +79,7 @@ __all__ = [
     "MetadataArg",
     "MigrationError",
     "MigrationEvent",
+    "Rebased",
     "Revision",
     "RevisionArg",
     "RevisionError",

@@ -28,15 +28,13 @@ class Environment(BaseEnvironment):
     """An Alembic migration environment built from :class:`.Settings` and
     :class:`.Targets`, with no ``alembic.ini`` or ``env.py``.
 
-    Alembic's objects are created on first use and cached. Revisions are read
-    from the files' headers (see :attr:`revision_graph`), which are checked
-    on each use, so edits are seen by a long-running process. Connections are
-    opened on first use, kept per ``scope`` (by default per thread), and
-    released by :meth:`close` or at the end of a ``with`` block. When a
-    database has an async engine, connections last for one method call
-    instead, see :meth:`run_async`.
-
-    The methods return data and never print.
+    Alembic's objects are made on first use and cached. Revisions are read
+    from the files' headers (see :attr:`revision_graph`), checked on each
+    use, so a long-running process sees edits. Connections are opened on
+    first use, kept per ``scope`` (by default per thread), and released by
+    :meth:`close` or at the end of a ``with`` block; with an async engine,
+    they last for one method call (see :meth:`run_async`). The methods
+    return data and never print.
 
     :param settings: Where revisions live and which options to use.
     :param targets: The databases to migrate, or a callable that returns them
@@ -159,16 +157,34 @@ class Environment(BaseEnvironment):
 
     def verify(self) -> list[_history.Finding]:
         """Check the history as a team's CI gate would, from the files'
-        headers, without a database: ids declared twice, parents and
-        dependencies that name nothing, cycles, branches with several heads
-        or roots, file names whose id is not the file's, unreadable files
-        (errors), and ids that look copied or off the id scheme (warnings).
+        headers, without a database; see ``docs/history.md`` for what it
+        finds.
 
-        :return: Every finding, in the order found; empty when all is well.
+        :return: Every finding, errors and warnings; empty when all is well.
 
         .. versionadded:: 0.2
         """
         return _history.verify(self.history)
+
+    @saves_cache
+    @operation
+    def rebase(self, revisions: str | t.Sequence[str]) -> list[_history.Rebased]:
+        """Put revisions no database has applied, and those after them, on
+        the current head of their branch (as after merging two branches that
+        each added one), rewriting each one's ``down_revision`` in its file.
+
+        :param revisions: Revision ids (or unique starts of them), moved in
+            this order.
+        :return: The revisions moved; one already on top is left be.
+        :raises RevisionError: If a revision is unknown, is a merge or a
+            root, is applied in any configured database (named), or could go
+            onto several heads. Nothing is changed then.
+
+        .. versionadded:: 0.2
+        """
+        ids = [revisions] if isinstance(revisions, str) else list(revisions)
+        rows = _run.rows_by_database(self.connections, self.database_names)
+        return _history.rebase(self.history, ids, rows)
 
     # Changing the databases
 
@@ -308,17 +324,14 @@ class Environment(BaseEnvironment):
         tag: str | None = None,
     ) -> dict[str, str]:
         """The SQL an upgrade would run, as a script for each database,
-        without connecting to any: only each engine's URL is used, to know
-        the dialect. Revision files can tell with
-        ``context.is_offline_mode()``.
+        without connecting to any (each engine's URL gives the dialect).
 
         :param target: Revision to go up to, or a number of steps. A
             ``"FROM:TO"`` string gives ``start`` too, as Alembic's
             ``upgrade --sql`` takes it.
         :param start: Revision the databases are taken to be at. By default
             an empty database, and the script creates the version table.
-        :param tag: Readable in revision files as
-            ``context.get_tag_argument()``.
+        :param tag: Revision files read it as ``context.get_tag_argument()``.
         :return: The script of each selected database, by name.
 
         .. versionadded:: 4.0
@@ -334,14 +347,11 @@ class Environment(BaseEnvironment):
         tag: str | None = None,
     ) -> dict[str, str]:
         """The SQL a downgrade would run, as a script for each database,
-        without connecting to any. The revision the databases are at must be
-        given, as ``start`` or in a ``"FROM:TO"`` target such as
-        ``"head:base"``.
+        without connecting to any, from ``start`` (or a ``"FROM:TO"`` target).
 
         :param target: Revision to go down to, or a number of steps down.
         :param start: Revision the databases are taken to be at.
-        :param tag: Readable in revision files as
-            ``context.get_tag_argument()``.
+        :param tag: Revision files read it as ``context.get_tag_argument()``.
         :return: The script of each selected database, by name.
 
         .. versionadded:: 4.0
@@ -357,14 +367,13 @@ class Environment(BaseEnvironment):
         tag: str | None = None,
     ) -> dict[str, str]:
         """The SQL that records revisions as current without running them,
-        as a script for each database, without connecting to any.
+        for each database, without connecting to any.
 
         :param target: Revisions to record. A ``"FROM:TO"`` string gives
             ``start`` too.
         :param start: Revisions the databases are taken to be at. By default
             an empty database, and the script creates the version table.
-        :param tag: Readable in revision files as
-            ``context.get_tag_argument()``.
+        :param tag: Revision files read it as ``context.get_tag_argument()``.
         :return: The script of each selected database, by name.
 
         .. versionadded:: 4.0

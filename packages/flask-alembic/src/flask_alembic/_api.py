@@ -9,6 +9,7 @@ import os
 import typing as t
 
 from alembic_envkit import Finding
+from alembic_envkit import Rebased
 from alembic_envkit import Revision
 from alembic_envkit import RevisionArg
 from alembic_envkit import TargetArg
@@ -179,6 +180,12 @@ class MigrationAPI:
         and its fix. See :meth:`alembic_envkit.Environment.verify`.
         """
         return self.environment.verify()
+
+    def rebase(self, revisions: str | t.Sequence[str]) -> list[Rebased]:
+        """Put revisions no database has applied on the current head of
+        their branch. See :meth:`alembic_envkit.Environment.rebase`.
+        """
+        return self.environment.rebase(revisions)
 
     def log(
         self, start: RevisionArg = "base", end: RevisionArg = "heads"

@@ -1,9 +1,11 @@
 """The commands that keep a history healthy: ``verify`` checks it the way a
-team's CI gate would.
+team's CI gate would, ``rebase`` moves revisions not yet applied anywhere on
+top of their branch.
 """
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 import click
@@ -55,9 +57,34 @@ def verify(env: Environment, output_format: str) -> None:
         raise click.exceptions.Exit(1)
 
 
+@click.command()
+@click.argument("revisions", nargs=-1, required=True)
+@pass_env
+def rebase(env: Environment, revisions: tuple[str, ...]) -> None:
+    """Move revisions no database has applied on top of their branch.
+
+    After merging two branches of the code that each added a revision, the
+    history has two heads. Give the revisions your branch added (the oldest
+    of each run is enough: those after it move with it); each is put on the
+    current head of its branch by rewriting its down_revision, and every
+    other byte of the file is kept. A revision applied in any configured
+    database is refused, and nothing is changed.
+    """
+    moved = env.rebase(revisions)
+
+    for done in moved:
+        click.echo(
+            f"Rebased {done.revision} onto {done.new_parent} (was"
+            f" {done.old_parent}): {os.path.relpath(done.path)}"
+        )
+
+    if not moved:
+        click.echo("Nothing to rebase: the revisions are on top of their branch.")
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 #: The commands of this module, in the order they are added to a group.
-COMMANDS: list[click.Command] = [verify]
+COMMANDS: list[click.Command] = [verify, rebase]

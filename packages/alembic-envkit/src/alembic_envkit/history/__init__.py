@@ -17,6 +17,8 @@ from ._findings import Finding
 from ._graph import RevisionGraph
 from ._history import History
 from ._history import saves_cache
+from ._rebase import rebase
+from ._rebase import Rebased
 from ._revision import Revision
 from ._verify import verify
 
@@ -55,6 +57,7 @@ else:
 __all__ = [
     "Finding",
     "History",
+    "Rebased",
     "Revision",
     "RevisionArg",
     "RevisionGraph",
@@ -65,6 +68,7 @@ __all__ = [
     "deferred_write_hooks",
     "new_rev_id",
     "plan_revision",
+    "rebase",
     "replace_current",
     "revision_ids",
     "saves_cache",

@@ -20,6 +20,8 @@ from .._errors import translate_load_errors
 from ._folder import check_template
 from ._folder import make_directories
 from ._graph import RevisionGraph
+from ._head_files import head_file_name
+from ._head_files import write_head_files
 from ._headers import import_header
 from ._headers import read_header
 from ._scan import list_files
@@ -65,6 +67,8 @@ class History:
         self._graph_racy = False
         self._headers: list[Header] = []
         self._unsaved: Scan | None = None
+        #: Whether revision files were written since the head files were.
+        self._written = False
 
     @property
     def config(self) -> Config:
@@ -151,7 +155,7 @@ class History:
                         list(graph.revisions.values()),
                     )
 
-                install_safe_writes(self._script)
+                install_safe_writes(self._script, self.wrote)
                 self._script_files = self._graph_files
 
             return self._script
@@ -222,6 +226,25 @@ class History:
 
         if scan is not None:
             scan.save()
+
+        if self._written:
+            name = head_file_name(self.settings.options)
+
+            if name is not None:
+                write_head_files(self.graph, self.folders, name)
+
+            self._written = False
+
+    def wrote(self, path: str | os.PathLike[str]) -> None:
+        """Note that a revision file was written or rewritten: the head files
+        are rewritten when the command succeeds (see :meth:`save`).
+        """
+        self._written = True
+
+    @property
+    def folders(self) -> list[str]:
+        """Every version location, the script location's first."""
+        return [p for _, p in self.settings.version_locations]
 
     @contextmanager
     def x_arguments(self, values: t.Sequence[str]) -> t.Iterator[None]:
@@ -294,7 +317,7 @@ class History:
         """
         make_directories(
             self.settings.script_location,
-            [p for _, p in self.settings.version_locations],
+            self.folders,
             multidb=len(self._targets.names()) > 1,
         )
 
@@ -307,7 +330,7 @@ class History:
             )
 
         return list_files(
-            [p for _, p in self.settings.version_locations],
+            self.folders,
             recursive=self._option_on("recursive_version_locations"),
             bytecode=self._sourceless,
         )

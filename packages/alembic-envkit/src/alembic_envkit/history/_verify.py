@@ -14,6 +14,8 @@ from .._errors import EnvkitError
 from ._findings import error
 from ._findings import Finding
 from ._graph import RevisionGraph
+from ._head_files import check_head_files
+from ._head_files import head_file_name
 from ._naming import check_file_names
 from ._naming import check_ids
 from ._naming import id_pattern_setting
@@ -53,6 +55,12 @@ def verify(history: History) -> list[Finding]:
         file_template=history.settings.main_options.get("file_template"),
         id_pattern=id_pattern_setting(history.settings.options),
     )
+    name = head_file_name(history.settings.options)
+
+    if name is not None and not any(f.severity == "error" for f in findings):
+        graph = RevisionGraph(headers)
+        findings += check_head_files(graph, history.folders, name)
+
     return findings
 
 

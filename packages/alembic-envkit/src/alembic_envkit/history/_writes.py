@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 import typing as t
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from .._alembic import replace_template_writer
 from .._errors import ConfigurationError
 from .._errors import translate_alembic_errors
 from .._revision_error import RevisionError
+from ._files import umask
 
 if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -26,14 +26,21 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("alembic_envkit")
 
 
-def install_safe_writes(script: ScriptDirectory) -> None:
+def install_safe_writes(
+    script: ScriptDirectory, wrote: t.Callable[[Path], None]
+) -> None:
     """Make the script directory write new revision files safely: rendered
     to a temporary file beside the destination, then linked into place, so
     a file appears whole or not at all, an existing file (or a symlink at
     the destination) is never written through or replaced, and the mode
-    follows the umask.
+    follows the umask. ``wrote`` is told each file written.
     """
-    replace_template_writer(script, write_new_file)
+
+    def write(dest: Path, render: t.Callable[[str], None]) -> None:
+        write_new_file(dest, render)
+        wrote(dest)
+
+    replace_template_writer(script, write)
 
 
 def write_new_file(dest: Path, render: t.Callable[[str], None]) -> None:
@@ -46,7 +53,7 @@ def write_new_file(dest: Path, render: t.Callable[[str], None]) -> None:
 
     try:
         render(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
 
         try:
             os.link(tmp, dest)
@@ -57,17 +64,6 @@ def write_new_file(dest: Path, render: t.Callable[[str], None]) -> None:
             ) from None
     finally:
         os.unlink(tmp)
-
-
-_umask_lock = threading.Lock()
-
-
-def _umask() -> int:
-    with _umask_lock:
-        mask = os.umask(0o022)
-        os.umask(mask)
-
-    return mask
 
 
 @contextmanager

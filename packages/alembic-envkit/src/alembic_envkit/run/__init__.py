@@ -17,6 +17,7 @@ from ._connections import Scope
 from ._reading import behind_heads
 from ._reading import current_by_database
 from ._reading import interrupted_by_database
+from ._reading import rows_by_database
 from ._reading import wait_for_head
 
 if t.TYPE_CHECKING:
@@ -91,6 +92,7 @@ __all__ = [
     "behind_heads",
     "close_scope",
     "current_by_database",
+    "rows_by_database",
     "diffs_by_database",
     "downgrade",
     "downgrade_sql",

@@ -21,6 +21,15 @@ if t.TYPE_CHECKING:
     from ._connections import Connections
 
 
+def rows_by_database(
+    connections: Connections, names: t.Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    """The revision ids in each named database's version table, whether or
+    not the history has them.
+    """
+    return connections.read_version_tables(version_rows, names)
+
+
 def current_by_database(
     history: History, connections: Connections, names: t.Sequence[str]
 ) -> dict[str, tuple[Revision, ...]]:

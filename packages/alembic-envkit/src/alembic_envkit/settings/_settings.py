@@ -29,6 +29,7 @@ _OWN_KEYS = frozenset(
         "transaction_mode",
         "two_phase",
         "revision_id_pattern",
+        "head_file",
     }
 )
 
