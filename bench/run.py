@@ -36,13 +36,19 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import checksums  # noqa: E402
 import generate  # noqa: E402
 import profiles  # noqa: E402
 
-FULL = {"reads": (10, 300, 3000), "upgrades": (300, 3000), "tables": (50, 500)}
-QUICK = {"reads": (10, 100), "upgrades": (100,), "tables": (10,)}
+FULL = {
+    "reads": (10, 300, 3000),
+    "upgrades": (300, 3000),
+    "tables": (50, 500),
+    "checksums": (3000,),
+}
+QUICK = {"reads": (10, 100), "upgrades": (100,), "tables": (10,), "checksums": (100,)}
 MODES = ("savepoint", "revision", "run")
-GROUPS = ("help", "heads", "current", "upgrade", "autogenerate", "check")
+GROUPS = ("help", "heads", "current", "upgrade", "autogenerate", "check", "checksum")
 READS = ("help", "heads", "current")
 #: Runs ``flask`` and reports the time from its start to the command's end.
 TIMED_FLASK = Path(__file__).with_name("timed_flask.py")
@@ -73,6 +79,8 @@ class Case:
     floor_name: str
     floor: Command
     after_warmup: t.Callable[[], str] | None = None
+    #: Figures found before the timing (the checksum case's counts).
+    checks: dict[str, t.Any] = field(default_factory=dict)
     times: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
@@ -104,6 +112,7 @@ class Case:
             "cpu_s": self.cpu,
             "in_process_s": self.in_process,
             "floor_cpu_s": self.floor_cpu,
+            **({"checks": self.checks} if self.checks else {}),
         }
 
 
@@ -373,6 +382,26 @@ def build(
                 )
             )
 
+    for count in sizes["checksums"] if "checksum" in only else ():
+        folder = root / f"checksums-{count}"
+        print(f"generating {folder.name}", file=sys.stderr, flush=True)
+        generate.write_history(folder, count)
+        script, floor_script = checksums.write_scripts(folder)
+        print(f"checking checksums in {folder.name}", file=sys.stderr, flush=True)
+        found = checksums.check(folder)
+        print(checksums.describe(found), file=sys.stderr, flush=True)
+        cases.append(
+            Case(
+                "checksum",
+                "checksum every revision file",
+                count,
+                Command([python, script.name], folder, base_env),
+                "read and ast.parse every file",
+                Command([python, floor_script.name], folder, base_env),
+                checks=found,
+            )
+        )
+
     return cases
 
 
@@ -539,6 +568,11 @@ def targets(
         big_tables,
         1.1,
     )
+    checksum = row("checksum every revision file", max(sizes["checksums"]))
+
+    if checksum is not None:
+        found.extend(checksums.targets(checksum))
+
     heads = row("flask db heads", big_read)
 
     if heads is not None:

@@ -115,3 +115,40 @@ def test_quick_run_revision_mode(tmp_path: Path) -> None:
         ),
     ]
     assert "(revision, default on SQLite) vs DDL floor" in result.stdout
+
+
+def test_quick_run_checksum(tmp_path: Path) -> None:
+    """The checksum case reformats and edits every generated revision, finds
+    no false alarm and no missed edit, and times the checksums against a
+    parse floor.
+    """
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "checksum"]
+        + ["--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(out.read_text())["results"]
+    assert (row["case"], row["size"]) == ("checksum every revision file", 100)
+    checks = row["checks"]
+    assert checks["files"] == 100
+    assert set(checks) == {
+        "files",
+        "ruff format",
+        "black",
+        "CRLF",
+        "comments and docstrings",
+        "edit in upgrade",
+        "edit in downgrade",
+    }
+    assert all(
+        v["changed"] == 100 and v["wrong"] == 0
+        for k, v in checks.items()
+        if k != "files"
+    )
+    assert len(row["in_process_s"]) == 1
+    assert "0 of 100 files in ruff format" in result.stdout
+    assert "0 of 200 edited files" in result.stdout

@@ -1,5 +1,6 @@
 """The history: revision files, their headers and its cache, the revision
-graph, Alembic's config and script directory, and writing new revisions.
+graph, Alembic's config and script directory, writing new revisions, and
+the checksums of what each revision's upgrade and downgrade run.
 
 Reading the history imports nothing of Alembic; the names that do are
 loaded on first use.
@@ -13,6 +14,9 @@ from ._arguments import revision_ids
 from ._arguments import RevisionArg
 from ._arguments import step_target
 from ._arguments import TargetArg
+from ._checksum import ALGORITHM as CHECKSUM_ALGORITHM
+from ._checksum import file_checksums
+from ._checksum import revision_checksums
 from ._findings import Finding
 from ._graph import RevisionGraph
 from ._history import History
@@ -55,6 +59,7 @@ else:
 
 
 __all__ = [
+    "CHECKSUM_ALGORITHM",
     "Finding",
     "History",
     "Rebased",
@@ -66,10 +71,12 @@ __all__ = [
     "check_message",
     "choose_rev_id",
     "deferred_write_hooks",
+    "file_checksums",
     "new_rev_id",
     "plan_revision",
     "rebase",
     "replace_current",
+    "revision_checksums",
     "revision_ids",
     "saves_cache",
     "step_target",
