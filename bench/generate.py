@@ -46,6 +46,9 @@ if "BENCH_TRANSACTION_MODE" in os.environ:
         "transaction_mode": os.environ["BENCH_TRANSACTION_MODE"]
     }
 
+if "BENCH_LEDGER" in os.environ:
+    app.config.setdefault("ALEMBIC", {})["ledger_table"] = True
+
 db.init_app(app)
 alembic.init_app(app)
 '''

@@ -325,6 +325,26 @@ def build(
                     )
                 )
 
+        if count == max(sizes["upgrades"]) and "upgrade" in only:
+            # The ledger's cost: the same upgrade with it on, against off.
+            on, off = folder / "ledger-on.sqlite", folder / "ledger-off.sqlite"
+            command = flask(
+                folder, on, "upgrade", transaction_mode=MODES[0], ledger="1"
+            )
+            command.setup = _remover(on)
+            plain = flask(folder, off, "upgrade", transaction_mode=MODES[0])
+            plain.setup = _remover(off)
+            cases.append(
+                Case(
+                    "upgrade",
+                    "flask db upgrade (ledger)",
+                    count,
+                    command,
+                    "the same upgrade without the ledger",
+                    plain,
+                )
+            )
+
     for count in sizes["tables"] if only & {"autogenerate", "check"} else ():
         folder = root / f"tables-{count}"
         print(f"generating {folder.name}", file=sys.stderr, flush=True)
@@ -521,6 +541,12 @@ def targets(
         "flask db upgrade (revision)",
         max(sizes["upgrades"]),
         2.0,
+    )
+    ratio(
+        f"upgrade [{max(sizes['upgrades'])}] with the ledger vs without",
+        "flask db upgrade (ledger)",
+        max(sizes["upgrades"]),
+        1.05,
     )
     big_upgrade, small_upgrade = max(sizes["upgrades"]), min(sizes["upgrades"])
     big = row("flask db upgrade (savepoint)", big_upgrade)

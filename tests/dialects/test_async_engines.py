@@ -474,3 +474,28 @@ def test_lock_held_while_upgrading(
     env.progress = probe
     env.upgrade()
     assert seen == [True]
+
+
+def test_ledger(
+    history: None,
+    make_env: t.Callable[..., Environment],
+    db: Database,
+    revisions: t.Any,
+) -> None:
+    """The ledger through an async engine: rows written, an edit found,
+    rehash accepting it.
+    """
+    options = {"ledger_table": True, "revision_id_pattern": r"r\d"}
+    env = make_env(sa.MetaData(), db.engine, options)
+    env.upgrade()
+    ledger = sa.Table("alembic_ledger", sa.MetaData(), autoload_with=db.sync)
+
+    with db.sync.connect() as connection:
+        rows = connection.execute(sa.select(ledger.c.revision, ledger.c.direction))
+        assert [tuple(r) for r in rows] == [("r1", "upgrade"), ("r2", "upgrade")]
+
+    path = revisions.folder / "r2_step.py"
+    path.write_text(path.read_text().replace("'two'", "'three'"))
+    assert [f.kind for f in env.verify()] == ["edited-after-apply"]
+    assert env.rehash("r2", "renamed before anyone used it") == ["default"]
+    assert env.verify() == []

@@ -16,11 +16,11 @@ import pytest
 
 from alembic_envkit import Environment
 from alembic_envkit import RevisionError
-from alembic_envkit.history._scan import _write_cache
 from alembic_envkit.history._scan import list_files
 from alembic_envkit.history._scan import RACY_WINDOW_NS
 from alembic_envkit.history._scan import read_header
 from alembic_envkit.history._scan import Scan
+from alembic_envkit.history._scan import write_cache
 
 HEADER = '''"""Add users
 
@@ -199,7 +199,7 @@ def _racy_cache(folder: Path) -> tuple[Path, tuple[int, int, int]]:
     path.write_text(_header("b3"), encoding="utf-8")
     ((_, name, real, key),) = list_files([str(folder)])
     assert old is not None and old[5] == real
-    _write_cache(str(folder), {name: (key, old)})
+    write_cache(str(folder), {name: (key, old)})
     return folder / "__pycache__" / "alembic_envkit.revisions", key
 
 
@@ -346,7 +346,7 @@ def test_corrupt_cache_is_ignored(env: Environment, tmp_path: Path) -> None:
 
 _WRITER = """
 import sys
-from alembic_envkit.history._scan import _read_cache, _write_cache, list_files
+from alembic_envkit.history._scan import read_cache, write_cache, list_files
 from alembic_envkit.history._headers import read_header
 
 folder = sys.argv[1]
@@ -354,8 +354,8 @@ files = list_files([folder])
 entries = {name: (key, read_header(real)) for _, name, real, key in files}
 
 for _ in range(50):
-    _write_cache(folder, entries)
-    got, _ = _read_cache(folder)
+    write_cache(folder, entries)
+    got, _ = read_cache(folder)
     assert got == entries, sorted(got)
 """
 

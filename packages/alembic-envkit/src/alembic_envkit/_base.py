@@ -307,6 +307,12 @@ class BaseEnvironment:
         with self.history.command():
             yield
 
+    def _offline(self) -> tuple[History, t.Any, list[str]]:
+        return self.history, self.targets, self.selected_names
+
+    def _run_options(self) -> dict[str, t.Any]:
+        return {"names": self.selected_names, "progress": self.progress}
+
     def mkdir(self) -> None:
         """Create the migrations folder, its template (Alembic's ``generic``
         for one database, ``multidb`` for several) and every version folder,

@@ -71,10 +71,9 @@ class Environment(BaseEnvironment):
 
     @operation
     def interrupted_by_database(self) -> dict[str, str]:
-        """The databases where a revision stopped half way, with what was
-        running, such as ``"upgrade of revision r3"``. Only MariaDB and MySQL,
-        which commit each DDL statement, can be left so; the next upgrade
-        refuses to run until ``stamp`` records where the database stands.
+        """The databases where a revision stopped half way (on MariaDB and
+        MySQL, which commit each DDL statement), with what was running, such
+        as ``"upgrade of revision r3"``; ``stamp`` clears it.
 
         .. versionadded:: 0.1
         """
@@ -130,10 +129,8 @@ class Environment(BaseEnvironment):
 
     @saves_cache
     def wait_for_head(self, timeout: float, *, interval: float = 1.0) -> bool:
-        """Wait until every database is at head, for example while another
-        process upgrades them. Only reads, so it never holds up the
-        migrating process. A database that cannot be reached yet counts as
-        not at head.
+        """Wait until every database is at head, as another process upgrades
+        them, only reading; one that can't be reached yet is not at head.
 
         :param timeout: Seconds to wait at most.
         :param interval: Seconds between checks.
@@ -155,16 +152,17 @@ class Environment(BaseEnvironment):
         names = self.selected_names
         return _run.autogenerate_diffs(self.history, self.connections, names)
 
+    @operation
     def verify(self) -> list[_history.Finding]:
         """Check the history as a team's CI gate would, from the files'
-        headers, without a database; see ``docs/history.md`` for what it
-        finds.
+        headers; where the ledger is kept, also each database's applied
+        revisions against their files. See ``docs/history.md``.
 
         :return: Every finding, errors and warnings; empty when all is well.
 
         .. versionadded:: 0.2
         """
-        return _history.verify(self.history)
+        return _run.verify(self.history, self.connections, self.database_names)
 
     @saves_cache
     @operation
@@ -173,8 +171,7 @@ class Environment(BaseEnvironment):
         the current head of their branch (as after merging two branches that
         each added one), rewriting each one's ``down_revision`` in its file.
 
-        :param revisions: Revision ids (or unique starts of them), moved in
-            this order.
+        :param revisions: Revision ids (or unique starts), moved in order.
         :return: The revisions moved; one already on top is left be.
         :raises RevisionError: If a revision is unknown, is a merge or a
             root, is applied in any configured database (named), or could go
@@ -185,6 +182,18 @@ class Environment(BaseEnvironment):
         ids = [revisions] if isinstance(revisions, str) else list(revisions)
         rows = _run.rows_by_database(self.connections, self.database_names)
         return _history.rebase(self.history, ids, rows)
+
+    @saves_cache
+    @operation
+    def rehash(self, revision: str, reason: str) -> list[str]:
+        """Accept an edit to an applied revision: record its checksums as
+        they are now, with ``reason``, in the ledger of every database that
+        applied it. Returns those databases.
+
+        .. versionadded:: 0.2
+        """
+        names = self.database_names
+        return _run.rehash(self.history, self.connections, revision, reason, names)
 
     # Changing the databases
 
@@ -225,11 +234,7 @@ class Environment(BaseEnvironment):
         self, target: TargetArg = "heads", *, down: bool = False
     ) -> dict[str, list[Script]]:
         """The revisions an upgrade (or, with ``down``, a downgrade) to
-        ``target`` would run on each database, in order, without taking the
-        lock or changing anything.
-
-        :param target: As for :meth:`upgrade` or :meth:`downgrade`.
-        :param down: Plan a downgrade.
+        ``target`` would run on each database, in order, changing nothing.
         """
         names = self.selected_names
         return _run.plan(self.history, self.connections, target, down=down, names=names)
@@ -379,12 +384,6 @@ class Environment(BaseEnvironment):
         .. versionadded:: 4.0
         """
         return _run.stamp_sql(*self._offline(), target, start, tag)
-
-    def _offline(self) -> tuple[_history.History, t.Any, list[str]]:
-        return self.history, self.targets, self.selected_names
-
-    def _run_options(self) -> dict[str, t.Any]:
-        return {"names": self.selected_names, "progress": self.progress}
 
     def _ids(self, value: RevisionArg) -> list[str]:
         """Revision strings, with ``current`` replaced by the primary

@@ -187,6 +187,12 @@ class MigrationAPI:
         """
         return self.environment.rebase(revisions)
 
+    def rehash(self, revision: str, reason: str) -> list[str]:
+        """Accept an edit to an applied revision in the ledger. See
+        :meth:`alembic_envkit.Environment.rehash`.
+        """
+        return self.environment.rehash(revision, reason)
+
     def log(
         self, start: RevisionArg = "base", end: RevisionArg = "heads"
     ) -> list[Revision]:

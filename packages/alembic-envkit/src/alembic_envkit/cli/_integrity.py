@@ -82,9 +82,28 @@ def rebase(env: Environment, revisions: tuple[str, ...]) -> None:
         click.echo("Nothing to rebase: the revisions are on top of their branch.")
 
 
+@click.command()
+@click.argument("revision")
+@click.option(
+    "--reason", required=True, help="Why the edit is accepted, kept in the ledger."
+)
+@pass_env
+def rehash(env: Environment, revision: str, reason: str) -> None:
+    """Accept an edit to a revision already applied.
+
+    With the ledger kept (the ledger_table setting), verify and upgrade
+    report a revision whose upgrade() or downgrade() changed after it was
+    applied. When the edit is meant (a fix that changes nothing in the
+    databases), this records the revision's checksums as they are now, with
+    the reason, in the ledger of every database that applied it.
+    """
+    for name in env.rehash(revision, reason):
+        click.echo(f"Accepted revision {revision} as it is now on database {name!r}.")
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 #: The commands of this module, in the order they are added to a group.
-COMMANDS: list[click.Command] = [verify, rebase]
+COMMANDS: list[click.Command] = [verify, rebase, rehash]

@@ -21,6 +21,7 @@ from ._findings import Finding
 from ._graph import RevisionGraph
 from ._history import History
 from ._history import saves_cache
+from ._rebase import applied as applied_revisions
 from ._rebase import rebase
 from ._rebase import Rebased
 from ._revision import Revision
@@ -68,6 +69,7 @@ __all__ = [
     "RevisionGraph",
     "RevisionPlan",
     "TargetArg",
+    "applied_revisions",
     "check_message",
     "choose_rev_id",
     "deferred_write_hooks",

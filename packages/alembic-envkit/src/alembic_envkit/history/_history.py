@@ -17,6 +17,7 @@ from .._errors import ConfigurationError
 from .._errors import EnvkitError
 from .._errors import translate_alembic_errors
 from .._errors import translate_load_errors
+from ._checksum_cache import ChecksumCache
 from ._folder import check_template
 from ._folder import make_directories
 from ._graph import RevisionGraph
@@ -69,6 +70,8 @@ class History:
         self._unsaved: Scan | None = None
         #: Whether revision files were written since the head files were.
         self._written = False
+        #: The revision files' checksums, for the ledger.
+        self.checksums = ChecksumCache()
 
     @property
     def config(self) -> Config:
@@ -226,6 +229,8 @@ class History:
 
         if scan is not None:
             scan.save()
+
+        self.checksums.save()
 
         if self._written:
             name = head_file_name(self.settings.options)

@@ -59,10 +59,10 @@ def racy(files: t.Iterable[File], since_ns: int) -> bool:
     :param files: As :func:`list_files` returns them.
     :param since_ns: The moment, as ``time.time_ns()`` or a file's time.
     """
-    return any(_racy_key(key, since_ns) for *_, key in files)
+    return any(racy_key(key, since_ns) for *_, key in files)
 
 
-def _racy_key(key: tuple[int, int, int], since_ns: int) -> bool:
+def racy_key(key: tuple[int, int, int], since_ns: int) -> bool:
     return max(key[1], key[2]) >= since_ns - RACY_WINDOW_NS
 
 
@@ -169,13 +169,13 @@ class Scan:
 
         for folder, name, real, key in files:
             if folder not in caches:
-                caches[folder], written[folder] = _read_cache(folder)
+                caches[folder], written[folder] = read_cache(folder)
                 entries[folder] = {}
 
             hit = caches[folder].get(name)
 
             if hit is not None and hit[0] == key and hit[1][5] == real:
-                if not _racy_key(key, written[folder]):
+                if not racy_key(key, written[folder]):
                     header = hit[1]
                 else:
                     # Changed in the tick the cache was written: it may have
@@ -203,19 +203,19 @@ class Scan:
         cannot be written to is left without a cache.
         """
         for folder, entries in self._pending.items():
-            _write_cache(folder, entries)
+            write_cache(folder, entries)
 
         self._pending.clear()
 
 
-def _cache_path(folder: str) -> str:
-    return os.path.join(folder, "__pycache__", _CACHE_NAME)
+def _cache_path(folder: str, name: str = _CACHE_NAME) -> str:
+    return os.path.join(folder, "__pycache__", name)
 
 
-def _read_cache(folder: str) -> tuple[dict[str, t.Any], int]:
+def read_cache(folder: str, name: str = _CACHE_NAME) -> tuple[dict[str, t.Any], int]:
     """A folder's cache entries and the cache file's modification time."""
     try:
-        with open(_cache_path(folder), "rb") as f:
+        with open(_cache_path(folder, name), "rb") as f:
             written = os.fstat(f.fileno()).st_mtime_ns
             data = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
@@ -233,15 +233,15 @@ def _read_cache(folder: str) -> tuple[dict[str, t.Any], int]:
     return data[2], written
 
 
-def _write_cache(folder: str, entries: dict[str, t.Any]) -> None:
+def write_cache(
+    folder: str, entries: dict[str, t.Any], name: str = _CACHE_NAME
+) -> None:
     """Write a folder's cache whole under a temporary name, then rename it
     into place: a reader sees the old cache or the new one, and of two
     writers the last one wins.
     """
     cache_dir = os.path.join(folder, "__pycache__")
-    tmp = os.path.join(
-        cache_dir, f".{_CACHE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
-    )
+    tmp = os.path.join(cache_dir, f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
 
     try:
         os.makedirs(cache_dir, exist_ok=True)
@@ -254,7 +254,7 @@ def _write_cache(folder: str, entries: dict[str, t.Any]) -> None:
         with os.fdopen(fd, "wb") as f:
             marshal.dump((_CACHE_FORMAT, folder, entries), f)
 
-        os.replace(tmp, _cache_path(folder))
+        os.replace(tmp, _cache_path(folder, name))
     except OSError:
         try:
             os.unlink(tmp)

@@ -14,6 +14,9 @@ from ._connections import Bound
 from ._connections import close_scope
 from ._connections import Connections
 from ._connections import Scope
+from ._ledger_check import ledger_findings
+from ._ledger_check import rehash
+from ._ledger_check import verify
 from ._reading import behind_heads
 from ._reading import current_by_database
 from ._reading import interrupted_by_database
@@ -92,6 +95,9 @@ __all__ = [
     "behind_heads",
     "close_scope",
     "current_by_database",
+    "ledger_findings",
+    "rehash",
+    "verify",
     "rows_by_database",
     "diffs_by_database",
     "downgrade",

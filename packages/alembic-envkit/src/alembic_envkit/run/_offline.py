@@ -19,6 +19,8 @@ from .._errors import revision_error
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
 from ..settings import context_options
+from ..settings import ledger_settings
+from ._ledger import Recorder
 from ._offline_dialect import SERVER_VERSION
 from ._offline_dialect import set_server_version
 from ._runner import run_migrations
@@ -27,6 +29,7 @@ from ._steps import steps_to
 from ._steps import StepsFn
 
 if t.TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     from ..history import History
@@ -53,7 +56,9 @@ def upgrade_sql(
     script = history.script_directory
     target, start = split_range(target, start)
     steps = steps_to(script, target, down=False)
-    return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
+    return _scripts(
+        history, targets, names, steps, _start_ids(script, start), tag, record=True
+    )
 
 
 def downgrade_sql(
@@ -78,7 +83,9 @@ def downgrade_sql(
         )
 
     steps = steps_to(script, target, down=True)
-    return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
+    return _scripts(
+        history, targets, names, steps, _start_ids(script, start), tag, record=True
+    )
 
 
 def stamp_sql(
@@ -154,9 +161,12 @@ def _scripts(
     fn: StepsFn,
     start: list[str],
     tag: str | None,
+    *,
+    record: bool = False,
 ) -> dict[str, str]:
     """Run the work function in Alembic's offline mode on each named
-    database, with no connection, and return what each one wrote.
+    database, with no connection, and return what each one wrote; with
+    ``record``, the script writes the ledger's rows too, where it is on.
     """
     # Imports Alembic's runtime, which reading revisions never needs.
     from alembic.runtime.environment import EnvironmentContext
@@ -198,5 +208,10 @@ def _scripts(
 
         contexts[name] = env_ctx
 
-    run_migrations(contexts, fn, multidb=targets.multidb)
+    table = ledger_settings(history.settings.options).table if record else None
+
+    def recorder(context: MigrationContext) -> Recorder | None:
+        return None if table is None else Recorder(context, table, history)
+
+    run_migrations(contexts, fn, multidb=targets.multidb, recorder=recorder)
     return {name: buffer.getvalue() for name, buffer in buffers.items()}

@@ -12,6 +12,9 @@ from .._errors import ConfigurationError
 from .._errors import MigrationError
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
+from ..settings import ledger_settings
+from ._ledger import Recorder
+from ._ledger_check import check_before_upgrade
 from ._reading import current_by_database
 from ._reading import positions
 from ._runner import MigrationEvent
@@ -23,6 +26,7 @@ from .dialects import acquire
 from .dialects import impl_for
 
 if t.TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext
     from alembic.script import Script
 
     from ..history import History
@@ -55,6 +59,13 @@ def migrate(
     environments = connections.environments(names)
     settings = connections.settings
     multidb = connections.targets.multidb
+    table = ledger_settings(settings.options).table
+    recorder = None
+
+    if table is not None and write and not repair:
+
+        def recorder(context: MigrationContext) -> Recorder:
+            return Recorder(context, table, history)
 
     with ExitStack() as stack:
         locks: dict[str, Lock | None] = {}
@@ -87,6 +98,7 @@ def migrate(
                 two_phase=_two_phase(connections, write),
                 progress=progress,
                 plan=plan,
+                recorder=recorder,
                 **kwargs,
             )
         except MigrationError as e:
@@ -114,10 +126,13 @@ def upgrade(
     names: t.Sequence[str],
     progress: Progress = None,
 ) -> None:
-    """Run revisions up to ``target`` on the named databases."""
+    """Run revisions up to ``target`` on the named databases, once the
+    ledger (where it is kept) has been compared with the files.
+    """
     script = history.script_directory
     history.check_template()
     steps = steps_to(script, target, down=False)
+    check_before_upgrade(history, connections, names)
     migrate(
         history,
         connections,

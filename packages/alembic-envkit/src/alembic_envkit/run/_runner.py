@@ -1,6 +1,6 @@
 """Running a work function on every database: the transactions, a
-savepoint per revision, the lock checked before each one, progress events,
-and an error that names the database and revision that failed.
+savepoint per revision, the lock checked before each, progress events, the
+ledger's rows, and an error naming the database and revision that failed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ if t.TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
     from alembic.runtime.migration import MigrationStep
 
+    from ._ledger import Recorder
     from .dialects import Lock
     from .dialects import Marker
 
@@ -60,9 +61,8 @@ class MigrationEvent:
 
 
 class Run:
-    """What one database is doing during :func:`run_migrations`: the step
-    that is running, so a failure can name its revision, and the savepoint
-    it runs in.
+    """What one database is doing in :func:`run_migrations`: the running
+    step (a failure names its revision) and its savepoint.
     """
 
     def __init__(
@@ -83,6 +83,7 @@ class Run:
         self.progress: t.Callable[[MigrationEvent], None] | None = None
         self.started = 0.0
         self.planned: list[MigrationStep] | None = None
+        self.recorder: Recorder | None = None
 
     def plan(self, fn: StepsFn, context: MigrationContext) -> None:
         """Work out the steps before any database runs one, so that a target
@@ -112,8 +113,8 @@ class Run:
             raise RevisionError(_first_line(e)) from e.__cause__
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
-        """Wrap a work function so that each step is recorded before it runs,
-        the lock is checked and a savepoint opened for it, and revision errors
+        """Wrap a work function: before each step the lock is checked and a
+        savepoint opened, after it the ledger's row written; revision errors
         from working out the steps are translated.
         """
 
@@ -131,7 +132,11 @@ class Run:
             if marker is not None:
                 marker.check(self.name, repair=self.repair)
 
+            if self.recorder is not None:
+                self.recorder.prepare(heads)
+
             for step in steps:
+                self._record_done()
                 self._end_savepoint()
                 self._report_done()
 
@@ -151,8 +156,13 @@ class Run:
 
                 self.step = step
                 self._report(step, None)
+
+                if self.recorder is not None:
+                    self.recorder.start()
+
                 yield step
 
+            self._record_done()
             self._end_savepoint()
             self._report_done()
             self.step = None
@@ -163,10 +173,8 @@ class Run:
         return tracked
 
     def _check_lock(self, marker: Marker | None) -> None:
-        """Check the lock before a revision starts. When it was lost, the
-        mark the finished revision before left is cleared, so that running
-        the command again resumes rather than refuses.
-        """
+        """Check the lock before a revision starts; when it was lost, clear
+        the finished revision's mark, so that a rerun resumes."""
         assert self.lock is not None
 
         try:
@@ -203,15 +211,19 @@ class Run:
             seconds = time.monotonic() - self.started
             self._report(self.step, seconds)
 
+    def _record_done(self) -> None:
+        # The ledger's row for the revision just done, in its savepoint.
+        if self.recorder is not None and self.step is not None:
+            self.recorder.done(self.step)
+
     def _end_savepoint(self) -> None:
         if self.savepoint is not None:
             self.savepoint.commit()
             self.savepoint = None
 
     def rollback_step(self) -> bool:
-        """After a failure, roll back the failed revision's savepoint so the
-        revisions before it can be committed. Returns whether that worked.
-        """
+        """Roll back a failed revision's savepoint, so the revisions before
+        it can be committed; whether that worked."""
         if self.savepoint is None or not self.savepoint.is_active:
             return False
 
@@ -254,15 +266,15 @@ def run_migrations(
     two_phase: bool = False,
     progress: t.Callable[[MigrationEvent], None] | None = None,
     plan: bool = False,
+    recorder: t.Callable[[MigrationContext], Recorder | None] | None = None,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
 
     Every database's transaction is opened before any migration runs. With
     ``savepoints``, each revision runs in a savepoint: a failure rolls back
-    that revision alone, the transactions commit what finished, and the
-    error is raised after. Without, a failure rolls back every open
-    transaction.
+    that revision alone, and what finished is committed before the error is
+    raised. Without, a failure rolls back every open transaction.
 
     :param contexts: Configured environment context of each database.
     :param fn: The work function, called once per database.
@@ -274,14 +286,15 @@ def run_migrations(
         DDL is transactional.
     :param mutate: Whether the version table may be created; ``False`` for
         runs that only read, like autogenerate.
-    :param repair: Whether this run records where a database stands (a
-        stamp), which clears the mark an interrupted revision left.
-    :param two_phase: Commit every database with a two-phase commit: all
-        or none of them keep the run.
+    :param repair: Whether this run is a stamp, which clears the mark an
+        interrupted revision left.
+    :param two_phase: Commit all databases or none, with a two-phase commit.
     :param progress: Called as each revision starts and when it is done.
     :param plan: Work out every database's steps before any runs, so an
         unreachable target changes nothing. Only for work functions that
         just read the graph, since ``fn`` is then not called again.
+    :param recorder: Makes the ledger's recorder for a database's context,
+        or ``None`` for no ledger.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
     failure: Exception | None = None
@@ -312,6 +325,7 @@ def run_migrations(
             run.mutate = mutate
             run.repair = repair
             run.progress = progress
+            run.recorder = recorder(context) if recorder is not None else None
             runs[name] = run
 
             if plan:

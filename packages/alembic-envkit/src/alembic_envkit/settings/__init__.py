@@ -3,6 +3,9 @@ validated. Nothing here imports Alembic.
 """
 
 from ._context import context_options
+from ._ledger import DEFAULT_TABLE as DEFAULT_LEDGER_TABLE
+from ._ledger import ledger_settings
+from ._ledger import LedgerSettings
 from ._settings import DEFAULT_BRANCH
 from ._settings import Settings
 from ._targets import EngineArg
@@ -15,13 +18,16 @@ from ._values import check_branch_name
 
 __all__ = [
     "DEFAULT_BRANCH",
+    "DEFAULT_LEDGER_TABLE",
     "EngineArg",
     "LazyTargets",
+    "LedgerSettings",
     "MetadataArg",
     "Settings",
     "Target",
     "Targets",
     "check_branch_name",
     "context_options",
+    "ledger_settings",
     "sync_engine",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
+from ._ledger import ledger_settings
+from ._ledger import skip_ledger
 from ._server_defaults import compare_server_default
 
 if t.TYPE_CHECKING:
@@ -42,6 +44,11 @@ def context_options(
         # Its DDL is transactional once the driver stops committing around
         # it, which the connections do for an online connection.
         opts.setdefault("transactional_ddl", True)
+
+    ledger = ledger_settings(settings.options).table
+
+    if ledger is not None:
+        opts["include_name"] = skip_ledger(opts.get("include_name"), ledger)
 
     if multidb:
         opts.setdefault("upgrade_token", f"{name}_upgrades")

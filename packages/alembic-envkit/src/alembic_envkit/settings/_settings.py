@@ -30,6 +30,8 @@ _OWN_KEYS = frozenset(
         "two_phase",
         "revision_id_pattern",
         "head_file",
+        "ledger_table",
+        "ledger_mismatch",
     }
 )
 

@@ -12,6 +12,7 @@ from .._environment import Environment
 from .._errors import MigrationCheckError
 from .._errors import MigrationError
 from ..run import operation
+from ..settings import ledger_settings
 
 if t.TYPE_CHECKING:
     from alembic.script import Script
@@ -241,16 +242,18 @@ def _state(env: Environment) -> _Snapshot:
 
 def _schema(env: Environment) -> _Schema:
     """The tables and columns of each database, in the default schema and
-    the schemas of the models, apart from the version table. Read on the
-    environment's own connections.
+    the schemas of the models, apart from the version table and the ledger.
+    Read on the environment's own connections.
     """
     result: _Schema = {}
+    ledger = ledger_settings(env.settings.options).table
 
     for name, context in env.migration_contexts.items():
         connection = context.connection
         assert connection is not None, "contexts are configured with a connection"
         began = not connection.in_transaction()
         version = _key(context.version_table_schema, context.version_table)
+        own = {version, _key(context.version_table_schema, ledger or "")}
         schemas = {None, *(table.schema for table in _tables(env, name))}
         result[name] = {}
 
@@ -259,7 +262,7 @@ def _schema(env: Environment) -> _Schema:
 
             for schema in schemas:
                 for key, found in inspector.get_multi_columns(schema).items():
-                    if _key(*key) != version:
+                    if _key(*key) not in own:
                         columns = tuple(sorted(c["name"] for c in found))
                         result[name][_key(*key)] = columns
         finally:

@@ -1,0 +1,227 @@
+"""The ledger: a table beside the version table that records each revision
+applied to a database, with checksums of what its ``upgrade()`` and
+``downgrade()`` were then, so that a revision edited (or deleted) after it
+ran is noticed. Alembic keeps only the ids of the heads.
+
+One row per event, never updated: a revision upgraded, downgraded,
+adopted (found applied when the ledger was first used, or applied without
+a row, as by ``stamp``) or rehashed (an edit accepted with a reason). A
+revision's state is its newest row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import socket
+import typing as t
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .._errors import ConfigurationError
+from ..history import applied_revisions
+from ..history import CHECKSUM_ALGORITHM
+
+if t.TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationStep
+
+    from ..history import History
+
+#: The ledger table's layout; a table holding rows of a newer layout is
+#: refused rather than misread.
+LAYOUT = 1
+
+
+def ledger_table(name: str, schema: str | None) -> sa.Table:
+    """The ledger table, in the version table's schema."""
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("revision", sa.String(64), nullable=False, index=True),
+        sa.Column("direction", sa.String(16), nullable=False),
+        sa.Column("upgrade_checksum", sa.String(64)),
+        sa.Column("downgrade_checksum", sa.String(64)),
+        sa.Column("checksum_version", sa.Integer, nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True)),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("duration_ms", sa.Integer),
+        sa.Column("tool_version", sa.String(32)),
+        sa.Column("host", sa.String(255)),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("reason", sa.Text),
+        sa.Column("layout", sa.Integer, nullable=False),
+        schema=schema,
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A revision's newest row in a ledger."""
+
+    revision: str
+    direction: str
+    upgrade_checksum: str | None
+    downgrade_checksum: str | None
+    checksum_version: int
+
+    @property
+    def applied(self) -> bool:
+        """Whether the revision stands applied by this row."""
+        return self.direction in ("upgrade", "adopt", "rehash")
+
+
+def read_entries(connection: sa.Connection, table: sa.Table) -> dict[str, Entry] | None:
+    """Each revision's newest row; ``None`` when the table does not exist.
+
+    :raises ConfigurationError: If the table holds rows of a newer layout.
+    """
+    if not sa.inspect(connection).has_table(table.name, schema=table.schema):
+        return None
+
+    c = table.c
+    newest = connection.execute(sa.select(sa.func.max(c.layout))).scalar()
+
+    if newest is not None and newest > LAYOUT:
+        raise ConfigurationError(
+            f"The ledger table {table.name!r} holds rows of layout {newest},"
+            f" written by a newer alembic-envkit (this one writes layout"
+            f" {LAYOUT}). Upgrade alembic-envkit to use it."
+        )
+
+    last = sa.select(sa.func.max(c.id)).group_by(c.revision).scalar_subquery()
+    query = sa.select(
+        c.revision,
+        c.direction,
+        c.upgrade_checksum,
+        c.downgrade_checksum,
+        c.checksum_version,
+    ).where(c.id.in_(last))
+    return {row.revision: Entry(*row) for row in connection.execute(query)}
+
+
+class Recorder:
+    """Writes a database's ledger rows during a run, in the run's
+    transaction (each revision's row in its savepoint), or into the script
+    of an offline run.
+
+    :param context: The database's migration context.
+    :param name: The ledger table's name.
+    :param history: The revisions, their files and their checksums.
+    """
+
+    def __init__(self, context: MigrationContext, name: str, history: History) -> None:
+        self.context = context
+        self.table = ledger_table(name, context.version_table_schema)
+        self.graph = history.graph
+        self.checksums = history.checksums
+        self._statement = self.table.insert()
+        self.host = socket.gethostname()[:255]
+        self.started: dt.datetime | None = None
+
+    def prepare(self, heads: str | t.Sequence[str]) -> None:
+        """Create the table where it does not exist, and record as adopted
+        every revision the database has applied (by ``heads``, its version
+        table's rows) that has no row yet: the database adopts the ledger on
+        its first run with it. An offline script creates the table when it
+        starts from an empty database, and takes it to exist otherwise.
+        """
+        rows = [heads] if isinstance(heads, str) else list(heads)
+
+        if self.context.as_sql:
+            if not rows:
+                self.context.impl.create_table(self.table)
+
+            return
+
+        applied = applied_revisions(self.graph, rows)
+
+        connection = t.cast(sa.Connection, self.context.connection)
+        entries = read_entries(connection, self.table)
+
+        if entries is None:
+            self.table.create(connection)
+            entries = {}
+
+        now = _now()
+
+        for rev in sorted(applied):
+            entry = entries.get(rev)
+
+            if entry is None or not entry.applied:
+                self._insert(rev, "adopt", "adopted", now, now)
+
+    def start(self) -> None:
+        """Note that a revision starts now."""
+        self.started = _now()
+
+    def done(self, step: MigrationStep) -> None:
+        """Record the revision of a migration step done, upgraded or
+        downgraded.
+        """
+        rev = getattr(getattr(step, "revision", None), "revision", None)
+
+        if rev is not None:
+            direction = "upgrade" if getattr(step, "is_upgrade", True) else "downgrade"
+            now = _now()
+            self._insert(rev, direction, "applied", self.started or now, now)
+
+        self.started = None
+
+    def rehash(self, rev: str, reason: str) -> None:
+        """Record today's checksums of a revision as accepted, with why."""
+        now = _now()
+        self._insert(rev, "rehash", "rehashed", now, now, reason=reason)
+
+    def _insert(
+        self,
+        rev: str,
+        direction: str,
+        outcome: str,
+        started: dt.datetime,
+        finished: dt.datetime,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        revision = self.graph.revisions.get(rev)
+        sums = (None, None) if revision is None else self.checksums.get(revision.path)
+        values: dict[str, t.Any] = {
+            "revision": rev,
+            "direction": direction,
+            "upgrade_checksum": sums[0],
+            "downgrade_checksum": sums[1],
+            "checksum_version": CHECKSUM_ALGORITHM,
+            "tool_version": _tool_version(),
+            "outcome": outcome,
+            "reason": reason,
+            "layout": LAYOUT,
+        }
+
+        if self.context.as_sql:
+            # An offline script is run later, elsewhere: the time it runs.
+            now = sa.func.current_timestamp()
+            values["started_at"] = values["finished_at"] = now
+            self.context.execute(self.table.insert().values(**values))
+            return
+
+        values["started_at"], values["finished_at"] = started, finished
+        values["duration_ms"] = int((finished - started).total_seconds() * 1000)
+        values["host"] = self.host
+        # One statement for every row, compiled once.
+        t.cast(sa.Connection, self.context.connection).execute(self._statement, values)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@functools.cache
+def _tool_version() -> str:
+    from importlib.metadata import version
+
+    try:
+        return f"alembic-envkit {version('alembic-envkit')}"[:32]
+    except Exception:  # noqa: BLE001 (a source checkout has no metadata)
+        return "alembic-envkit"
