@@ -41,13 +41,14 @@ app.config["SQLALCHEMY_ENGINES"] = {
     "default": "sqlite:///" + os.environ["BENCH_DATABASE"]
 }
 
+# The benchmark's revision ids (see rev_id), for verify.
+app.config["ALEMBIC"] = {"revision_id_pattern": "r[0-9a-f]{11}"}
+
 if "BENCH_TRANSACTION_MODE" in os.environ:
-    app.config["ALEMBIC"] = {
-        "transaction_mode": os.environ["BENCH_TRANSACTION_MODE"]
-    }
+    app.config["ALEMBIC"]["transaction_mode"] = os.environ["BENCH_TRANSACTION_MODE"]
 
 if "BENCH_LEDGER" in os.environ:
-    app.config.setdefault("ALEMBIC", {})["ledger_table"] = True
+    app.config["ALEMBIC"]["ledger_table"] = True
 
 db.init_app(app)
 alembic.init_app(app)

@@ -48,8 +48,17 @@ FULL = {
 }
 QUICK = {"reads": (10, 100), "upgrades": (100,), "tables": (10,), "checksums": (100,)}
 MODES = ("savepoint", "revision", "run")
-GROUPS = ("help", "heads", "current", "upgrade", "autogenerate", "check", "checksum")
-READS = ("help", "heads", "current")
+GROUPS = (
+    "help",
+    "heads",
+    "current",
+    "verify",
+    "upgrade",
+    "autogenerate",
+    "check",
+    "checksum",
+)
+READS = ("help", "heads", "current", "verify")
 #: Runs ``flask`` and reports the time from its start to the command's end.
 TIMED_FLASK = Path(__file__).with_name("timed_flask.py")
 IN_PROCESS = b"bench-in-process "
@@ -250,7 +259,7 @@ def build(
         return Command([python, "-c", generate.STARTUP_FLOOR], folder, base_env)
 
     history_sizes = sorted(
-        set(sizes["reads"] if only & {"help", "heads", "current"} else ())
+        set(sizes["reads"] if only & set(READS) else ())
         | set(sizes["upgrades"] if "upgrade" in only else ())
     )
 
@@ -261,7 +270,7 @@ def build(
         generate.write_history(folder, count)
         upgraded = folder / "upgraded.sqlite"
 
-        if count in sizes["reads"] and only & {"help", "heads", "current"}:
+        if count in sizes["reads"] and only & set(READS):
             run(flask(folder, upgraded, "upgrade", "-q"))
 
         if count == min(sizes["reads"]) and "help" in only:
@@ -276,7 +285,7 @@ def build(
                 )
             )
 
-        for command in ("heads", "current"):
+        for command in ("heads", "current", "verify"):
             if count in sizes["reads"] and command in only:
                 cases.append(
                     Case(
@@ -326,13 +335,14 @@ def build(
                 )
 
         if count == max(sizes["upgrades"]) and "upgrade" in only:
-            # The ledger's cost: the same upgrade with it on, against off.
+            # The ledger's cost: the same upgrade (in the first mode asked
+            # for) with it on, against off.
             on, off = folder / "ledger-on.sqlite", folder / "ledger-off.sqlite"
             command = flask(
-                folder, on, "upgrade", transaction_mode=MODES[0], ledger="1"
+                folder, on, "upgrade", transaction_mode=modes[0], ledger="1"
             )
             command.setup = _remover(on)
-            plain = flask(folder, off, "upgrade", transaction_mode=MODES[0])
+            plain = flask(folder, off, "upgrade", transaction_mode=modes[0])
             plain.setup = _remover(off)
             cases.append(
                 Case(
@@ -479,6 +489,13 @@ def targets(
     def per_revision(big_s: float, small_s: float) -> float:
         """Milliseconds per revision between the two read sizes."""
         return (big_s - small_s) / (big_read - small_read) * 1000
+
+    ratio(
+        f"verify [{big_read}] vs start-up floor, warm cache",
+        "flask db verify",
+        big_read,
+        1.2,
+    )
 
     for command in ("heads", "current"):
         ratio(

@@ -36,7 +36,10 @@ def test_generated_history_is_linear(tmp_path: Path) -> None:
 
 
 def test_quick_run(tmp_path: Path) -> None:
-    """A quick run of heads and upgrade reports every case with its floor."""
+    """A quick run of heads, verify and upgrade reports every case with its
+    floor; the upgrade with the ledger is measured against the same upgrade
+    without it.
+    """
     out = tmp_path / "bench.json"
     result = subprocess.run(
         [
@@ -44,7 +47,7 @@ def test_quick_run(tmp_path: Path) -> None:
             str(BENCH / "run.py"),
             "--quick",
             "--only",
-            "heads,upgrade",
+            "heads,verify,upgrade",
             "--modes",
             "savepoint",
             "--json",
@@ -59,17 +62,21 @@ def test_quick_run(tmp_path: Path) -> None:
     rows = json.loads(out.read_text())["results"]
     assert [(r["case"], r["size"]) for r in rows] == [
         ("flask db heads", 10),
+        ("flask db verify", 10),
         ("flask db heads", 100),
+        ("flask db verify", 100),
         ("flask db upgrade (savepoint)", 100),
+        ("flask db upgrade (ledger)", 100),
     ]
+    assert rows[-1]["floor"] == "the same upgrade without the ledger"
     assert all(r["median_s"] > 0 and r["floor_median_s"] > 0 for r in rows)
     assert all(r["cpu_median_s"] > 0 for r in rows)
     # Read commands get three runs for each run of the others.
-    assert [len(r["times_s"]) for r in rows] == [3, 3, 1]
-    assert [len(r["floor_cpu_s"]) for r in rows] == [3, 3, 1]
+    assert [len(r["times_s"]) for r in rows] == [3, 3, 3, 3, 1, 1]
+    assert [len(r["floor_cpu_s"]) for r in rows] == [3, 3, 3, 3, 1, 1]
     # Each flask command reports its time from start to the command's end,
     # which is part of the whole process.
-    assert [len(r["in_process_s"]) for r in rows] == [3, 3, 1]
+    assert [len(r["in_process_s"]) for r in rows] == [3, 3, 3, 3, 1, 1]
     assert all(
         0 < inner < whole
         for r in rows
@@ -113,6 +120,7 @@ def test_quick_run_revision_mode(tmp_path: Path) -> None:
             100,
             "plain SQLAlchemy DDL, a commit per revision",
         ),
+        ("flask db upgrade (ledger)", 100, "the same upgrade without the ledger"),
     ]
     assert "(revision, default on SQLite) vs DDL floor" in result.stdout
 
