@@ -82,8 +82,9 @@ def forked(migrations: Path) -> dict[str, Path]:
 def test_rebase_moves_the_run(
     env: Environment, forked: dict[str, Path], engine: sa.Engine, tables: t.Any
 ) -> None:
-    """D goes onto C, E with it; the file changes in down_revision and the
-    Revises line only, and the history then upgrades in one line.
+    """D goes onto C, E with it; the file changes in down_revision only
+    (the docstring's Revises line stays), and the history then upgrades in
+    one line.
     """
     before = forked[D].read_bytes()
     (moved,) = env.rebase(D)
@@ -92,7 +93,8 @@ def test_rebase_moves_the_run(
     assert after == before.replace(
         f'down_revision: Union[str, Sequence[str], None] = "{B}"'.encode(),
         f'down_revision: Union[str, Sequence[str], None] = "{C}"'.encode(),
-    ).replace(f"Revises: {B}".encode(), f"Revises: {C}".encode())
+    )
+    assert f"Revises: {B}".encode() in after
     assert [h.revision for h in env.heads()] == [E]
     assert env.verify() == []
     env.upgrade()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 import typing as t
 from dataclasses import dataclass
@@ -120,8 +119,8 @@ def _descendants(graph: RevisionGraph, rev: str) -> set[str]:
 
 def rewrite_parent(path: str, old: str, new: str) -> None:
     """Change the ``down_revision`` of a revision file from ``old`` to
-    ``new`` in place, and its docstring's ``Revises:`` line if it names
-    ``old``; every other byte stays. The file is replaced whole.
+    ``new`` in place; every other byte stays, the docstring's informational
+    ``Revises:`` line too. The file is replaced whole.
 
     :raises RevisionError: If the file does not assign ``old`` to
         ``down_revision`` as a plain string.
@@ -157,10 +156,6 @@ def rewrite_parent(path: str, old: str, new: str) -> None:
         + f"{literal[: literal.index(quote)]}{quote}{new}{quote}"
         + text[end:]
     )
-    # The docstring comes first, so the offsets found above still hold.
-    end = _offset(text, tree.body[0]) if ast.get_docstring(tree) is not None else 0
-    revises = re.compile(rf"^(Revises: ){re.escape(old)}(\s*)$", re.M)
-    text = revises.sub(rf"\g<1>{new}\g<2>", text[:end], count=1) + text[end:]
     replace_file(path, text.encode(encoding))
 
 
