@@ -192,15 +192,23 @@ class RevisionGraph:
 
         :param revision: The revision's id.
         """
+        return self.reach([revision], lambda r: r._versioned)
+
+    def reach(
+        self, ids: t.Iterable[str], follow: t.Callable[[Revision], t.Iterable[str]]
+    ) -> set[str]:
+        """The revisions ``ids`` and every revision reached from them, one
+        ``follow`` step at a time.
+        """
         seen: set[str] = set()
-        todo = [revision]
+        todo = list(ids)
 
         while todo:
             current = todo.pop()
 
             if current not in seen:
                 seen.add(current)
-                todo.extend(self.revisions[current]._versioned)
+                todo.extend(follow(self.revisions[current]))
 
         return seen
 

@@ -41,17 +41,7 @@ def applied(graph: RevisionGraph, rows: t.Iterable[str]) -> set[str]:
     """The revisions a version table holding ``rows`` has applied: each row
     and everything it descends from or depends on.
     """
-    seen: set[str] = set()
-    todo = [r for r in rows if r in graph]
-
-    while todo:
-        rev = todo.pop()
-
-        if rev not in seen:
-            seen.add(rev)
-            todo.extend(graph[rev]._all_down)
-
-    return seen
+    return graph.reach([r for r in rows if r in graph], lambda r: r._all_down)
 
 
 def plan_rebase(
@@ -77,7 +67,7 @@ def plan_rebase(
             " parent. Merge the heads instead."
         )
 
-    moving = _descendants(graph, rev)
+    moving = graph.reach([rev], lambda r: r.nextrev)
 
     for name, done in applied_by_database.items():
         if on := sorted(moving & done):
@@ -101,20 +91,6 @@ def plan_rebase(
         )
 
     return Rebased(rev, revision.down_revision, onto[0], revision.path)
-
-
-def _descendants(graph: RevisionGraph, rev: str) -> set[str]:
-    seen: set[str] = set()
-    todo = [rev]
-
-    while todo:
-        current = todo.pop()
-
-        if current not in seen:
-            seen.add(current)
-            todo.extend(graph[current].nextrev)
-
-    return seen
 
 
 def rewrite_parent(path: str, old: str, new: str) -> None:
