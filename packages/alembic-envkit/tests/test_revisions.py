@@ -305,8 +305,13 @@ def test_revision_ids_bad_item(item: t.Any) -> None:
     ],
 )
 def test_replace_current(ids: list[str], current: list[str], expect: list[str]) -> None:
-    """``current`` is replaced by the current revisions, or base."""
-    assert replace_current(ids, current) == expect
+    """``current`` is replaced by the current revisions, or base; they are
+    read only when asked for.
+    """
+    assert replace_current(ids, lambda: current) == expect
+    calls: list[int] = []
+    replace_current(["a"], lambda: calls.append(1) or [])
+    assert calls == []
 
 
 def test_revision_type(digits_env: Environment) -> None:

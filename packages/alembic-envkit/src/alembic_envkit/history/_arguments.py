@@ -61,12 +61,18 @@ def revision_ids(value: RevisionArg | None) -> list[str]:
     return result
 
 
-def replace_current(ids: list[str], current: t.Iterable[str]) -> list[str]:
-    """Replace the symbol ``current`` with the database's current revisions.
+def replace_current(
+    value: RevisionArg, current: t.Callable[[], t.Iterable[str]]
+) -> list[str]:
+    """Revision strings, with the symbol ``current`` replaced by the
+    database's current revisions.
 
-    :param ids: Revision strings.
-    :param current: The database's current revision ids.
+    :param value: Revisions, as the API takes them.
+    :param current: Returns the database's current revision ids; called
+        only when ``current`` is given.
     """
+    ids = revision_ids(value)
+
     if "current" not in ids:
         return ids
 
@@ -74,7 +80,7 @@ def replace_current(ids: list[str], current: t.Iterable[str]) -> list[str]:
 
     for item in ids:
         if item == "current":
-            result.extend(current)
+            result.extend(current())
         else:
             result.append(item)
 

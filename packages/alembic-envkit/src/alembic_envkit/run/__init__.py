@@ -16,7 +16,6 @@ from ._connections import Connections
 from ._connections import Scope
 from ._ledger_check import ledger_findings
 from ._ledger_check import rehash
-from ._ledger_check import verify
 from ._reading import behind_heads
 from ._reading import current_by_database
 from ._reading import interrupted_by_database
@@ -97,7 +96,6 @@ __all__ = [
     "current_by_database",
     "ledger_findings",
     "rehash",
-    "verify",
     "rows_by_database",
     "diffs_by_database",
     "downgrade",

@@ -14,7 +14,6 @@ from .._errors import revision_error
 from ..history import applied_revisions
 from ..history import CHECKSUM_ALGORITHM
 from ..history import Finding
-from ..history import verify as history_verify
 from ..settings import ledger_settings
 from ._connections import ending_read
 from ._ledger import Entry
@@ -68,20 +67,6 @@ def ledger_findings(
 
                 if changed:
                     findings.append(_edited(rev, name, revision.path, changed))
-
-    return findings
-
-
-def verify(
-    history: History, connections: Connections, names: t.Sequence[str]
-) -> list[Finding]:
-    """What ``verify`` finds: the history's problems, then, where the
-    ledger is kept, each database's revisions edited or gone since applied.
-    """
-    findings = history_verify(history)
-
-    if ledger_settings(history.settings.options).table is not None:
-        findings += ledger_findings(history, connections, names)
 
     return findings
 
