@@ -303,3 +303,31 @@ def test_alembic_imported_first() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.usefixtures("history")
+def test_alembic_builds_its_map_from_declared_labels(env: Environment) -> None:
+    """While Alembic builds its revision map, a revision shows the labels
+    its file declares (Alembic spreads them itself; handed spread labels it
+    walks each branch once per revision); other threads, and everyone
+    afterwards, see the labels spread over the branch.
+    """
+    import threading
+
+    from alembic_envkit.history._revision import declared_labels
+
+    e = env.revision_graph["e"]
+    assert e.branch_labels == {"feature"}  # Spread from d.
+    seen: list[set[str]] = []
+
+    with declared_labels():
+        assert e.branch_labels == set()
+        assert env.revision_graph["d"].branch_labels == {"feature"}
+        thread = threading.Thread(target=lambda: seen.append(set(e.branch_labels)))
+        thread.start()
+        thread.join()
+
+    assert seen == [{"feature"}]
+    assert e.branch_labels == {"feature"}
+    script = env.script_directory
+    assert script.revision_map.get_revision("e").branch_labels == {"feature"}

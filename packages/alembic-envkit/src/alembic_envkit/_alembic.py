@@ -142,8 +142,8 @@ def transactional_ddl(context: MigrationContext) -> bool:
 def lazy_script_directory(
     make: t.Callable[[], ScriptDirectory], revisions: t.Collection[Script]
 ) -> ScriptDirectory:
-    """A script directory whose revision map holds the graph's revisions
-    instead of importing every file. Undocumented:
+    """A script directory whose revision map, built now, holds the graph's
+    revisions instead of importing every file. Undocumented:
     ``ScriptDirectory.revision_map``, replaced by a ``RevisionMap`` over
     them. Checked against Alembic 1.16.2 and 1.20.1.
     """
@@ -158,6 +158,7 @@ def lazy_script_directory(
 
     script = make()
     script.revision_map = RevisionMap(generate)
+    script.revision_map.heads  # noqa: B018 (builds the map now)
     return script
 
 

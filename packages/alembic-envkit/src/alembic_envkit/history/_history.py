@@ -25,6 +25,7 @@ from ._head_files import head_file_name
 from ._head_files import write_head_files
 from ._headers import import_header
 from ._headers import read_header
+from ._revision import declared_labels
 from ._scan import list_files
 from ._scan import racy
 from ._scan import Scan
@@ -152,7 +153,7 @@ class History:
                 from .._alembic import lazy_script_directory
                 from ._writes import install_safe_writes
 
-                with translate_alembic_errors():
+                with translate_alembic_errors(), declared_labels():
                     self._script = lazy_script_directory(
                         lambda: ScriptDirectory.from_config(self.config),
                         list(graph.revisions.values()),

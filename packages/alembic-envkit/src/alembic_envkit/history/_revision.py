@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 import threading
 import typing as t
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .._alembic import defined_script
 from .._alembic import indicators
@@ -123,7 +125,7 @@ class Revision(_Base):
         script_state(self, header)
         # The labels spread over the branch; the graph shares frozensets
         # while it builds, see branch_labels.
-        labels = header[2]
+        labels = self._declared = header[2]
         self._labels: frozenset[str] | set[str] = (
             frozenset(labels) if labels else _NO_LABELS
         )
@@ -140,6 +142,13 @@ class Revision(_Base):
         branch's label applies to every revision after it and the revisions
         before it down to the branch point, as in Alembic.
         """
+        building = _building.get()
+
+        if building is not None:
+            # Alembic builds its revision map: the declared labels, which it
+            # spreads itself, as over the Scripts it loads.
+            return building.setdefault(self.revision, set(self._declared))
+
         labels = self._labels
 
         if isinstance(labels, frozenset):
@@ -245,6 +254,29 @@ class Revision(_Base):
             text += f", {self.doc}"
 
         return text
+
+
+#: Each revision's declared labels while Alembic builds its revision map in
+#: this thread or task, see :func:`declared_labels`.
+_building: ContextVar[dict[str, set[str]] | None] = ContextVar(
+    "alembic_envkit_building_map", default=None
+)
+
+
+@contextmanager
+def declared_labels() -> t.Iterator[None]:
+    """Show Alembic the labels each revision's file declares, instead of the
+    labels spread over each branch, while the block builds its revision map:
+    handed labels on every revision, Alembic walks the whole branch after
+    each one (3000 revisions: 9 million steps); handed the declared ones, it
+    spreads them as the graph did. Other threads see the spread labels.
+    """
+    token = _building.set({})
+
+    try:
+        yield
+    finally:
+        _building.reset(token)
 
 
 # Script becomes Revision's base as soon as Alembic defines it.
