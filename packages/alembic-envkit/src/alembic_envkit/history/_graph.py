@@ -14,17 +14,11 @@ import typing as t
 from .._alembic import set_children
 from .._alembic import set_dependencies
 from .._errors import revision_error
+from ._revision import as_tuple
 from ._revision import Revision
 
 if t.TYPE_CHECKING:
     from ._headers import Header
-
-
-def _as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 class RevisionGraph:
@@ -121,7 +115,7 @@ class RevisionGraph:
         """
         deps = []
 
-        for dep in _as_tuple(revision.dependencies):
+        for dep in as_tuple(revision.dependencies):
             target = self.revisions.get(dep) or self.labels.get(dep)
 
             if target is None:

@@ -95,7 +95,8 @@ if not t.TYPE_CHECKING:
     _Base = PendingScript
 
 
-def _as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
+def as_tuple(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
+    """A header's id or ids as a tuple: ``()`` for none."""
     if not value:
         return ()
 
@@ -191,10 +192,10 @@ class Revision(_Base):
         )
         lines = [f"Rev: {self.revision}{''.join(f for f, on in flags if on)}"]
         parents = "Merges" if self.is_merge_point else "Parent"
-        lines.append(f"{parents}: {_comma(_as_tuple(self.down_revision)) or '<base>'}")
+        lines.append(f"{parents}: {_comma(as_tuple(self.down_revision)) or '<base>'}")
 
         if self.dependencies:
-            lines.append(f"Also depends on: {_comma(_as_tuple(self.dependencies))}")
+            lines.append(f"Also depends on: {_comma(as_tuple(self.dependencies))}")
 
         if self.is_branch_point:
             lines.append(f"Branches into: {_comma(sorted(self.nextrev))}")
@@ -221,11 +222,11 @@ class Revision(_Base):
             return self.log_entry
 
         text = self.revision
-        down = _comma(_as_tuple(self.down_revision)) or "<base>"
+        down = _comma(as_tuple(self.down_revision)) or "<base>"
 
         if include_parents:
             if self.dependencies:
-                deps = _comma(_as_tuple(self.dependencies))
+                deps = _comma(as_tuple(self.dependencies))
                 text = f"{down} ({deps}) -> {text}"
             else:
                 text = f"{down} -> {text}"

@@ -19,17 +19,11 @@ from ._head_files import head_file_name
 from ._naming import check_file_names
 from ._naming import check_ids
 from ._naming import id_pattern_setting
+from ._revision import as_tuple
 
 if t.TYPE_CHECKING:
     from ._headers import Header
     from ._history import History
-
-
-def _ids(value: str | t.Sequence[str] | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _names(ids: t.Iterable[str]) -> str:
@@ -50,17 +44,13 @@ def verify(history: History) -> list[Finding]:
         )
         for path, why in unreadable
     ]
+    name = head_file_name(history.settings.options)
     findings += check_headers(
         headers,
         file_template=history.settings.main_options.get("file_template"),
         id_pattern=id_pattern_setting(history.settings.options),
+        head_files=None if name is None or unreadable else (history.folders, name),
     )
-    name = head_file_name(history.settings.options)
-
-    if name is not None and not any(f.severity == "error" for f in findings):
-        graph = RevisionGraph(headers)
-        findings += check_head_files(graph, history.folders, name)
-
     return findings
 
 
@@ -69,6 +59,7 @@ def check_headers(
     *,
     file_template: str | None = None,
     id_pattern: str | None = None,
+    head_files: tuple[t.Sequence[str], str] | None = None,
 ) -> list[Finding]:
     """Every problem in a history, from its files' headers.
 
@@ -77,6 +68,8 @@ def check_headers(
         names are checked against the ids where it holds ``%(rev)s``.
     :param id_pattern: What a revision id must match (a regular
         expression, matched in full); Alembic's scheme unless given.
+    :param head_files: The version locations and the head file's name,
+        to check the head files against the graph when all else is right.
     """
     findings: list[Finding] = []
     by_id: dict[str, list[Header]] = {}
@@ -100,11 +93,23 @@ def check_headers(
     findings += _check_links(unique)
     findings += _check_cycles(unique)
 
+    graph = None
+
     if not any(f.severity == "error" for f in findings):
-        findings += _check_branches(list(unique.values()))
+        try:
+            graph = RevisionGraph(unique.values())
+        except EnvkitError:
+            pass  # Reported above, in its parts.
+        else:
+            findings += _check_branches(graph)
 
     findings += check_file_names(headers, file_template, id_pattern)
     findings += check_ids(unique, id_pattern)
+
+    if head_files is not None and graph is not None:
+        if not any(f.severity == "error" for f in findings):
+            findings += check_head_files(graph, *head_files)
+
     return findings
 
 
@@ -134,7 +139,7 @@ def _check_links(unique: dict[str, Header]) -> list[Finding]:
                 labels[label] = header
 
     for header in unique.values():
-        for parent in _ids(header[1]):
+        for parent in as_tuple(header[1]):
             if parent not in unique:
                 findings.append(
                     error(
@@ -147,7 +152,7 @@ def _check_links(unique: dict[str, Header]) -> list[Finding]:
                     )
                 )
 
-        for dependency in _ids(header[3]):
+        for dependency in as_tuple(header[3]):
             if dependency not in unique and dependency not in labels:
                 findings.append(
                     error(
@@ -170,7 +175,7 @@ def _check_cycles(unique: dict[str, Header]) -> list[Finding]:
     below = {
         rev: [
             d
-            for d in (*_ids(h[1]), *(labels.get(x, x) for x in _ids(h[3])))
+            for d in (*as_tuple(h[1]), *(labels.get(x, x) for x in as_tuple(h[3])))
             if d in unique
         ]
         for rev, h in unique.items()
@@ -234,15 +239,10 @@ def _find_cycle(start: str, below: dict[str, list[str]], left: set[str]) -> list
     return path[on_path[rev] :]
 
 
-def _check_branches(headers: list[Header]) -> list[Finding]:
+def _check_branches(graph: RevisionGraph) -> list[Finding]:
     """More than one head, or more than one root, on one branch: a branch
     is told apart by its branch labels, as Alembic spreads them.
     """
-    try:
-        graph = RevisionGraph(headers)
-    except EnvkitError:
-        return []  # Reported above, in its parts.
-
     findings = []
     kinds = (
         ("multiple-heads", graph.heads, "heads"),
