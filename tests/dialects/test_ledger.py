@@ -267,3 +267,62 @@ def test_several_databases(
     assert {f.kind for f in findings} == {"edited-after-apply"}
     named = {re.search(r"database '(\w+)'", f.message)[1] for f in findings}  # type: ignore[index]
     assert named == {"default", "auth"}
+
+
+@pytest.mark.parametrize("mode", ["savepoint", "revision", "run"])
+def test_row_with_its_version(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: t.Any,
+    mode: str,
+) -> None:
+    """Each revision's row is written with its version row, in the same
+    transaction, in every transaction mode: when the next revision fails,
+    the ledger holds exactly the revisions the version table says ran.
+    """
+    revisions.write("a", None, _create("t_a"), "op.drop_table('t_a')")
+    revisions.write("b", "a", "raise RuntimeError('b fails')", "pass")
+    env = make_env(sa.MetaData(), engine, {**LEDGER, "transaction_mode": mode})
+
+    with pytest.raises(Exception, match="b fails"):
+        env.upgrade()
+
+    applied = versions(engine)
+    rows = _rows(engine) if "alembic_ledger" in sa.inspect(engine).get_table_names() else []
+    assert [(r.revision, r.direction) for r in rows] == [
+        (rev, "upgrade") for rev in sorted(applied)
+    ]
+
+
+@pytest.mark.parametrize("mode", ["savepoint", "revision", "run"])
+def test_autocommit_block(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: t.Any,
+    tables: t.Any,
+    mode: str,
+) -> None:
+    """A revision with an autocommit block (as for CREATE INDEX
+    CONCURRENTLY) ends the run's transaction and begins another: the
+    revisions before it keep their rows, and those after it get theirs.
+    """
+    revisions.write("a", None, _create("t_a"), "op.drop_table('t_a')")
+    revisions.write(
+        "b",
+        "a",
+        "with op.get_context().autocommit_block():\n"
+        "        op.create_index('ix_b', 't_a', ['id'])",
+        "op.drop_index('ix_b', table_name='t_a')",
+    )
+    revisions.write("c", "b", _create("t_c"), "op.drop_table('t_c')")
+    env = make_env(sa.MetaData(), engine, {**LEDGER, "transaction_mode": mode})
+    env.upgrade()
+    assert versions(engine) == {"c"}
+    assert {"t_a", "t_c"} <= tables(engine)
+    assert [(r.revision, r.direction) for r in _rows(engine)] == [
+        ("a", "upgrade"),
+        ("b", "upgrade"),
+        ("c", "upgrade"),
+    ]

@@ -732,3 +732,64 @@ def test_two_phase_needs_postgresql(
         match="'two_phase' setting needs every database to be PostgreSQL",
     ):
         env.upgrade()
+
+
+@pytest.mark.parametrize("mode", [None, "savepoint", "revision", "run"])
+def test_autocommit_block_in_every_mode(
+    mode: str | None,
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """A revision that builds an index in an autocommit block (on
+    PostgreSQL, CONCURRENTLY, which no transaction may hold) runs in every
+    transaction mode, the revisions around it too; a failure after it keeps
+    what the block committed and names the revision.
+    """
+    concurrently = ", postgresql_concurrently=True" * (engine.dialect.name == "postgresql")
+    revisions.write(
+        "r1",
+        None,
+        "op.create_table('one', sa.Column('id', sa.Integer))",
+        "op.drop_table('one')",
+    )
+    revisions.write(
+        "r2",
+        "r1",
+        "with op.get_context().autocommit_block():\n"
+        f"        op.create_index('ix_one', 'one', ['id']{concurrently})",
+        "op.drop_index('ix_one', table_name='one')",
+    )
+    path = revisions.write(
+        "r3", "r2", FAILING.replace("r2", "r3"), "op.drop_table('half')"
+    )
+    options = {} if mode is None else {"transaction_mode": mode}
+    env = make_env(sa.MetaData(), engine, options)
+
+    with pytest.raises(MigrationError, match="upgrade of revision r3.*boom in r3"):
+        env.upgrade()
+
+    # The block committed r1 and its own work; r2's version row is
+    # committed with r2 except in run mode, where the failure of r3 rolls
+    # back the transaction begun after the block.
+    if mode == "run" and engine.dialect.name not in ("mysql", "mariadb"):
+        assert versions(engine) == {"r1"}
+        env.stamp("r2")
+    else:
+        assert versions(engine) == {"r2"}
+
+    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("one")}
+    assert indexes == {"ix_one"}
+
+    if engine.dialect.name in ("mysql", "mariadb"):
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE half")
+
+        env.stamp("r2")
+
+    path.write_text(path.read_text().replace('raise RuntimeError("boom in r3")', ""))
+    env.upgrade()
+    assert versions(engine) == {"r3"}
+    assert {"one", "half"} <= tables(engine)

@@ -12,6 +12,7 @@ import threading
 import typing as t
 
 from ._checksum import file_checksums
+from ._scan import File
 from ._scan import racy_key
 from ._scan import read_cache
 from ._scan import write_cache
@@ -26,15 +27,45 @@ class ChecksumCache:
         self._lock = threading.Lock()
         self._folders: dict[str, tuple[dict[str, t.Any], int]] = {}
         self._changed: set[str] = set()
+        self._files: t.Sequence[File] = ()
+        self._listed: dict[str, tuple[int, int, int]] | None = None
+
+    def listed(self, files: t.Sequence[File]) -> None:
+        """Note the files as just listed, with their keys: a checksum cached
+        under a file's key then needs no second look at the file.
+        """
+        self._files, self._listed = files, None
 
     def get(self, path: str) -> tuple[str, str]:
         """The (upgrade, downgrade) checksums of a revision file as it is.
 
         :raises SyntaxError: If the file does not parse.
         """
-        folder, name = os.path.split(path)
+        if self._listed is None:
+            self._listed = {real: key for _, _, real, key in self._files}
+
+        listed = self._listed.get(path)
+
+        if listed is not None and (sums := self._cached(path, listed)) is not None:
+            return sums
+
         st = os.stat(path)
         key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+        if (sums := self._cached(path, key)) is not None:
+            return sums
+
+        sums = file_checksums(path)
+        folder, name = os.path.split(path)
+
+        with self._lock:
+            self._folders[folder][0][name] = (key, sums)
+            self._changed.add(folder)
+
+        return sums
+
+    def _cached(self, path: str, key: tuple[int, int, int]) -> tuple[str, str] | None:
+        folder, name = os.path.split(path)
 
         with self._lock:
             if folder not in self._folders:
@@ -43,16 +74,10 @@ class ChecksumCache:
             entries, written = self._folders[folder]
             hit = entries.get(name)
 
-            if hit is not None and hit[0] == key and not racy_key(key, written):
-                return t.cast("tuple[str, str]", hit[1])
+        if hit is not None and hit[0] == key and not racy_key(key, written):
+            return t.cast("tuple[str, str]", hit[1])
 
-        sums = file_checksums(path)
-
-        with self._lock:
-            entries[name] = (key, sums)
-            self._changed.add(folder)
-
-        return sums
+        return None
 
     def save(self) -> None:
         """Write the caches of the folders where checksums were computed."""

@@ -335,11 +335,13 @@ class History:
                 " check the 'script_location' setting."
             )
 
-        return list_files(
+        files = list_files(
             self.folders,
             recursive=self._option_on("recursive_version_locations"),
             bytecode=self._sourceless,
         )
+        self.checksums.listed(files)
+        return files
 
     @property
     def _sourceless(self) -> bool:

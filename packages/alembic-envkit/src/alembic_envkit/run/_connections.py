@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from .._errors import DatabaseUnavailableError
 from ..settings import context_options
+from ..settings import ledger_settings
 from ._async import engine_for
 from ._async import scope as operation_scope
+from ._ledger import with_ledger_hook
 from .dialects import impl_for
 
 if t.TYPE_CHECKING:
@@ -49,10 +51,14 @@ class Bound:
 
         config = history.config
         script = history.script_directory
+        ledger = ledger_settings(settings.options).table is not None
 
         for name, target in targets.items():
             env_ctx = EnvironmentContext(config, script)
             opts = context_options(settings, target, multidb=targets.multidb)
+
+            if ledger:
+                opts = with_ledger_hook(opts)
             connection = connect(name, engine_for(target))
             self.connections.append(connection)
 

@@ -15,17 +15,20 @@ import datetime as dt
 import functools
 import socket
 import typing as t
+import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from .._alembic import transactional_ddl
 from .._errors import ConfigurationError
 from ..history import applied_revisions
 from ..history import CHECKSUM_ALGORITHM
 
 if t.TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
-    from alembic.runtime.migration import MigrationStep
+    from alembic.runtime.migration import MigrationInfo
 
     from ..history import History
 
@@ -103,9 +106,16 @@ def read_entries(connection: sa.Connection, table: sa.Table) -> dict[str, Entry]
 
 
 class Recorder:
-    """Writes a database's ledger rows during a run, in the run's
-    transaction (each revision's row in its savepoint), or into the script
-    of an offline run.
+    """Writes a database's ledger rows during a run, in the transaction
+    that writes the revision's version rows, or into the script of an
+    offline run.
+
+    Alembic calls :func:`version_applied` (the ``on_version_apply`` option
+    :func:`with_ledger_hook` adds) after each revision's version rows are
+    written, in the revision's transaction (and savepoint). Where one
+    transaction holds the whole run, the rows wait and are written together
+    before it commits (:meth:`flush`): a statement per revision, after DDL
+    that changed the schema, costs far more than one for all.
 
     :param context: The database's migration context.
     :param name: The ledger table's name.
@@ -120,6 +130,17 @@ class Recorder:
         self._statement = self.table.insert()
         self.host = socket.gethostname()[:255]
         self.started: dt.datetime | None = None
+        self.batch = (
+            not context.as_sql
+            and transactional_ddl(context)
+            and not context.opts.get("transaction_per_migration")
+        )
+        self._pending: list[dict[str, t.Any]] = []
+        self._transaction: sa.Transaction | None = None
+
+    @property
+    def connection(self) -> sa.Connection:
+        return t.cast(sa.Connection, self.context.connection)
 
     def prepare(self, heads: str | t.Sequence[str]) -> None:
         """Create the table where it does not exist, and record as adopted
@@ -137,45 +158,66 @@ class Recorder:
             return
 
         applied = applied_revisions(self.graph, rows)
-
-        connection = t.cast(sa.Connection, self.context.connection)
-        entries = read_entries(connection, self.table)
+        entries = read_entries(self.connection, self.table)
 
         if entries is None:
-            self.table.create(connection)
+            self.table.create(self.connection)
             entries = {}
 
         now = _now()
+        adopted = [
+            self._values(rev, "adopt", "adopted", now, now)
+            for rev in sorted(applied)
+            if rev not in entries or not entries[rev].applied
+        ]
 
-        for rev in sorted(applied):
-            entry = entries.get(rev)
-
-            if entry is None or not entry.applied:
-                self._insert(rev, "adopt", "adopted", now, now)
+        if adopted:
+            self.connection.execute(self._statement, adopted)
 
     def start(self) -> None:
         """Note that a revision starts now."""
         self.started = _now()
 
-    def done(self, step: MigrationStep) -> None:
-        """Record the revision of a migration step done, upgraded or
-        downgraded.
+    def applied(self, info: MigrationInfo) -> None:
+        """Record a revision upgraded or downgraded, as Alembic tells after
+        writing its version rows; stamps are not recorded.
         """
-        rev = getattr(getattr(step, "revision", None), "revision", None)
+        rev = info.up_revision_id
 
-        if rev is not None:
-            direction = "upgrade" if getattr(step, "is_upgrade", True) else "downgrade"
-            now = _now()
-            self._insert(rev, direction, "applied", self.started or now, now)
+        if info.is_stamp or rev is None:
+            return
 
+        now = _now()
+        direction = "upgrade" if info.is_upgrade else "downgrade"
+        values = self._values(rev, direction, "applied", self.started or now, now)
         self.started = None
+
+        if not self.batch:
+            self._write(values)
+            return
+
+        transaction = self.connection.get_transaction()
+
+        if transaction is not self._transaction:
+            # A revision's autocommit block ended the run's transaction,
+            # committing the revisions before it: their rows now.
+            self.flush()
+            self._transaction = transaction
+
+        self._pending.append(values)
+
+    def flush(self) -> None:
+        """Write the rows waiting for the run's transaction to commit."""
+        if self._pending:
+            self.connection.execute(self._statement, self._pending)
+            self._pending = []
 
     def rehash(self, rev: str, reason: str) -> None:
         """Record today's checksums of a revision as accepted, with why."""
         now = _now()
-        self._insert(rev, "rehash", "rehashed", now, now, reason=reason)
+        self._write(self._values(rev, "rehash", "rehashed", now, now, reason=reason))
 
-    def _insert(
+    def _values(
         self,
         rev: str,
         direction: str,
@@ -184,7 +226,7 @@ class Recorder:
         finished: dt.datetime,
         *,
         reason: str | None = None,
-    ) -> None:
+    ) -> dict[str, t.Any]:
         revision = self.graph.revisions.get(rev)
         sums = (None, None) if revision is None else self.checksums.get(revision.path)
         values: dict[str, t.Any] = {
@@ -203,14 +245,58 @@ class Recorder:
             # An offline script is run later, elsewhere: the time it runs.
             now = sa.func.current_timestamp()
             values["started_at"] = values["finished_at"] = now
-            self.context.execute(self.table.insert().values(**values))
-            return
+            return values
 
         values["started_at"], values["finished_at"] = started, finished
         values["duration_ms"] = int((finished - started).total_seconds() * 1000)
         values["host"] = self.host
-        # One statement for every row, compiled once.
-        t.cast(sa.Connection, self.context.connection).execute(self._statement, values)
+        return values
+
+    def _write(self, values: dict[str, t.Any]) -> None:
+        if self.context.as_sql:
+            self.context.execute(self.table.insert().values(**values))
+        else:
+            # One statement for every row, compiled once.
+            self.connection.execute(self._statement, values)
+
+
+#: The recorder of each migration context running, for version_applied.
+_RECORDERS: weakref.WeakKeyDictionary[MigrationContext, Recorder] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def with_ledger_hook(opts: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Migration context options with :func:`version_applied` added to
+    Alembic's ``on_version_apply`` callbacks, after any of the settings'.
+    """
+    hooks = tuple(opts.get("on_version_apply") or ())
+    return {**opts, "on_version_apply": (*hooks, version_applied)}
+
+
+def version_applied(*, ctx: MigrationContext, step: MigrationInfo, **kw: t.Any) -> None:
+    """The ``on_version_apply`` callback: hands the revision to the
+    context's recorder, where a run records one.
+    """
+    recorder = _RECORDERS.get(ctx)
+
+    if recorder is not None:
+        recorder.applied(step)
+
+
+@contextmanager
+def recording(context: MigrationContext, recorder: Recorder | None) -> t.Iterator[None]:
+    """Make ``recorder`` the context's recorder while a run runs."""
+    if recorder is None:
+        yield
+        return
+
+    _RECORDERS[context] = recorder
+
+    try:
+        yield
+    finally:
+        _RECORDERS.pop(context, None)
 
 
 def _now() -> dt.datetime:

@@ -21,6 +21,7 @@ from ..history import revision_ids
 from ..settings import context_options
 from ..settings import ledger_settings
 from ._ledger import Recorder
+from ._ledger import with_ledger_hook
 from ._offline_dialect import SERVER_VERSION
 from ._offline_dialect import set_server_version
 from ._runner import run_migrations
@@ -175,10 +176,14 @@ def _scripts(
     script = history.script_directory
     buffers: dict[str, io.StringIO] = {}
     contexts: dict[str, EnvironmentContext] = {}
+    table = ledger_settings(history.settings.options).table if record else None
 
     for name in names:
         target = targets[name]
         opts = context_options(history.settings, target, multidb=targets.multidb)
+
+        if table is not None:
+            opts = with_ledger_hook(opts)
 
         for key in _OWN_OPTIONS:
             opts.pop(key, None)
@@ -207,8 +212,6 @@ def _scripts(
             set_server_version(env_ctx.get_context().dialect, server_version, name)
 
         contexts[name] = env_ctx
-
-    table = ledger_settings(history.settings.options).table if record else None
 
     def recorder(context: MigrationContext) -> Recorder | None:
         return None if table is None else Recorder(context, table, history)

@@ -24,6 +24,7 @@ from .._errors import LockError
 from .._errors import MigrationError
 from .._errors import translate_alembic_errors
 from .._revision_error import RevisionError
+from ._ledger import recording
 from ._steps import fill_missing_function
 from ._steps import StepsFn
 from ._transactions import leftover_ender
@@ -114,8 +115,8 @@ class Run:
 
     def track(self, fn: StepsFn) -> t.Callable[..., t.Iterator[MigrationStep]]:
         """Wrap a work function: before each step the lock is checked and a
-        savepoint opened, after it the ledger's row written; revision errors
-        from working out the steps are translated.
+        savepoint opened; after the last, the ledger's waiting rows are
+        written; revision errors from working out the steps are translated.
         """
 
         def tracked(
@@ -136,7 +137,6 @@ class Run:
                 self.recorder.prepare(heads)
 
             for step in steps:
-                self._record_done()
                 self._end_savepoint()
                 self._report_done()
 
@@ -162,10 +162,12 @@ class Run:
 
                 yield step
 
-            self._record_done()
             self._end_savepoint()
             self._report_done()
             self.step = None
+
+            if self.recorder is not None:
+                self.recorder.flush()
 
             if marker is not None:
                 marker.clear()
@@ -211,15 +213,12 @@ class Run:
             seconds = time.monotonic() - self.started
             self._report(self.step, seconds)
 
-    def _record_done(self) -> None:
-        # The ledger's row for the revision just done, in its savepoint.
-        if self.recorder is not None and self.step is not None:
-            self.recorder.done(self.step)
-
     def _end_savepoint(self) -> None:
-        if self.savepoint is not None:
+        # An autocommit block in the revision ended it, with the transaction.
+        if self.savepoint is not None and self.savepoint.is_active:
             self.savepoint.commit()
-            self.savepoint = None
+
+        self.savepoint = None
 
     def rollback_step(self) -> bool:
         """Roll back a failed revision's savepoint, so the revisions before
@@ -231,6 +230,10 @@ class Run:
             self.savepoint.rollback()
         except Exception:
             return False
+
+        if self.recorder is not None:
+            # The ledger's rows of the revisions before it, which commit.
+            self.recorder.flush()
 
         return True
 
@@ -344,7 +347,7 @@ def run_migrations(
             try:
                 # Entering the environment context installs alembic.context
                 # and alembic.op, as revision files expect.
-                with env_ctx:
+                with env_ctx, recording(context, run.recorder):
                     env_ctx.run_migrations(**kwargs)
             except Exception as e:
                 error = e if isinstance(e, EnvkitError) else run.failure(e)
