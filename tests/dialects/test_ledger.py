@@ -275,6 +275,7 @@ def test_row_with_its_version(
     engine: sa.Engine,
     revisions: t.Any,
     versions: t.Any,
+    tables: t.Any,
     mode: str,
 ) -> None:
     """Each revision's row is written with its version row, in the same
@@ -289,7 +290,8 @@ def test_row_with_its_version(
         env.upgrade()
 
     applied = versions(engine)
-    rows = _rows(engine) if "alembic_ledger" in sa.inspect(engine).get_table_names() else []
+    # In run mode the failure rolls back the ledger table's creation too.
+    rows = _rows(engine) if "alembic_ledger" in tables(engine) else []
     assert [(r.revision, r.direction) for r in rows] == [
         (rev, "upgrade") for rev in sorted(applied)
     ]

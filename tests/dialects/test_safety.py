@@ -748,7 +748,8 @@ def test_autocommit_block_in_every_mode(
     transaction mode, the revisions around it too; a failure after it keeps
     what the block committed and names the revision.
     """
-    concurrently = ", postgresql_concurrently=True" * (engine.dialect.name == "postgresql")
+    postgresql = engine.dialect.name == "postgresql"
+    concurrently = ", postgresql_concurrently=True" * postgresql
     revisions.write(
         "r1",
         None,
