@@ -17,6 +17,7 @@ from ._errors import EventLoopError
 from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import TemplateMismatchError
+from ._snapshots import Snapshots
 from .history import Finding
 from .history import new_rev_id
 from .history import Rebased
@@ -31,6 +32,7 @@ from .settings import MetadataArg
 from .settings import Settings
 from .settings import Target
 from .settings import Targets
+from .snapshot import Snapshot
 
 if t.TYPE_CHECKING:
     from ._revision_error import RevisionError
@@ -86,6 +88,8 @@ __all__ = [
     "RevisionGraph",
     "Scope",
     "Settings",
+    "Snapshot",
+    "Snapshots",
     "Target",
     "TargetArg",
     "Targets",

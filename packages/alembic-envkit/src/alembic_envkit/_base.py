@@ -310,8 +310,8 @@ class BaseEnvironment:
     def _offline(self) -> tuple[History, t.Any, list[str]]:
         return self.history, self.targets, self.selected_names
 
-    def _run_options(self) -> dict[str, t.Any]:
-        return {"names": self.selected_names, "progress": self.progress}
+    def _run_options(self, **extra: t.Any) -> dict[str, t.Any]:
+        return {"names": self.selected_names, "progress": self.progress, **extra}
 
     def mkdir(self) -> None:
         """Create the migrations folder, its template (Alembic's ``generic``

@@ -14,6 +14,7 @@ from . import run as _run
 from ._base import BaseEnvironment
 from ._base import selection
 from ._errors import ConfigurationError
+from ._snapshots import Snapshots
 from .history import Revision
 from .history import RevisionArg
 from .history import saves_cache
@@ -75,8 +76,6 @@ class Environment(BaseEnvironment):
         """The databases where a revision stopped half way (on MariaDB and
         MySQL, which commit each DDL statement), with what was running, such
         as ``"upgrade of revision r3"``; ``stamp`` clears it.
-
-        .. versionadded:: 0.1
         """
         return _run.interrupted_by_database(self.connections, self.selected_names)
 
@@ -130,12 +129,10 @@ class Environment(BaseEnvironment):
 
     @saves_cache
     def wait_for_head(self, timeout: float, *, interval: float = 1.0) -> bool:
-        """Wait until every database is at head, as another process upgrades
-        them, only reading; one that can't be reached yet is not at head.
-
-        :param timeout: Seconds to wait at most.
-        :param interval: Seconds between checks.
-        :return: Whether every database reached head in time.
+        """Wait at most ``timeout`` seconds, checking every ``interval``,
+        until every database is at head, as another process upgrades them,
+        only reading; one that can't be reached yet is not at head. Returns
+        whether every database reached head in time.
         """
         return _run.wait_for_head(self.behind_heads, self.close, timeout, interval)
 
@@ -155,8 +152,8 @@ class Environment(BaseEnvironment):
 
     def verify(self) -> list[_history.Finding]:
         """Check the history as a team's CI gate would, from the files'
-        headers; where the ledger is kept, also each database's applied
-        revisions against their files. See ``docs/history.md``.
+        headers, and the snapshots against it; where the ledger is kept,
+        also each database's applied revisions. See ``docs/history.md``.
 
         :return: Every finding, errors and warnings; empty when all is well.
 
@@ -164,10 +161,13 @@ class Environment(BaseEnvironment):
         """
         found = _history.verify(self.history)
 
-        if ledger_settings(self.settings.options).table is None or any(
-            f.severity == "error" for f in found
-        ):
-            return found  # No database needed, or a history that won't read.
+        if any(f.severity == "error" for f in found):
+            return found  # A history that won't read.
+
+        found += self.snapshots.stale()
+
+        if ledger_settings(self.settings.options).table is None:
+            return found  # No database needed.
 
         return found + self._ledger_findings()
 
@@ -210,12 +210,36 @@ class Environment(BaseEnvironment):
 
     @saves_cache
     @operation
-    def upgrade(self, target: TargetArg = "heads") -> None:
+    def upgrade(
+        self, target: TargetArg = "heads", *, snapshot: bool | None = None
+    ) -> None:
         """Run revisions to upgrade every database.
 
         :param target: Revision to go up to, or a number of steps.
+        :param snapshot: Whether an empty database first gets the newest
+            snapshot at or below ``target`` (see :attr:`snapshots`): by
+            default as the ``snapshots`` setting says; ``True`` requires it.
+            (New in 0.3.)
         """
-        _run.upgrade(self.history, self.connections, target, **self._run_options())
+        options = self._run_options(snapshots=snapshot)
+        _run.upgrade(self.history, self.connections, target, **options)
+
+    @saves_cache
+    @operation
+    def create_at_head(self) -> None:
+        """Bring empty databases to the heads, from their newest snapshot
+        where there is one, as test suites and new tenants need.
+
+        :raises ConfigurationError: If a database is not empty.
+
+        .. versionadded:: 0.3
+        """
+        _run.create_at_head(self.history, self.connections, **self._run_options())
+
+    @property
+    def snapshots(self) -> Snapshots:
+        """The snapshot commands (new in 0.3): write, check, find."""
+        return Snapshots(self)
 
     @saves_cache
     @operation
@@ -337,17 +361,10 @@ class Environment(BaseEnvironment):
         start: RevisionArg | None = None,
         tag: str | None = None,
     ) -> dict[str, str]:
-        """The SQL an upgrade would run, as a script for each database,
-        without connecting to any (each engine's URL gives the dialect).
-
-        :param target: Revision to go up to, or a number of steps; a
-            ``"FROM:TO"`` string gives ``start`` too.
-        :param start: Revision the databases are taken to be at. By default
-            an empty database, and the script creates the version table.
-        :param tag: Revision files read it as ``context.get_tag_argument()``.
-        :return: The script of each selected database, by name.
-
-        .. versionadded:: 4.0
+        """The SQL an upgrade to ``target`` (or ``"FROM:TO"``) would run
+        from ``start`` (by default an empty database), as a script for each
+        selected database, without connecting to any. Revision files read
+        ``tag`` as ``context.get_tag_argument()``.
         """
         return _run.upgrade_sql(*self._offline(), target, start, tag)
 
@@ -359,15 +376,8 @@ class Environment(BaseEnvironment):
         start: RevisionArg | None = None,
         tag: str | None = None,
     ) -> dict[str, str]:
-        """The SQL a downgrade would run, as a script for each database,
-        without connecting to any, from ``start`` (or a ``"FROM:TO"`` target).
-
-        :param target: Revision to go down to, or a number of steps down.
-        :param start: Revision the databases are taken to be at.
-        :param tag: Revision files read it as ``context.get_tag_argument()``.
-        :return: The script of each selected database, by name.
-
-        .. versionadded:: 4.0
+        """The SQL a downgrade to ``target`` (or ``"FROM:TO"``) would run
+        from ``start``, as :meth:`upgrade_sql` makes them.
         """
         return _run.downgrade_sql(*self._offline(), target, start, tag)
 
@@ -379,21 +389,11 @@ class Environment(BaseEnvironment):
         start: RevisionArg | None = None,
         tag: str | None = None,
     ) -> dict[str, str]:
-        """The SQL that records revisions as current without running them,
-        for each database, without connecting to any.
-
-        :param target: Revisions to record. A ``"FROM:TO"`` string gives
-            ``start`` too.
-        :param start: Revisions the databases are taken to be at. By default
-            an empty database, and the script creates the version table.
-        :param tag: Revision files read it as ``context.get_tag_argument()``.
-        :return: The script of each selected database, by name.
-
-        .. versionadded:: 4.0
+        """The SQL that records ``target`` as current without running
+        revisions, as :meth:`upgrade_sql` makes them.
         """
         return _run.stamp_sql(*self._offline(), target, start, tag)
 
     def _ids(self, value: RevisionArg) -> list[str]:
-        # "current" is the primary database's current revisions.
-        current = self.current
+        current = self.current  # "current": the primary database's.
         return _history.replace_current(value, lambda: [s.revision for s in current()])

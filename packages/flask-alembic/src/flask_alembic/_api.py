@@ -12,6 +12,7 @@ from alembic_envkit import Finding
 from alembic_envkit import Rebased
 from alembic_envkit import Revision
 from alembic_envkit import RevisionArg
+from alembic_envkit import Snapshots
 from alembic_envkit import TargetArg
 
 if t.TYPE_CHECKING:
@@ -221,12 +222,33 @@ class MigrationAPI:
         """
         self.environment.stamp(target, purge=purge)
 
-    def upgrade(self, target: TargetArg = "heads") -> None:
+    def upgrade(
+        self, target: TargetArg = "heads", *, snapshot: bool | None = None
+    ) -> None:
         """Run migrations to upgrade every database.
 
         :param target: Revision to go up to, or a number of steps.
+        :param snapshot: Whether an empty database first gets the newest
+            snapshot, see :meth:`alembic_envkit.Environment.upgrade`.
+
+        .. versionchanged:: 4.0
+            Added ``snapshot``.
         """
-        self.environment.upgrade(target)
+        self.environment.upgrade(target, snapshot=snapshot)
+
+    def create_at_head(self) -> None:
+        """Bring empty databases to the heads, from their newest snapshot
+        where there is one. See
+        :meth:`alembic_envkit.Environment.create_at_head`.
+        """
+        self.environment.create_at_head()
+
+    @property
+    def snapshots(self) -> Snapshots:
+        """The snapshot commands of the current app's environment: write,
+        check and find snapshot files. See :class:`alembic_envkit.Snapshots`.
+        """
+        return self.environment.snapshots
 
     def downgrade(self, target: TargetArg = -1) -> None:
         """Run migrations to downgrade every database.

@@ -15,6 +15,7 @@ from ._integrity import COMMANDS as INTEGRITY_COMMANDS
 from ._options import group_params
 from ._read import COMMANDS as READ_COMMANDS
 from ._run import COMMANDS as RUN_COMMANDS
+from ._snapshot import COMMANDS as SNAPSHOT_COMMANDS
 from ._write import COMMANDS as WRITE_COMMANDS
 
 #: Every command, in the order they are added to a group.
@@ -23,6 +24,7 @@ COMMANDS: list[click.Command] = [
     *RUN_COMMANDS,
     *READ_COMMANDS,
     *INTEGRITY_COMMANDS,
+    *SNAPSHOT_COMMANDS,
 ]
 
 

@@ -5,6 +5,7 @@ their SQL with ``--sql``.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import traceback
@@ -154,7 +155,7 @@ def _echo_plan(env: Environment, target: str, down: bool, output_format: str) ->
 def _move(
     env: Environment,
     target: str,
-    down: bool,
+    move: t.Callable[[str], None],
     plan: bool,
     output_format: str,
     quiet: bool,
@@ -163,7 +164,8 @@ def _move(
     output_dir: str | None,
     verbose: bool,
 ) -> None:
-    """Upgrade or downgrade: plan it, write its SQL, or run it."""
+    """Upgrade or downgrade (``move``): plan it, write its SQL, or run it."""
+    down = move == env.downgrade
     check_offline_options(
         target,
         sql,
@@ -183,7 +185,7 @@ def _move(
 
     try:
         with _reporting(env, quiet) as done:
-            (env.downgrade if down else env.upgrade)(target)
+            move(target)
     except MigrationError as e:
         if verbose and e.__cause__ is not None:
             cause = e.__cause__
@@ -255,6 +257,12 @@ _verbose_errors = click.option(
 @format_option
 @_quiet
 @_verbose_errors
+@click.option(
+    "--snapshot/--no-snapshot",
+    default=None,
+    help="Load the newest snapshot into an empty database first (the"
+    " default, unless the 'snapshots' setting is off), or always replay.",
+)
 @offline_options
 @x_option
 @pass_env
@@ -265,14 +273,17 @@ def upgrade(
     output_format: str,
     quiet: bool,
     verbose: bool,
+    snapshot: bool | None,
     sql: bool,
     tag: str | None,
     output_dir: str | None,
 ) -> None:
     """Run migrations up to TARGET (default: heads), or TARGET steps. With
     --sql, write the SQL instead, from an empty database or a FROM:TO range.
+    An empty database first gets the newest snapshot at or below TARGET.
     """
-    _move(env, target, False, plan, output_format, quiet, sql, tag, output_dir, verbose)
+    move = functools.partial(env.upgrade, snapshot=snapshot)
+    _move(env, target, move, plan, output_format, quiet, sql, tag, output_dir, verbose)
 
 
 @click.command(cls=_StepsCommand)
@@ -299,7 +310,8 @@ def downgrade(
     -1 is the same as 1. With --sql, write the SQL instead; TARGET is then a
     FROM:TO range.
     """
-    _move(env, target, True, plan, output_format, quiet, sql, tag, output_dir, verbose)
+    move = env.downgrade
+    _move(env, target, move, plan, output_format, quiet, sql, tag, output_dir, verbose)
 
 
 COMMANDS: list[click.Command] = [stamp, upgrade, downgrade]

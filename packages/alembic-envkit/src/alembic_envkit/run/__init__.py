@@ -30,6 +30,7 @@ if t.TYPE_CHECKING:
     from ._offline import downgrade_sql
     from ._offline import stamp_sql
     from ._offline import upgrade_sql
+    from ._online import create_at_head
     from ._online import downgrade
     from ._online import migrate
     from ._online import plan
@@ -37,9 +38,12 @@ if t.TYPE_CHECKING:
     from ._online import upgrade
     from ._operations import CommittingOperations
     from ._runner import MigrationEvent
+    from ._snapshot import build as build_snapshots
+    from ._snapshot import is_empty
+    from ._snapshot_check import check as check_snapshots
     from ._steps import StepsFn
 else:
-    _ONLINE = {"downgrade", "migrate", "plan", "stamp", "upgrade"}
+    _ONLINE = {"create_at_head", "downgrade", "migrate", "plan", "stamp", "upgrade"}
     _OFFLINE = {"downgrade_sql", "stamp_sql", "upgrade_sql"}
 
     def __getattr__(name: str) -> t.Any:
@@ -54,6 +58,16 @@ else:
             from . import _offline
 
             return getattr(_offline, name)
+
+        if name in ("build_snapshots", "is_empty"):
+            from . import _snapshot
+
+            return _snapshot.build if name == "build_snapshots" else _snapshot.is_empty
+
+        if name == "check_snapshots":
+            from ._snapshot_check import check
+
+            return check
 
         if name in ("autogenerate_diffs", "write_revision"):
             from . import _autogenerate
@@ -92,7 +106,10 @@ __all__ = [
     "StepsFn",
     "autogenerate_diffs",
     "behind_heads",
+    "build_snapshots",
+    "check_snapshots",
     "close_scope",
+    "create_at_head",
     "current_by_database",
     "ledger_findings",
     "rehash",
@@ -101,6 +118,7 @@ __all__ = [
     "downgrade",
     "downgrade_sql",
     "interrupted_by_database",
+    "is_empty",
     "migrate",
     "operation",
     "plan",

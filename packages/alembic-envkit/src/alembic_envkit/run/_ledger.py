@@ -260,6 +260,41 @@ class Recorder:
             self.connection.execute(self._statement, values)
 
 
+def snapshot_rows(
+    history: History,
+    revisions: t.Iterable[str],
+    name: str,
+    schema: str | None,
+    target: t.Any,
+) -> str:
+    """The ledger's rows in a snapshot: one per revision the snapshot
+    stands on, as applied by it, with the checksums of its file, and
+    nothing that differs from one build to the next (no time, host or
+    duration). As INSERT statements for the database's dialect.
+    """
+    table = ledger_table(name, schema)
+    dialect = target.engine.dialect
+    lines = []
+
+    for rev in sorted(applied_revisions(history.graph, revisions)):
+        up, down = history.checksums.get(history.graph.revisions[rev].path)
+        statement = table.insert().values(
+            revision=rev,
+            direction="upgrade",
+            upgrade_checksum=up,
+            downgrade_checksum=down,
+            checksum_version=CHECKSUM_ALGORITHM,
+            outcome="snapshot",
+            layout=LAYOUT,
+        )
+        compiled = statement.compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}
+        )
+        lines.append(f"{compiled};")
+
+    return "\n".join(lines) + "\n"
+
+
 #: The recorder of each migration context running, for version_applied.
 _RECORDERS: weakref.WeakKeyDictionary[MigrationContext, Recorder] = (
     weakref.WeakKeyDictionary()

@@ -20,11 +20,13 @@ from .._errors import translate_alembic_errors
 from ..history import revision_ids
 from ..settings import context_options
 from ..settings import ledger_settings
+from ..settings import snapshot_settings
 from ._ledger import Recorder
 from ._ledger import with_ledger_hook
 from ._offline_dialect import SERVER_VERSION
 from ._offline_dialect import set_server_version
 from ._runner import run_migrations
+from ._snapshot import newest_snapshot
 from ._steps import stamp_steps
 from ._steps import steps_to
 from ._steps import StepsFn
@@ -57,9 +59,22 @@ def upgrade_sql(
     script = history.script_directory
     target, start = split_range(target, start)
     steps = steps_to(script, target, down=False)
-    return _scripts(
-        history, targets, names, steps, _start_ids(script, start), tag, record=True
-    )
+    start_ids = _start_ids(script, start)
+    result = {}
+
+    for name in names:
+        # From an empty database, the newest snapshot, then what follows it.
+        found = None
+
+        if not start_ids and snapshot_settings(history.settings).load:
+            dialect = targets[name].engine.dialect.name
+            found = newest_snapshot(history, name, dialect, steps)
+
+        ids = list(found.revisions) if found else start_ids
+        text = _scripts(history, targets, [name], steps, ids, tag, record=True)[name]
+        result[name] = text if found is None else found.read_body() + "\n" + text
+
+    return result
 
 
 def downgrade_sql(

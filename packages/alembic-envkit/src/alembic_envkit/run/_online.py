@@ -8,17 +8,22 @@ from __future__ import annotations
 import typing as t
 from contextlib import ExitStack
 
+import sqlalchemy as sa
+
 from .._errors import ConfigurationError
 from .._errors import MigrationError
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
 from ..settings import ledger_settings
+from ..settings import snapshot_settings
 from ._ledger import Recorder
 from ._ledger_check import check_before_upgrade
 from ._reading import current_by_database
 from ._reading import positions
 from ._runner import MigrationEvent
 from ._runner import run_migrations
+from ._snapshot import is_empty
+from ._snapshot import preload
 from ._steps import purging
 from ._steps import stamp_steps
 from ._steps import steps_to
@@ -26,6 +31,7 @@ from .dialects import acquire
 from .dialects import impl_for
 
 if t.TYPE_CHECKING:
+    from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
     from alembic.script import Script
 
@@ -50,11 +56,13 @@ def migrate(
     repair: bool = False,
     plan: bool = False,
     progress: Progress = None,
+    before: t.Callable[[t.Mapping[str, EnvironmentContext]], None] | None = None,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on the named databases: take each one's
     migration lock (when ``write`` and the ``lock`` setting is on), in name
-    order, then run. See :func:`.run_migrations` for the other arguments.
+    order, then call ``before`` with the databases' environment contexts,
+    then run. See :func:`.run_migrations` for the other arguments.
     """
     environments = connections.environments(names)
     settings = connections.settings
@@ -85,6 +93,9 @@ def migrate(
                     stack.callback(lock.release)
 
                 locks[name] = lock
+
+        if before is not None:
+            before(environments)
 
         try:
             run_migrations(
@@ -125,14 +136,28 @@ def upgrade(
     *,
     names: t.Sequence[str],
     progress: Progress = None,
+    snapshots: bool | None = None,
 ) -> None:
     """Run revisions up to ``target`` on the named databases, once the
-    ledger (where it is kept) has been compared with the files.
+    ledger (where it is kept) has been compared with the files. An empty
+    database first gets the newest snapshot at or below the target: with
+    ``snapshots`` ``None`` as the ``snapshots`` setting says, with ``True``
+    always (every database must be empty and have one), with ``False``
+    never.
     """
     script = history.script_directory
     history.check_template()
     steps = steps_to(script, target, down=False)
     check_before_upgrade(history, connections, names)
+
+    required = snapshots is True
+
+    if snapshots is None:
+        snapshots = snapshot_settings(history.settings).load
+
+    def before(environments: t.Mapping[str, EnvironmentContext]) -> None:
+        preload(history, environments, steps, required=required)
+
     migrate(
         history,
         connections,
@@ -141,7 +166,32 @@ def upgrade(
         write=True,
         plan=True,
         progress=progress,
+        before=before if snapshots else None,
     )
+
+
+def create_at_head(
+    history: History,
+    connections: Connections,
+    *,
+    names: t.Sequence[str],
+    progress: Progress = None,
+) -> None:
+    """Upgrade the named databases, which must be empty, to the heads, from
+    their newest snapshots where there are some.
+
+    :raises ConfigurationError: If a database is not empty.
+    """
+    for name, context in connections.contexts(names).items():
+        if not is_empty(
+            t.cast(sa.Connection, context.bind), context.version_table_schema
+        ):
+            raise ConfigurationError(
+                f"Database {name!r} is not empty: create_at_head() builds new"
+                " databases only. Use upgrade() to bring it up."
+            )
+
+    upgrade(history, connections, "heads", names=names, progress=progress)
 
 
 def downgrade(

@@ -8,6 +8,8 @@ from ._ledger import ledger_settings
 from ._ledger import LedgerSettings
 from ._settings import DEFAULT_BRANCH
 from ._settings import Settings
+from ._snapshot import snapshot_settings
+from ._snapshot import SnapshotSettings
 from ._targets import EngineArg
 from ._targets import LazyTargets
 from ._targets import MetadataArg
@@ -24,10 +26,12 @@ __all__ = [
     "LedgerSettings",
     "MetadataArg",
     "Settings",
+    "SnapshotSettings",
     "Target",
     "Targets",
     "check_branch_name",
     "context_options",
     "ledger_settings",
+    "snapshot_settings",
     "sync_engine",
 ]

@@ -32,6 +32,10 @@ _OWN_KEYS = frozenset(
         "head_file",
         "ledger_table",
         "ledger_mismatch",
+        "snapshot_location",
+        "snapshots",
+        "snapshot_url",
+        "snapshot_pg_dump",
     }
 )
 

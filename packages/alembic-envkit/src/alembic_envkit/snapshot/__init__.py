@@ -1,8 +1,66 @@
 """Schema snapshots: a database's schema and rows at a revision, written
 once by replaying the history into a scratch database, and loaded into an
 empty database instead of replaying every revision.
+
+Nothing here imports Alembic; the runners in ``run`` build and load them.
+Dumping, loading and reading catalogs are imported on first use: reading
+the history never needs them.
 """
 
-from __future__ import annotations
+import typing as t
 
-__all__: list[str] = []
+from ._file import file_name
+from ._file import FORMAT
+from ._file import history_hash
+from ._file import newest_within
+from ._file import read_header
+from ._file import render
+from ._file import Snapshot
+from ._file import snapshots
+from ._file import stale_findings
+
+if t.TYPE_CHECKING:
+    from ._catalog import Catalog
+    from ._catalog import catalog
+    from ._catalog import compare_catalogs
+    from ._dump import dump
+    from ._load import load
+    from ._statements import statements
+else:
+    _LAZY = {
+        "Catalog": "_catalog",
+        "catalog": "_catalog",
+        "compare_catalogs": "_catalog",
+        "dump": "_dump",
+        "load": "_load",
+        "statements": "_statements",
+    }
+
+    def __getattr__(name: str) -> t.Any:
+        module = _LAZY.get(name)
+
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+        import importlib
+
+        return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+__all__ = [
+    "FORMAT",
+    "Catalog",
+    "Snapshot",
+    "catalog",
+    "compare_catalogs",
+    "dump",
+    "file_name",
+    "history_hash",
+    "load",
+    "newest_within",
+    "read_header",
+    "render",
+    "snapshots",
+    "stale_findings",
+    "statements",
+]

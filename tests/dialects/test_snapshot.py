@@ -1,0 +1,239 @@
+"""Schema snapshots on every dialect: written by replaying the history into
+a scratch database, byte-identical for the same history, loaded into empty
+databases by upgrade (which then runs only the revisions after them),
+never into a database that is not empty, checked against a replay, and
+reported by verify once the history changes.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_envkit import ConfigurationError
+from alembic_envkit import DatabaseUnavailableError
+from alembic_envkit import Environment
+
+#: The ids of these tests ("a", "b") are their scheme.
+OPTIONS = {"revision_id_pattern": "[a-z]"}
+
+CREATE_USER = """
+op.create_table(
+    "user",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(50), nullable=False, server_default="anon"),
+)
+op.create_index("ix_user_name", "user", ["name"])
+"""
+
+SEED_ROLES = """
+roles = op.create_table(
+    "role",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(20), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user.id", name="fk_role_user")),
+)
+op.bulk_insert(roles, [{"id": 1, "name": "admin"}, {"id": 2, "name": "it's"}])
+"""
+
+ADD_EMAIL = """
+op.add_column("user", sa.Column("email", sa.String(100)))
+"""
+
+
+@pytest.fixture
+def history(revisions: t.Any) -> dict[str, Path]:
+    """a creates user, b creates role with two seed rows, c adds a column."""
+    return {
+        "a": revisions.write(
+            "a", None, CREATE_USER, "op.drop_index('ix_user_name', 'user')\n"
+            "op.drop_table('user')"
+        ),
+        "b": revisions.write("b", "a", SEED_ROLES, "op.drop_table('role')"),
+        "c": revisions.write("c", "b", ADD_EMAIL, "op.drop_column('user', 'email')"),
+    }
+
+
+def _ran(env: Environment) -> list[str]:
+    """Collect the revisions each run of ``env`` runs."""
+    done: list[str] = []
+
+    def progress(event: t.Any) -> None:
+        if event.seconds is not None:
+            done.append(f"{event.direction} {event.revision}")
+
+    env.progress = progress
+    return done
+
+
+def _schema(engine: sa.Engine) -> dict[str, t.Any]:
+    inspector = sa.inspect(engine)
+    tables = sorted(inspector.get_table_names())
+    columns = {t: [c["name"] for c in inspector.get_columns(t)] for t in tables}
+
+    with engine.connect() as connection:
+        versions = sorted(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+        roles = sorted(connection.exec_driver_sql("SELECT id, name FROM role").all()) if "role" in tables else []
+
+    return {"columns": columns, "versions": versions, "roles": roles}
+
+
+def test_write_then_load(
+    make_env: t.Callable[..., Environment],
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    history: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    """A snapshot at b holds the schema, the version row and the seed rows;
+    written twice it is the same bytes; an empty database gets it, then
+    runs c alone, and ends where a replay ends.
+    """
+    builder = make_engine(database_url("builder"))
+    env = make_env(sa.MetaData(), builder, OPTIONS)
+    (path,) = env.snapshots.write("b")
+    assert Path(path) == tmp_path / "migrations" / "snapshots" / "b.default.sql"
+    first = Path(path).read_bytes()
+    assert b"-- revisions: b\n" in first
+    assert b"admin" in first
+    assert env.snapshots.write("b") == [path]
+    assert Path(path).read_bytes() == first
+    assert sa.inspect(builder).get_table_names() == []  # The scratch database.
+
+    loaded = make_engine(database_url("loaded"))
+    env = make_env(sa.MetaData(), loaded, OPTIONS)
+    ran = _ran(env)
+    env.upgrade()
+    assert ran == ["upgrade c"]
+
+    replayed = make_engine(database_url("replayed"))
+    env = make_env(sa.MetaData(), replayed, OPTIONS)
+    ran = _ran(env)
+    env.upgrade(snapshot=False)
+    assert ran == ["upgrade a", "upgrade b", "upgrade c"]
+    assert _schema(loaded) == _schema(replayed)
+    assert _schema(loaded)["roles"] == [(1, "admin"), (2, "it's")]
+
+    env = make_env(sa.MetaData(), loaded, OPTIONS)
+    ran = _ran(env)
+    env.downgrade("base")
+    assert ran == ["downgrade c", "downgrade b", "downgrade a"]
+    assert set(sa.inspect(loaded).get_table_names()) == {"alembic_version"}
+
+
+def test_not_empty_is_replayed(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    history: dict[str, Path],
+) -> None:
+    """A database that is not empty is upgraded by its revisions; forcing
+    the snapshot on it is refused, and nothing changes.
+    """
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+    env.snapshots.write()
+    env.upgrade("a", snapshot=False)
+
+    with pytest.raises(ConfigurationError, match="'default' is not empty"):
+        env.upgrade(snapshot=True)
+
+    assert _schema(engine)["versions"] == ["a"]
+
+    with pytest.raises(ConfigurationError, match="'default' is not empty"):
+        env.create_at_head()
+
+    ran = _ran(env)
+    env.upgrade()
+    assert ran == ["upgrade b", "upgrade c"]
+
+
+def test_stale_snapshot(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    history: dict[str, Path],
+) -> None:
+    """Once a revision the snapshot stands on changes, verify reports it and
+    upgrade refuses to load it, changing nothing; a reformatted file is no
+    change; --no-snapshot replays.
+    """
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+    (path,) = env.snapshots.write()
+    b = history["b"]
+    b.write_text("# a comment\n" + b.read_text())
+    assert env.verify() == []
+
+    b.write_text(b.read_text().replace('"admin"', '"root"'))
+    (finding,) = env.verify()
+    assert (finding.kind, finding.files) == ("stale-snapshot", (path,))
+
+    with pytest.raises(ConfigurationError, match="another history"):
+        env.upgrade()
+
+    assert sa.inspect(engine).get_table_names() == []
+    env.upgrade(snapshot=False)
+    assert _schema(engine)["roles"] == [(1, "root"), (2, "it's")]
+
+
+def test_check(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    history: dict[str, Path],
+) -> None:
+    """check finds a faithful snapshot identical to a replay, and lists what
+    a tampered one lacks; with no snapshot it says to write one.
+    """
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+
+    with pytest.raises(ConfigurationError, match="write one with 'snapshot'"):
+        env.snapshots.check()
+
+    (path,) = env.snapshots.write("b")
+    assert env.snapshots.check() == {"default": []}
+
+    text = Path(path).read_text()
+    lines = [line for line in text.splitlines(keepends=True) if "ix_user_name" not in line]
+    Path(path).write_text("".join(lines))
+    (found,) = env.snapshots.check().values()
+    assert found and all(isinstance(line, str) for line in found)
+    assert any("ix_user_name" in line for line in found)
+
+
+def test_offline_upgrade_from_snapshot(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    history: dict[str, Path],
+) -> None:
+    """upgrade --sql from an empty database prints the snapshot, then the
+    revisions after it.
+    """
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+    (path,) = env.snapshots.write("b")
+    sql = env.upgrade_sql()["default"]
+    body = Path(path).read_text().split("\n\n", 1)[1]
+    assert sql.startswith(body)
+    assert "email" in sql.split(body, 1)[1]
+    assert "CREATE TABLE role" not in sql.split(body, 1)[1].replace('"', "")
+
+
+def test_unreachable_scratch_server(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    history: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    """A scratch server that cannot be reached gets one clear error, and no
+    file is written.
+    """
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite makes its scratch database in a temporary folder.")
+
+    url = engine.url.set(port=1, database=None)
+    options = {**OPTIONS, "snapshot_url": url.render_as_string(hide_password=False)}
+    env = make_env(sa.MetaData(), engine, options)
+
+    with pytest.raises(DatabaseUnavailableError, match="scratch database"):
+        env.snapshots.write()
+
+    assert not (tmp_path / "migrations" / "snapshots").exists()
