@@ -49,8 +49,10 @@ def history(revisions: t.Any) -> dict[str, Path]:
     """a creates user, b creates role with two seed rows, c adds a column."""
     return {
         "a": revisions.write(
-            "a", None, CREATE_USER, "op.drop_index('ix_user_name', 'user')\n"
-            "op.drop_table('user')"
+            "a",
+            None,
+            CREATE_USER,
+            "op.drop_index('ix_user_name', 'user')\nop.drop_table('user')",
         ),
         "b": revisions.write("b", "a", SEED_ROLES, "op.drop_table('role')"),
         "c": revisions.write("c", "b", ADD_EMAIL, "op.drop_column('user', 'email')"),
@@ -75,8 +77,16 @@ def _schema(engine: sa.Engine) -> dict[str, t.Any]:
     columns = {t: [c["name"] for c in inspector.get_columns(t)] for t in tables}
 
     with engine.connect() as connection:
-        versions = sorted(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
-        roles = sorted(connection.exec_driver_sql("SELECT id, name FROM role").all()) if "role" in tables else []
+        versions = sorted(
+            connection.exec_driver_sql(
+                "SELECT version_num FROM alembic_version"
+            ).scalars()
+        )
+        roles = (
+            sorted(connection.exec_driver_sql("SELECT id, name FROM role").all())
+            if "role" in tables
+            else []
+        )
 
     return {"columns": columns, "versions": versions, "roles": roles}
 
@@ -193,7 +203,9 @@ def test_check(
     assert env.snapshots.check() == {"default": []}
 
     text = Path(path).read_text()
-    lines = [line for line in text.splitlines(keepends=True) if "ix_user_name" not in line]
+    lines = [
+        line for line in text.splitlines(keepends=True) if "ix_user_name" not in line
+    ]
     Path(path).write_text("".join(lines))
     (found,) = env.snapshots.check().values()
     assert found and all(isinstance(line, str) for line in found)

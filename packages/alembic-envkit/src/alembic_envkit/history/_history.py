@@ -46,6 +46,10 @@ _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 #: Set while a command runs; the revision cache is then saved when the whole
 #: command succeeds, not when each method it calls does.
 _in_command: ContextVar[bool] = ContextVar("alembic_envkit_command", default=False)
+#: The files each history listed during the running method, by id.
+_listed: ContextVar[dict[int, list[File]] | None] = ContextVar(
+    "alembic_envkit_listed", default=None
+)
 
 
 class History:
@@ -242,10 +246,15 @@ class History:
             self._written = False
 
     def wrote(self, path: str | os.PathLike[str]) -> None:
-        """Note that a revision file was written or rewritten: the head files
-        are rewritten when the command succeeds (see :meth:`save`).
+        """Note that a revision file was written or rewritten: the folders
+        are listed again, and the head files are rewritten when the command
+        succeeds (see :meth:`save`).
         """
         self._written = True
+        listed = _listed.get()
+
+        if listed is not None:
+            listed.pop(id(self), None)
 
     @property
     def folders(self) -> list[str]:
@@ -328,6 +337,21 @@ class History:
         )
 
     def _list_files(self) -> list[File]:
+        # Once per method of an environment (see saves_cache): a command
+        # reads the history several times, and the folders are listed once.
+        listed = _listed.get()
+
+        if listed is not None and id(self) in listed:
+            return listed[id(self)]
+
+        files = self._list_folders()
+
+        if listed is not None:
+            listed[id(self)] = files
+
+        return files
+
+    def _list_folders(self) -> list[File]:
         if not os.path.exists(self.settings.script_location):
             raise ConfigurationError(
                 f"The migrations folder {self.settings.script_location!r}"
@@ -359,7 +383,14 @@ def saves_cache(fn: _F) -> _F:
 
     @functools.wraps(fn)
     def wrapper(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        result = fn(self, *args, **kwargs)
+        token = _listed.set({}) if _listed.get() is None else None
+
+        try:
+            result = fn(self, *args, **kwargs)
+        finally:
+            if token is not None:
+                _listed.reset(token)
+
         self.history.save()
         return result
 

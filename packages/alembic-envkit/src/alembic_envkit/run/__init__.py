@@ -38,8 +38,8 @@ if t.TYPE_CHECKING:
     from ._online import upgrade
     from ._operations import CommittingOperations
     from ._runner import MigrationEvent
-    from ._snapshot import build as build_snapshots
     from ._snapshot import is_empty
+    from ._snapshot_build import build as build_snapshots
     from ._snapshot_check import check as check_snapshots
     from ._steps import StepsFn
 else:
@@ -59,10 +59,15 @@ else:
 
             return getattr(_offline, name)
 
-        if name in ("build_snapshots", "is_empty"):
-            from . import _snapshot
+        if name == "is_empty":
+            from ._snapshot import is_empty
 
-            return _snapshot.build if name == "build_snapshots" else _snapshot.is_empty
+            return is_empty
+
+        if name == "build_snapshots":
+            from ._snapshot_build import build
+
+            return build
 
         if name == "check_snapshots":
             from ._snapshot_check import check

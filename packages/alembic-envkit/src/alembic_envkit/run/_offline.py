@@ -68,7 +68,7 @@ def upgrade_sql(
 
         if not start_ids and snapshot_settings(history.settings).load:
             dialect = targets[name].engine.dialect.name
-            found = newest_snapshot(history, name, dialect, steps)
+            found = newest_snapshot(history, name, dialect, target)
 
         ids = list(found.revisions) if found else start_ids
         text = _scripts(history, targets, [name], steps, ids, tag, record=True)[name]

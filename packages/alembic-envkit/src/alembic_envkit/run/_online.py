@@ -156,7 +156,7 @@ def upgrade(
         snapshots = snapshot_settings(history.settings).load
 
     def before(environments: t.Mapping[str, EnvironmentContext]) -> None:
-        preload(history, environments, steps, required=required)
+        preload(history, environments, target, required=required)
 
     migrate(
         history,

@@ -1,47 +1,33 @@
-"""Snapshots at work: built by replaying the history into scratch
-databases and dumping them; loaded into an empty database before an
-upgrade, which then runs only the revisions after the snapshot.
+"""Snapshots loaded: into an empty database, before an upgrade, which then
+runs only the revisions after the snapshot.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
-import tempfile
 import typing as t
-import uuid
 
 import sqlalchemy as sa
 
+from .._alembic import upgrade_revs
 from .._errors import ConfigurationError
-from .._errors import DatabaseUnavailableError
-from ..settings import LazyTargets
-from ..settings import ledger_settings
+from .._errors import translate_alembic_errors
+from ..history import applied_revisions
+from ..history import step_target
 from ..settings import snapshot_settings
-from ..settings import Target
-from ..settings import Targets
-from ..snapshot import dump
-from ..snapshot import file_name
+from ..snapshot import copy_template
 from ..snapshot import history_hash
 from ..snapshot import load
 from ..snapshot import newest_within
-from ..snapshot import render
 from ..snapshot import Snapshot
 from ..snapshot import snapshots
-from ._async import engine_for
-from ._connections import Connections
-from ._ledger import snapshot_rows
 
 if t.TYPE_CHECKING:
     from alembic.runtime.environment import EnvironmentContext
 
     from ..history import History
-    from ..history import RevisionArg
-    from ..settings import Settings
-    from ..settings import SnapshotSettings
-    from ._steps import StepsFn
+    from ..history import TargetArg
 
 logger = logging.getLogger("alembic_envkit")
 
@@ -65,14 +51,14 @@ def is_empty(connection: sa.Connection, schema: str | None) -> bool:
 def preload(
     history: History,
     environments: t.Mapping[str, EnvironmentContext],
-    steps: StepsFn,
+    target: TargetArg,
     *,
     required: bool = False,
 ) -> None:
-    """Load into each empty database the newest snapshot at or below what
-    ``steps`` take it to, so that the upgrade runs only the revisions after
-    it. Databases that are not empty, or have no such snapshot, are left
-    be, unless ``required``.
+    """Load into each empty database the newest snapshot at or below
+    ``target``, so that the upgrade runs only the revisions after it.
+    Databases that are not empty, or have no such snapshot, are left be,
+    unless ``required``.
 
     :raises ConfigurationError: If the snapshot was built from another
         history or on another dialect; with ``required``, if a database is
@@ -100,7 +86,7 @@ def preload(
             continue
 
         try:
-            found = newest_snapshot(history, name, connection.dialect.name, steps)
+            found = newest_snapshot(history, name, connection.dialect.name, target)
         except ConfigurationError:
             raise
         except Exception:
@@ -131,25 +117,55 @@ def preload(
 
 
 def newest_snapshot(
-    history: History, name: str, dialect: str, steps: StepsFn
+    history: History, name: str, dialect: str, target: TargetArg
 ) -> Snapshot | None:
-    """The newest snapshot of database ``name`` at or below what ``steps``
-    take an empty database to, checked against the history and the
-    database's ``dialect``; ``None`` when there is none.
+    """The newest snapshot of database ``name`` at or below what an upgrade
+    to ``target`` takes an empty database to, checked against the history
+    and the database's ``dialect``; ``None`` when there is none.
 
     :raises ConfigurationError: If it was built from another history, or
         on another dialect.
     """
     config = snapshot_settings(history.settings)
-    # An upgrade's steps need no context to be worked out.
-    planned = steps((), None)  # type: ignore[arg-type]
-    within = {s.revision.revision for s in planned or () if hasattr(s, "revision")}
-    found = newest_within(history.graph, snapshots(config.location, name), within)
+    files = snapshots(config.location, name)
+
+    if not files:
+        return None
+
+    found = newest_within(history.graph, files, _within(history, target))
 
     if found is not None:
         _check(history, found, dialect)
 
     return found
+
+
+def _within(history: History, target: TargetArg) -> set[str]:
+    """The revisions an upgrade of an empty database to ``target`` applies,
+    from the graph; a number of steps is worked out by Alembic, which loads
+    the revisions' modules to do it.
+    """
+    graph = history.graph
+
+    # What the graph tells alone, without building Alembic's revision map.
+    if target == "heads" or (target == "head" and len(graph.heads) == 1):
+        return applied_revisions(graph, graph.heads)
+
+    if isinstance(target, str) and target in graph.revisions:
+        return applied_revisions(graph, [target])
+
+    script = history.script_directory
+    dest = step_target(script, target, down=False)
+
+    if isinstance(dest, str) and dest[:1] in "+-":
+        steps = upgrade_revs(script, dest, ())
+        return {s.revision.revision for s in steps if hasattr(s, "revision")}
+
+    with translate_alembic_errors():
+        found = script.revision_map.get_revisions(dest)
+
+    ids = [r.revision for r in found if r is not None and not isinstance(r, str)]
+    return applied_revisions(history.graph, ids)
 
 
 def _check(history: History, snapshot: Snapshot, dialect: str) -> None:
@@ -169,6 +185,12 @@ def _check(history: History, snapshot: Snapshot, dialect: str) -> None:
 
 
 def _load(connection: sa.Connection, snapshot: Snapshot) -> None:
+    stat = os.stat(snapshot.path)
+    key = (snapshot.path, stat.st_size, stat.st_mtime_ns)
+
+    if copy_template(connection, key, snapshot.read_body):
+        return
+
     body = snapshot.read_body()
 
     try:
@@ -196,186 +218,3 @@ def _clear(connection: sa.Connection) -> None:
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(table)}")
 
         connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
-
-
-def build(
-    history: History,
-    settings: Settings,
-    targets: Targets,
-    target: RevisionArg,
-    names: t.Sequence[str],
-    upgrade: t.Callable[..., None],
-) -> list[str]:
-    """Replay the history up to ``target`` into a scratch database of each
-    named database's dialect, dump it, and write its snapshot file.
-
-    :param upgrade: The upgrade runner, called as ``upgrade(history,
-        connections, target, names=..., snapshots=False)``.
-    :return: The paths written, in the order of ``names``.
-    """
-    config = snapshot_settings(settings)
-    ledger = ledger_settings(settings.options).table
-    written = []
-
-    for name in names:
-        original = targets[name]
-
-        with scratch_target(original, config) as scratch:
-            lazy = LazyTargets(
-                Targets({name: list(scratch.metadatas)}, {name: _arg(scratch)})
-            )
-            connections = Connections(settings, lazy, history)
-
-            try:
-                upgrade(history, connections, target, names=[name], snapshots=False)
-                context = connections.contexts([name])[name]
-                schema = context.version_table_schema
-                heads = context.get_current_heads()
-
-                with engine_for(scratch).connect() as connection:
-                    body = dump(
-                        connection,
-                        schema=schema,
-                        skip_data=[ledger] if ledger else (),
-                        pg_dump=config.pg_dump,
-                    )
-            finally:
-                connections.close()
-
-        if not heads:
-            raise ConfigurationError(
-                f"Database {name!r} has no revision at {target!r}: there is"
-                " nothing to snapshot."
-            )
-
-        revisions = tuple(sorted(heads))
-        snapshot = Snapshot(
-            os.path.join(config.location, file_name(revisions, name)),
-            name,
-            original.engine.dialect.name,
-            revisions,
-            history_hash(history, revisions),
-        )
-
-        if ledger:
-            body += "\n" + snapshot_rows(history, revisions, ledger, schema, original)
-
-        os.makedirs(config.location, exist_ok=True)
-        _write(snapshot.path, render(snapshot, body))
-        written.append(snapshot.path)
-
-    return written
-
-
-def _arg(target: Target) -> t.Any:
-    return target.async_engine if target.async_engine is not None else target.engine
-
-
-def _write(path: str, text: str) -> None:
-    """Replace the file whole: a reader never sees half of it."""
-    folder = os.path.dirname(path)
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".snapshot-", suffix=".tmp")
-
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-
-        raise
-
-
-@contextlib.contextmanager
-def scratch_target(target: Target, config: SnapshotSettings) -> t.Iterator[Target]:
-    """A target like ``target`` on a new, empty database of its dialect,
-    dropped at the end: a file in a temporary folder for SQLite; on a
-    server, a database made on the ``snapshot_url`` server or on the
-    database's own.
-
-    :raises DatabaseUnavailableError: If the server cannot be reached, or
-        refuses to make the database.
-    """
-    url = target.engine.url
-    dialect = target.engine.dialect.name
-
-    if dialect == "sqlite":
-        folder = tempfile.mkdtemp(prefix="envkit-snapshot-")
-
-        try:
-            scratch_url = url.set(database=os.path.join(folder, "scratch.sqlite"))
-            yield _make(target, scratch_url)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-        return
-
-    server = config.url_for(target.name)
-    admin = sa.create_engine(server, poolclass=sa.NullPool) if server else None
-    engine = admin or engine_for(target)
-    name = f"envkit_snapshot_{uuid.uuid4().hex[:16]}"
-    quoted = engine.dialect.identifier_preparer.quote(name)
-
-    try:
-        _admin(engine, f"CREATE DATABASE {quoted}", target.name)
-        created = True
-    except BaseException:
-        if admin is not None:
-            admin.dispose()
-
-        raise
-
-    scratch_url = (server or url).set(database=name)
-
-    if server is not None and target.async_engine is not None:
-        scratch_url = scratch_url.set(drivername=url.drivername)
-
-    made = _make(target, scratch_url)
-
-    try:
-        yield made
-    finally:
-        _dispose(made)
-
-        if created:
-            force = " WITH (FORCE)" if dialect == "postgresql" else ""
-            _admin(engine, f"DROP DATABASE IF EXISTS {quoted}{force}", target.name)
-
-        if admin is not None:
-            admin.dispose()
-
-
-def _make(target: Target, url: sa.URL) -> Target:
-    if target.async_engine is not None:
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        async_engine = create_async_engine(url, poolclass=sa.NullPool)
-        return Target(
-            target.name, async_engine.sync_engine, target.metadatas, async_engine
-        )
-
-    return Target(
-        target.name, sa.create_engine(url, poolclass=sa.NullPool), target.metadatas
-    )
-
-
-def _dispose(target: Target) -> None:
-    if target.async_engine is None:
-        target.engine.dispose()
-    # An async engine's pool is a NullPool: nothing is left open.
-
-
-def _admin(engine: sa.Engine, sql: str, name: str) -> None:
-    try:
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.exec_driver_sql(sql)
-    except sa.exc.DBAPIError as e:
-        raise DatabaseUnavailableError(
-            f"Database {name!r}: cannot make a scratch database for the snapshot"
-            f" on {engine.url.render_as_string(hide_password=True)}:"
-            f" {str(e.orig).strip().splitlines()[0] if e.orig else e}. Give a server"
-            " where this user may create databases in the 'snapshot_url' setting."
-        ) from e

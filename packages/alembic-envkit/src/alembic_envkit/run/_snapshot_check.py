@@ -18,9 +18,9 @@ from ..snapshot import catalog
 from ..snapshot import compare_catalogs
 from ._async import engine_for
 from ._connections import Connections
+from ._scratch import engine_arg
+from ._scratch import scratch_target
 from ._snapshot import newest_snapshot
-from ._snapshot import scratch_target
-from ._steps import steps_to
 
 if t.TYPE_CHECKING:
     from ..history import History
@@ -63,7 +63,9 @@ def check(
 
             for scratch, use in ((replayed, False), (loaded, True)):
                 lazy = LazyTargets(
-                    Targets({name: list(scratch.metadatas)}, {name: _arg(scratch)})
+                    Targets(
+                        {name: list(scratch.metadatas)}, {name: engine_arg(scratch)}
+                    )
                 )
                 connections = Connections(settings, lazy, history)
 
@@ -85,9 +87,9 @@ def check(
 def _require_snapshot(
     history: History, folder: str, target: Target, goal: TargetArg
 ) -> None:
-    steps = steps_to(history.script_directory, goal, down=False)
+    dialect = target.engine.dialect.name
 
-    if newest_snapshot(history, target.name, target.engine.dialect.name, steps) is None:
+    if newest_snapshot(history, target.name, dialect, goal) is None:
         raise ConfigurationError(
             f"Database {target.name!r} has no snapshot at or below {goal!r} in"
             f" {folder!r}: write one with 'snapshot' first."
@@ -178,7 +180,3 @@ def _row_differences(
             )
 
     return lines
-
-
-def _arg(target: Target) -> t.Any:
-    return target.async_engine if target.async_engine is not None else target.engine

@@ -26,6 +26,7 @@ if t.TYPE_CHECKING:
     from ._dump import dump
     from ._load import load
     from ._statements import statements
+    from ._template import copy_template
 else:
     _LAZY = {
         "Catalog": "_catalog",
@@ -34,6 +35,7 @@ else:
         "dump": "_dump",
         "load": "_load",
         "statements": "_statements",
+        "copy_template": "_template",
     }
 
     def __getattr__(name: str) -> t.Any:
@@ -53,6 +55,7 @@ __all__ = [
     "Snapshot",
     "catalog",
     "compare_catalogs",
+    "copy_template",
     "dump",
     "file_name",
     "history_hash",

@@ -1,0 +1,121 @@
+"""Scratch databases for snapshots: a new, empty database of a target's
+dialect, dropped at the end, on which the history is replayed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import typing as t
+import uuid
+
+import sqlalchemy as sa
+
+from .._errors import DatabaseUnavailableError
+from ..settings import Target
+from ._async import engine_for
+
+if t.TYPE_CHECKING:
+    from ..settings import SnapshotSettings
+
+
+@contextlib.contextmanager
+def scratch_target(target: Target, config: SnapshotSettings) -> t.Iterator[Target]:
+    """A target like ``target`` on a new, empty database of its dialect,
+    dropped at the end: a file in a temporary folder for SQLite; on a
+    server, a database made on the ``snapshot_url`` server or on the
+    database's own.
+
+    :raises DatabaseUnavailableError: If the server cannot be reached, or
+        refuses to make the database.
+    """
+    url = target.engine.url
+    dialect = target.engine.dialect.name
+
+    if dialect == "sqlite":
+        folder = tempfile.mkdtemp(prefix="envkit-snapshot-")
+
+        try:
+            scratch_url = url.set(database=os.path.join(folder, "scratch.sqlite"))
+            yield _make(target, scratch_url)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+        return
+
+    server = config.url_for(target.name)
+    admin = sa.create_engine(server, poolclass=sa.NullPool) if server else None
+    engine = admin or engine_for(target)
+    name = f"envkit_snapshot_{uuid.uuid4().hex[:16]}"
+    quoted = engine.dialect.identifier_preparer.quote(name)
+
+    try:
+        _admin(engine, f"CREATE DATABASE {quoted}", target.name)
+        created = True
+    except BaseException:
+        if admin is not None:
+            admin.dispose()
+
+        raise
+
+    scratch_url = (server or url).set(database=name)
+
+    if server is not None and target.async_engine is not None:
+        scratch_url = scratch_url.set(drivername=url.drivername)
+
+    made = _make(target, scratch_url)
+
+    try:
+        yield made
+    finally:
+        _dispose(made)
+
+        if created:
+            force = " WITH (FORCE)" if dialect == "postgresql" else ""
+            _admin(engine, f"DROP DATABASE IF EXISTS {quoted}{force}", target.name)
+
+        if admin is not None:
+            admin.dispose()
+
+
+def _make(target: Target, url: sa.URL) -> Target:
+    if target.async_engine is not None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        async_engine = create_async_engine(url, poolclass=sa.NullPool)
+        return Target(
+            target.name, async_engine.sync_engine, target.metadatas, async_engine
+        )
+
+    return Target(
+        target.name, sa.create_engine(url, poolclass=sa.NullPool), target.metadatas
+    )
+
+
+def _dispose(target: Target) -> None:
+    if target.async_engine is None:
+        target.engine.dispose()
+    # An async engine's pool is a NullPool: nothing is left open.
+
+
+def _admin(engine: sa.Engine, sql: str, name: str) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql(sql)
+    except sa.exc.DBAPIError as e:
+        raise DatabaseUnavailableError(
+            f"Database {name!r}: cannot make a scratch database for the snapshot"
+            f" on {engine.url.render_as_string(hide_password=True)}:"
+            f" {str(e.orig).strip().splitlines()[0] if e.orig else e}. Give a server"
+            " where this user may create databases in the 'snapshot_url' setting."
+        ) from e
+
+
+def engine_arg(target: Target) -> t.Any:
+    """The engine to give :class:`.Targets` for ``target``: its async
+    engine where it has one.
+    """
+    return target.async_engine if target.async_engine is not None else target.engine

@@ -1,0 +1,116 @@
+"""Writing snapshots: the history replayed into a scratch database of each
+database's dialect, dumped, and written to its snapshot file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import typing as t
+import uuid
+
+from .._errors import ConfigurationError
+from ..settings import LazyTargets
+from ..settings import ledger_settings
+from ..settings import snapshot_settings
+from ..settings import Targets
+from ..snapshot import dump
+from ..snapshot import file_name
+from ..snapshot import history_hash
+from ..snapshot import render
+from ..snapshot import Snapshot
+from ._async import engine_for
+from ._connections import Connections
+from ._ledger import snapshot_rows
+from ._scratch import engine_arg
+from ._scratch import scratch_target
+
+if t.TYPE_CHECKING:
+    from ..history import History
+    from ..history import TargetArg
+    from ..settings import Settings
+
+
+def build(
+    history: History,
+    settings: Settings,
+    targets: Targets,
+    target: TargetArg,
+    names: t.Sequence[str],
+    upgrade: t.Callable[..., None],
+) -> list[str]:
+    """Replay the history up to ``target`` into a scratch database of each
+    named database's dialect, dump it, and write its snapshot file.
+
+    :param upgrade: The upgrade runner, called as ``upgrade(history,
+        connections, target, names=..., snapshots=False)``.
+    :return: The paths written, in the order of ``names``.
+    """
+    config = snapshot_settings(settings)
+    ledger = ledger_settings(settings.options).table
+    written = []
+
+    for name in names:
+        original = targets[name]
+
+        with scratch_target(original, config) as scratch:
+            lazy = LazyTargets(
+                Targets({name: list(scratch.metadatas)}, {name: engine_arg(scratch)})
+            )
+            connections = Connections(settings, lazy, history)
+
+            try:
+                upgrade(history, connections, target, names=[name], snapshots=False)
+                context = connections.contexts([name])[name]
+                schema = context.version_table_schema
+                heads = context.get_current_heads()
+
+                with engine_for(scratch).connect() as connection:
+                    body = dump(
+                        connection,
+                        schema=schema,
+                        skip_data=[ledger] if ledger else (),
+                        pg_dump=config.pg_dump,
+                    )
+            finally:
+                connections.close()
+
+        if not heads:
+            raise ConfigurationError(
+                f"Database {name!r} has no revision at {target!r}: there is"
+                " nothing to snapshot."
+            )
+
+        revisions = tuple(sorted(heads))
+        snapshot = Snapshot(
+            os.path.join(config.location, file_name(revisions, name)),
+            name,
+            original.engine.dialect.name,
+            revisions,
+            history_hash(history, revisions),
+        )
+
+        if ledger:
+            body += "\n" + snapshot_rows(history, revisions, ledger, schema, original)
+
+        os.makedirs(config.location, exist_ok=True)
+        _write(snapshot.path, render(snapshot, body))
+        written.append(snapshot.path)
+
+    return written
+
+
+def _write(path: str, text: str) -> None:
+    """Replace the file whole: a reader never sees half of it."""
+    temporary = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
+
+    try:
+        with open(temporary, "x", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+        raise
