@@ -1,0 +1,152 @@
+"""Load a dump into an empty database, statement by statement, in the
+connection's transaction, leaving the session's settings as they were.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import sqlalchemy as sa
+
+from ._statements import statements
+
+#: The settings a dump's statements change, by dialect: ``PRAGMA name =``,
+#: ``SET [LOCAL] name`` and ``set_config('name', ...)``, ``SET [SESSION]
+#: name =``.
+_SETTINGS = {
+    "sqlite": re.compile(r"PRAGMA\s+(\w+)\s*=", re.I),
+    "postgresql": re.compile(
+        r"SET\s+(LOCAL\s+|SESSION\s+)?(\w+)"
+        r"|SELECT\s+(?:pg_catalog\.)?set_config\('(\w+)',\s*'[^']*',\s*(\w+)\)",
+        re.I,
+    ),
+    "mysql": re.compile(r"SET\s+(?:SESSION\s+|@@SESSION\.|@@)?(\w+)\s*=", re.I),
+}
+
+#: Executed as written: the driver must not look for parameters in ``%``.
+_AS_WRITTEN: t.Any = {"no_parameters": True}
+
+
+def load(connection: sa.Connection, sql: str) -> None:
+    """Run the statements of a dump from :func:`.dump` on ``connection``, in
+    its current transaction: the caller begins it and commits. On SQLite and
+    PostgreSQL, whose DDL is transactional, a load that fails changes
+    nothing once the caller rolls back; on MariaDB, each DDL statement
+    commits. The settings that the dump changes (PostgreSQL's
+    ``search_path``, SQLite's ``defer_foreign_keys``, MariaDB's
+    ``FOREIGN_KEY_CHECKS`` and ``sql_mode``) are put back as they were
+    before the load returns.
+
+    Works on async engines too, through ``AsyncConnection.run_sync``.
+
+    :param connection: A connection to the empty database to load into.
+    :param sql: The dump.
+    """
+    name = connection.dialect.name
+    family = "mysql" if name in ("mysql", "mariadb") else name
+    found = statements(sql, name)
+
+    if family == "sqlite":
+        _begin_sqlite(connection)
+
+    saved = _save(connection, family, found)
+    done = False
+
+    try:
+        for statement in found:
+            connection.exec_driver_sql(statement, execution_options=_AS_WRITTEN)
+
+        done = True
+    finally:
+        # A PostgreSQL transaction that failed takes no more statements, and
+        # its rollback undoes the settings; MariaDB's session keeps them.
+        if done or family == "mysql":
+            _restore(connection, family, saved)
+
+
+def _begin_sqlite(connection: sa.Connection) -> None:
+    """Make SQLite's transaction start now: pysqlite begins one only before
+    the first INSERT, and would commit each CREATE on its own.
+    """
+    driver = connection.connection.driver_connection
+
+    if not getattr(driver, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _save(
+    connection: sa.Connection, family: str, found: list[str]
+) -> dict[str, tuple[t.Any, bool]]:
+    """The values, before the load, of the settings the statements change,
+    each with whether a statement changes it for the session rather than
+    the transaction.
+    """
+    pattern = _SETTINGS.get(family)
+    saved: dict[str, tuple[t.Any, bool]] = {}
+
+    for statement in found if pattern else ():
+        match = pattern.match(statement) if pattern else None
+
+        if match is None:
+            continue
+
+        if family == "postgresql":
+            local, name, config, is_local = match.groups()
+            name = name or config
+            session = (local or "").strip().upper() != "LOCAL" and not (
+                config and is_local.lower() == "true"
+            )
+        else:
+            name, session = match.group(1), True
+
+        if name.lower() in saved:
+            old, was_session = saved[name.lower()]
+            saved[name.lower()] = (old, was_session or session)
+            continue
+
+        saved[name.lower()] = (_current(connection, family, name), session)
+
+    return saved
+
+
+def _current(connection: sa.Connection, family: str, name: str) -> t.Any:
+    if family == "sqlite":
+        return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+    if family == "postgresql":
+        query = sa.text("SELECT current_setting(:name, true)")
+        return connection.execute(query, {"name": name}).scalar()
+
+    return connection.exec_driver_sql(f"SELECT @@SESSION.{name}").scalar()
+
+
+def _restore(
+    connection: sa.Connection, family: str, saved: dict[str, tuple[t.Any, bool]]
+) -> None:
+    for name, (value, session) in saved.items():
+        if family == "sqlite":
+            if name == "defer_foreign_keys" and not _foreign_keys_hold(connection):
+                # Left on, the commit fails on the broken references.
+                continue
+
+            text = value if isinstance(value, int) else f"'{value}'"
+            connection.exec_driver_sql(f"PRAGMA {name} = {text}")
+        elif family == "postgresql":
+            if value is not None:
+                query = sa.text("SELECT set_config(:name, :value, :local)")
+                params = {"name": name, "value": value, "local": not session}
+                connection.execute(query, params)
+        else:
+            query = sa.text(f"SET SESSION {name} = :value")
+            connection.execute(query, {"value": value})
+
+
+def _foreign_keys_hold(connection: sa.Connection) -> bool:
+    """Whether SQLite enforces no foreign keys, or every row's references
+    are there.
+    """
+    if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        return True
+
+    return connection.exec_driver_sql("PRAGMA foreign_key_check").first() is None

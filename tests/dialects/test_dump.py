@@ -1,0 +1,471 @@
+"""Dumping a database to SQL and loading the dump into an empty database, on
+every dialect: the loaded database holds the same schema and rows, and
+dumps to the same text, byte for byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import typing as t
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_envkit.snapshot._dump import dump
+from alembic_envkit.snapshot._load import load
+from alembic_envkit.snapshot._statements import statements
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+#: The dialects whose dumps are tested.
+DUMPED = ["sqlite"]
+#: Those whose DDL is transactional.
+TRANSACTIONAL = [d for d in DUMPED if d != "mariadb"]
+
+#: A schema as migrations build it, per dialect: foreign keys in both
+#: directions, server defaults, an enum, unique and check constraints, an
+#: index, a view and a view on it (named to sort before it), a trigger, a
+#: table without a primary key, the version table and a ledger.
+SCHEMAS = {
+    "sqlite": [
+        """CREATE TABLE author (
+            id INTEGER NOT NULL PRIMARY KEY,
+            name VARCHAR(50) NOT NULL,
+            status VARCHAR(8) DEFAULT 'active' NOT NULL
+                CONSTRAINT ck_author_status CHECK (status IN ('active', 'retired')),
+            rating NUMERIC(4, 2) CONSTRAINT ck_author_rating CHECK (rating >= 0),
+            favourite_book_id INTEGER
+                CONSTRAINT fk_author_favourite_book REFERENCES book (id),
+            CONSTRAINT uq_author_name UNIQUE (name)
+        )""",
+        """CREATE TABLE book (
+            id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            author_id INTEGER NOT NULL REFERENCES author (id),
+            title VARCHAR(200) DEFAULT 'untitled' NOT NULL,
+            price NUMERIC(10, 2),
+            published DATE
+        )""",
+        "CREATE INDEX ix_book_title ON book (title)",
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY, book_id INTEGER, note TEXT)",
+        "CREATE TABLE tag (name VARCHAR(20), weight FLOAT)",
+        """CREATE TABLE alembic_version (
+            version_num VARCHAR(32) NOT NULL,
+            CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+        )""",
+        "CREATE TABLE ledger (id INTEGER PRIMARY KEY, revision VARCHAR(32))",
+        """CREATE VIEW book_list AS
+            SELECT a.name AS author, b.title AS title
+            FROM author AS a JOIN book AS b ON b.author_id = a.id""",
+        """CREATE VIEW author_counts AS
+            SELECT author, count(*) AS books FROM book_list GROUP BY author""",
+        """CREATE TRIGGER book_audit AFTER INSERT ON book
+        BEGIN
+            INSERT INTO audit (book_id, note)
+            VALUES (new.id, CASE WHEN new.price IS NULL THEN 'free; ' ELSE '' END
+                || new.title);
+        END""",
+    ],
+}
+
+author = sa.table(
+    "author",
+    sa.column("id", sa.Integer),
+    sa.column("name", sa.String),
+    sa.column("status", sa.String),
+    sa.column("rating", sa.Numeric(4, 2)),
+    sa.column("favourite_book_id", sa.Integer),
+)
+book = sa.table(
+    "book",
+    sa.column("id", sa.Integer),
+    sa.column("author_id", sa.Integer),
+    sa.column("title", sa.String),
+    sa.column("price", sa.Numeric(10, 2)),
+    sa.column("published", sa.Date),
+)
+tag = sa.table("tag", sa.column("name", sa.String), sa.column("weight", sa.Float))
+version = sa.table("alembic_version", sa.column("version_num", sa.String))
+ledger = sa.table("ledger", sa.column("id", sa.Integer), sa.column("revision"))
+
+#: Every table, with the columns to order its rows by.
+TABLES = {
+    "alembic_version": ["version_num"],
+    "audit": ["id"],
+    "author": ["id"],
+    "book": ["id"],
+    "ledger": ["id"],
+    "tag": ["name", "weight"],
+}
+
+#: Queries that show the state of a loading session.
+SESSION = {
+    "sqlite": ["PRAGMA defer_foreign_keys", "PRAGMA foreign_keys"],
+    "postgresql": [
+        "SHOW search_path",
+        "SHOW check_function_bodies",
+        "SHOW standard_conforming_strings",
+        "SHOW default_tablespace",
+        "SHOW row_security",
+    ],
+    "mariadb": ["SELECT @@foreign_key_checks", "SELECT @@sql_mode"],
+}
+
+
+def _build(engine: sa.Engine, dialect: str) -> None:
+    """Build the schema and fill it with awkward rows; inserting books fires
+    the trigger, which writes the audit rows.
+    """
+    with engine.begin() as conn:
+        for statement in SCHEMAS[dialect]:
+            conn.exec_driver_sql(statement)
+
+        name = 'O\'Brien; "Flann"'
+        conn.execute(author.insert().values(id=1, name=name, status="retired"))
+        # The status from the server default.
+        name = "Zoë 北京 \\ 100% \n -- not a comment"
+        conn.execute(author.insert().values(id=2, name=name))
+        # Out of key order: the dump puts them back in it.
+        conn.execute(
+            book.insert(),
+            [
+                {
+                    "id": 3,
+                    "author_id": 2,
+                    "title": "untitled",
+                    "price": Decimal("0.10"),
+                    "published": datetime.date(2000, 2, 29),
+                },
+                {
+                    "id": 1,
+                    "author_id": 1,
+                    "title": "At Swim-Two-Birds",
+                    "price": Decimal("12.99"),
+                    "published": datetime.date(1939, 3, 13),
+                },
+                {
+                    "id": 2,
+                    "author_id": 1,
+                    "title": "/* it's */ ; END; $$",
+                    "price": None,
+                    "published": None,
+                },
+            ],
+        )
+        values = {"favourite_book_id": 2, "rating": Decimal("4.50")}
+        conn.execute(author.update().where(author.c.id == 1).values(values))
+        rows = [("b", 1.5), ("a", None), ("a", 2.25), (None, -0.125)]
+        conn.execute(tag.insert(), [{"name": n, "weight": w} for n, w in rows])
+        conn.execute(version.insert().values(version_num="1a2b3c"))
+        conn.execute(ledger.insert().values(id=1, revision="1a2b3c"))
+
+
+def _triggers(conn: sa.Connection, dialect: str) -> list[tuple[t.Any, ...]]:
+    if dialect == "sqlite":
+        query = "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+    elif dialect == "postgresql":
+        query = (
+            "SELECT tgname, tgrelid::regclass::text, tgtype FROM pg_trigger"
+            " WHERE NOT tgisinternal ORDER BY tgname"
+        )
+    else:
+        query = (
+            "SELECT trigger_name, event_object_table, action_timing,"
+            " event_manipulation FROM information_schema.triggers"
+            " WHERE trigger_schema = DATABASE()"
+        )
+
+    return sorted(tuple(row) for row in conn.exec_driver_sql(query))
+
+
+def _describe(engine: sa.Engine, dialect: str) -> dict[str, t.Any]:
+    """What a database holds: its tables with their columns, keys,
+    constraints and indexes, its views, triggers and rows, and the rows its
+    views show.
+    """
+    insp = sa.inspect(engine)
+    quote = engine.dialect.identifier_preparer.quote
+    found: dict[str, t.Any] = {
+        "tables": sorted(insp.get_table_names()),
+        "views": sorted(insp.get_view_names()),
+    }
+
+    if dialect == "postgresql":
+        found["sequences"] = sorted(insp.get_sequence_names())
+        found["enums"] = insp.get_enums()
+
+    for table in found["tables"]:
+        found[table] = {
+            "columns": [
+                (c["name"], repr(c["type"]), c["nullable"], c["default"])
+                for c in insp.get_columns(table)
+            ],
+            "pk": insp.get_pk_constraint(table),
+            "fks": sorted(insp.get_foreign_keys(table), key=repr),
+            "unique": sorted(insp.get_unique_constraints(table), key=repr),
+            "checks": sorted(insp.get_check_constraints(table), key=repr),
+            "indexes": sorted(insp.get_indexes(table), key=repr),
+        }
+
+    with engine.connect() as conn:
+        found["triggers"] = _triggers(conn, dialect)
+
+        for table, key in TABLES.items():
+            order = ", ".join(quote(name) for name in key)
+            query = f"SELECT * FROM {quote(table)} ORDER BY {order}"
+            found[f"{table} rows"] = [tuple(r) for r in conn.exec_driver_sql(query)]
+
+        for view in found["views"]:
+            rows = conn.exec_driver_sql(f"SELECT * FROM {quote(view)}")
+            found[f"{view} rows"] = sorted((tuple(r) for r in rows), key=repr)
+
+    return found
+
+
+def _session(conn: sa.Connection, dialect: str) -> list[t.Any]:
+    return [conn.exec_driver_sql(query).scalar() for query in SESSION[dialect]]
+
+
+def _load(engine: sa.Engine, dialect: str, sql: str) -> None:
+    """Load a dump in one transaction, with foreign keys enforced on SQLite,
+    and check that the session's settings are as they were, in the
+    transaction and after it.
+    """
+    with engine.connect() as conn:
+        if dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            conn.commit()
+
+        before = _session(conn, dialect)
+        conn.rollback()
+
+        with conn.begin():
+            load(conn, sql)
+            assert _session(conn, dialect) == before
+
+        assert _session(conn, dialect) == before
+
+
+def _dump(engine: sa.Engine, **kwargs: t.Any) -> str:
+    with engine.connect() as conn:
+        return dump(conn, **kwargs)
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_round_trip(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """A dump loaded into an empty database rebuilds the same schema and
+    rows without firing triggers, and dumps to the same text.
+    """
+    first = make_engine(database_url("first"))
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    text = _dump(first)
+    _load(second, dialect, text)
+
+    assert _describe(second, dialect) == _describe(first, dialect)
+    assert _dump(first) == text
+    assert _dump(second) == text
+
+
+#: The weights of the rows of ``tag``, which has no primary key, in the
+#: order of all its columns: NULL sorts first, except on PostgreSQL.
+TAG_WEIGHTS = {
+    "sqlite": ["-0.125", "NULL", "2.25", "1.5"],
+    "postgresql": ["2.25", "NULL", "1.5", "-0.125"],
+    "mariadb": ["-0.125", "NULL", "2.25", "1.5"],
+}
+
+
+def _inserts(text: str, table: str) -> list[str]:
+    """The INSERT lines of one table in a dump."""
+    return [
+        line
+        for line in text.splitlines()
+        if line.startswith("INSERT INTO")
+        and line.split(" (")[0].strip("`").endswith(table)
+    ]
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_rows_in_key_order(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """Rows are dumped in primary-key order whatever order they went in, and
+    in the order of all their columns where there is no primary key.
+    """
+    engine = make_engine(database_url("default"))
+    _build(engine, dialect)
+    text = _dump(engine)
+    titles = ("Swim", "it''s", "untitled")
+    books = [next(k for k in titles if k in line) for line in _inserts(text, "book")]
+    weights = [line.rsplit(", ", 1)[1][:-2] for line in _inserts(text, "tag")]
+
+    assert books == list(titles)
+    assert weights == TAG_WEIGHTS[dialect]
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_skip_data(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """The tables in ``skip_data`` keep their DDL and lose their rows; the
+    version table's rows are dumped like any other.
+    """
+    first = make_engine(database_url("first"))
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    _load(second, dialect, _dump(first, skip_data=["ledger", "audit"]))
+
+    with second.connect() as conn:
+        counts = [
+            conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            for table in (ledger, sa.table("audit"), version, book)
+        ]
+
+    assert counts == [0, 0, 1, 3]
+
+
+@pytest.mark.parametrize("dialect", TRANSACTIONAL, indirect=True)
+def test_failed_load_changes_nothing(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """A load that fails half way leaves the database empty once its
+    transaction rolls back.
+    """
+    first = make_engine(database_url("first"))
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    text = _dump(first) + "INSERT INTO no_such_table VALUES (1);\n"
+
+    with pytest.raises(sa.exc.DBAPIError, match="no_such_table"):
+        with second.begin() as conn:
+            load(conn, text)
+
+    insp = sa.inspect(second)
+    assert insp.get_table_names() + insp.get_view_names() == []
+
+
+#: The async driver of each dialect.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_async(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    make_async_engine: t.Callable[..., AsyncEngine],
+) -> None:
+    """Dump and load run on async connections through ``run_sync``."""
+    first_url, second_url = database_url("first"), database_url("second")
+    first = make_engine(first_url)
+    _build(first, dialect)
+    driver = ASYNC_DRIVERS[dialect]
+    first_async = make_async_engine(first_url.set(drivername=driver))
+    second_async = make_async_engine(second_url.set(drivername=driver))
+
+    async def run() -> str:
+        async with first_async.connect() as conn:
+            text = await conn.run_sync(lambda c: dump(c))
+
+        async with second_async.begin() as conn:
+            await conn.run_sync(lambda c: load(c, text))
+
+        async with second_async.connect() as conn:
+            return await conn.run_sync(lambda c: dump(c))
+
+    assert asyncio.run(run()) == _dump(first)
+
+
+@pytest.mark.parametrize(
+    ("dialect_name", "sql", "expected"),
+    [
+        pytest.param(
+            "sqlite",
+            "CREATE TABLE \"a;b\" (x TEXT DEFAULT ';');  -- c; d\n"
+            "INSERT INTO [w;x] VALUES ('it''s; -- fine', `q;`)",
+            [
+                "CREATE TABLE \"a;b\" (x TEXT DEFAULT ';')",
+                "INSERT INTO [w;x] VALUES ('it''s; -- fine', `q;`)",
+            ],
+            id="sqlite-quotes",
+        ),
+        pytest.param(
+            "sqlite",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN\n"
+            "  UPDATE x SET y = CASE WHEN new.z THEN ';' END;\n"
+            "  SELECT 1;\nEND;\n/* only a comment; */;\nSELECT 2",
+            [
+                "CREATE TRIGGER t AFTER INSERT ON x BEGIN\n"
+                "  UPDATE x SET y = CASE WHEN new.z THEN ';' END;\n"
+                "  SELECT 1;\nEND",
+                "SELECT 2",
+            ],
+            id="sqlite-trigger",
+        ),
+        pytest.param(
+            "postgresql",
+            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+            "BEGIN NEW.x := $$;$$; RETURN NEW; END $f$;\n"
+            "SELECT E'a\\';b', $1, 'c\\'; /* a /* nested; */ still; */ SELECT 3;\n"
+            "CREATE FUNCTION g() RETURNS int LANGUAGE sql\n"
+            'BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT x$y, "q;"""',
+            [
+                "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+                "BEGIN NEW.x := $$;$$; RETURN NEW; END $f$",
+                "SELECT E'a\\';b', $1, 'c\\'",
+                "/* a /* nested; */ still; */ SELECT 3",
+                "CREATE FUNCTION g() RETURNS int LANGUAGE sql\n"
+                "BEGIN ATOMIC SELECT 1; SELECT 2; END",
+                'SELECT x$y, "q;"""',
+            ],
+            id="postgresql-bodies",
+        ),
+        pytest.param(
+            "mariadb",
+            "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW lbl: BEGIN\n"
+            "  IF NEW.a THEN SET NEW.b = 'x\\';'; END IF;\n"
+            "  CASE NEW.c WHEN 1 THEN SET NEW.d = 2; ELSE BEGIN END; END CASE;\n"
+            "END lbl;\n"
+            "CREATE TRIGGER u BEFORE INSERT ON x FOR EACH ROW\n"
+            '  SET NEW.a = CASE WHEN 1 THEN "; \\" ;" END;\n'
+            "# a comment; 'quote\nSELECT 1--1\n;SELECT `a;``b`",
+            [
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW lbl: BEGIN\n"
+                "  IF NEW.a THEN SET NEW.b = 'x\\';'; END IF;\n"
+                "  CASE NEW.c WHEN 1 THEN SET NEW.d = 2; ELSE BEGIN END; END CASE;\n"
+                "END lbl",
+                "CREATE TRIGGER u BEFORE INSERT ON x FOR EACH ROW\n"
+                '  SET NEW.a = CASE WHEN 1 THEN "; \\" ;" END',
+                "SELECT 1--1",
+                "SELECT `a;``b`",
+            ],
+            id="mariadb-bodies",
+        ),
+        pytest.param("sqlite", " ;\n-- only\n;; ", [], id="nothing"),
+        pytest.param(
+            "postgresql", "SELECT 'open; -- ", ["SELECT 'open; --"], id="unclosed"
+        ),
+    ],
+)
+def test_statements(dialect_name: str, sql: str, expected: list[str]) -> None:
+    """Statements end at semicolons outside strings, names, comments and
+    bodies; line comments and empty statements are dropped.
+    """
+    assert statements(sql, dialect_name) == expected
