@@ -45,8 +45,15 @@ FULL = {
     "upgrades": (300, 3000),
     "tables": (50, 500),
     "checksums": (3000,),
+    "snapshots": (3000,),
 }
-QUICK = {"reads": (10, 100), "upgrades": (100,), "tables": (10,), "checksums": (100,)}
+QUICK = {
+    "reads": (10, 100),
+    "upgrades": (100,),
+    "tables": (10,),
+    "checksums": (100,),
+    "snapshots": (100,),
+}
 MODES = ("savepoint", "revision", "run")
 GROUPS = (
     "help",
@@ -57,11 +64,14 @@ GROUPS = (
     "autogenerate",
     "check",
     "checksum",
+    "snapshot",
 )
 READS = ("help", "heads", "current", "verify")
 #: Runs ``flask`` and reports the time from its start to the command's end.
 TIMED_FLASK = Path(__file__).with_name("timed_flask.py")
 IN_PROCESS = b"bench-in-process "
+#: Brings a fresh database to head in a set-up process, see its docstring.
+FRESH_DATABASE = Path(__file__).with_name("fresh_database.py")
 #: Runs of a read command for each run of the others.
 READ_RUNS = 3
 
@@ -94,6 +104,7 @@ class Case:
     rss: list[int] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     in_process: list[float] = field(default_factory=list)
+    floor_in_process: list[float] = field(default_factory=list)
     floor_times: list[float] = field(default_factory=list)
     floor_rss: list[int] = field(default_factory=list)
     floor_cpu: list[float] = field(default_factory=list)
@@ -120,6 +131,7 @@ class Case:
             "cpu_median_s": statistics.median(self.cpu),
             "cpu_s": self.cpu,
             "in_process_s": self.in_process,
+            "floor_in_process_s": self.floor_in_process,
             "floor_cpu_s": self.floor_cpu,
             **({"checks": self.checks} if self.checks else {}),
         }
@@ -193,6 +205,9 @@ def measure(cases: list[Case], repeat: int, log: t.TextIO) -> None:
                     case.floor_times.append(seconds)
                     case.floor_rss.append(rss)
                     case.floor_cpu.append(cpu)
+
+                    if in_process is not None:
+                        case.floor_in_process.append(in_process)
                 else:
                     case.times.append(seconds)
                     case.rss.append(rss)
@@ -432,6 +447,32 @@ def build(
             )
         )
 
+    for count in sizes["snapshots"] if "snapshot" in only else ():
+        folder = root / f"snapshot-{count}"
+        print(f"generating {folder.name}", file=sys.stderr, flush=True)
+        generate.write_app(folder, generate.small_models())
+        generate.write_history(folder, count)
+        run(flask(folder, folder / "scratch.sqlite", "snapshot"))
+        database = folder / "fresh.sqlite"
+        cases.append(
+            Case(
+                "snapshot",
+                "fresh database at head from the snapshot",
+                count,
+                Command(
+                    [python, str(FRESH_DATABASE), "snapshot"],
+                    folder,
+                    env(database=str(database)),
+                ),
+                "the same, replaying every revision",
+                Command(
+                    [python, str(FRESH_DATABASE), "replay"],
+                    folder,
+                    env(database=str(database)),
+                ),
+            )
+        )
+
     return cases
 
 
@@ -565,6 +606,23 @@ def targets(
         max(sizes["upgrades"]),
         1.05,
     )
+    fresh = row("fresh database at head from the snapshot", max(sizes["snapshots"]))
+
+    if fresh is not None and fresh["in_process_s"] and fresh["floor_in_process_s"]:
+        # The call alone: each process's start-up is the same in both.
+        times, floor = fresh["in_process_s"], fresh["floor_in_process_s"]
+        share = statistics.median(times) / statistics.median(floor)
+        low, high = _interval(times, floor, operator.truediv)
+        found.append(
+            (
+                f"fresh SQLite database at head [{max(sizes['snapshots'])}] from"
+                " the snapshot vs replay, in the process",
+                f"{share * 100:.2f}%, 90% {low * 100:.2f} to {high * 100:.2f}"
+                " (limit 1%)",
+                share <= 0.01,
+            )
+        )
+
     big_upgrade, small_upgrade = max(sizes["upgrades"]), min(sizes["upgrades"])
     big = row("flask db upgrade (savepoint)", big_upgrade)
     small = row("flask db upgrade (savepoint)", small_upgrade)
