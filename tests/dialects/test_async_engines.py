@@ -499,3 +499,30 @@ def test_ledger(
     assert [f.kind for f in env.verify()] == ["edited-after-apply"]
     assert env.rehash("r2", "renamed before anyone used it") == ["default"]
     assert env.verify() == []
+
+
+def test_snapshot(
+    make_database: t.Callable[[str], Database],
+    make_env: t.Callable[..., Environment],
+    history: None,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """A snapshot is written through an async engine (its scratch database
+    reached with the same driver), checked, and loaded into an empty
+    database reached through an async engine.
+    """
+    builder = make_database("builder")
+    env = make_env(sa.MetaData(), builder.engine)
+    (path,) = env.snapshots.write("r1")
+    assert Path(path).name == "r1.default.sql"
+    assert env.snapshots.check("r1") == {"default": []}
+
+    fresh = make_database("fresh")
+    env = make_env(sa.MetaData(), fresh.engine)
+    ran: list[str] = []
+    env.progress = lambda e: ran.append(str(e.revision)) if e.seconds else None
+    env.create_at_head()
+    assert ran == ["r2"]
+    assert tables(fresh.sync) == {"alembic_version", "one", "two"}
+    assert versions(fresh.sync) == {"r2"}

@@ -249,3 +249,89 @@ def test_unreachable_scratch_server(
         env.snapshots.write()
 
     assert not (tmp_path / "migrations" / "snapshots").exists()
+
+
+def test_several_databases(
+    make_env: t.Callable[..., Environment],
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """Each database gets its own snapshot file; --db (selecting) writes one;
+    a fresh pair loads both and runs only what follows.
+    """
+
+    def environment(prefix: str) -> Environment:
+        engines = {
+            n: make_engine(database_url(f"{prefix}_{n}")) for n in ("default", "auth")
+        }
+        return make_env({n: sa.MetaData() for n in engines}, engines, OPTIONS)
+
+    env = environment("build")
+    revisions.write_multidb("a", None)
+    revisions.write_multidb("b", "a")
+    folder = tmp_path / "migrations" / "snapshots"
+
+    with env.selecting(["auth"]):
+        assert env.snapshots.write("a") == [str(folder / "a.auth.sql")]
+
+    assert sorted(p.name for p in folder.iterdir()) == ["a.auth.sql"]
+    written = env.snapshots.write("a")
+    assert [Path(p).name for p in written] == ["a.default.sql", "a.auth.sql"]
+    assert env.snapshots.check() == {"default": [], "auth": []}
+
+    fresh = environment("fresh")
+    ran = _ran(fresh)
+    fresh.upgrade()
+    assert sorted(ran) == ["upgrade b", "upgrade b"]
+    engines = fresh.targets
+    assert set(sa.inspect(engines["default"].engine).get_table_names()) == {
+        "alembic_version",
+        "d_a",
+        "d_b",
+    }
+    assert set(sa.inspect(engines["auth"].engine).get_table_names()) == {
+        "alembic_version",
+        "a_a",
+        "a_b",
+    }
+
+
+def test_cli(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    history: dict[str, Path],
+) -> None:
+    """snapshot writes and names the file, --check exits 0 then 1 once the
+    file is tampered with, upgrade --snapshot on a database that is not
+    empty exits 1 with one line and no traceback.
+    """
+    from click.testing import CliRunner
+
+    from alembic_envkit import make_group
+
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+    group = make_group(lambda: env)
+    runner = CliRunner()
+    result = runner.invoke(group, ["snapshot", "b"])
+    assert result.exit_code == 0, result.output
+    wrote = [line for line in result.output.splitlines() if line.startswith("Wrote ")]
+    assert len(wrote) == 1 and wrote[0].endswith("b.default.sql")
+
+    result = runner.invoke(group, ["snapshot", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "default: the snapshot builds what the revisions build." in result.output
+
+    path = Path(env.snapshots.find()["default"][0].path)
+    path.write_text(path.read_text().replace("'admin'", "'nobody'"))
+    result = runner.invoke(group, ["snapshot", "--check", "--format", "json"])
+    assert result.exit_code == 1
+    assert '"ok": false' in result.output and "role" in result.output
+
+    result = runner.invoke(group, ["upgrade", "a", "--no-snapshot"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(group, ["upgrade", "--snapshot"])
+    assert result.exit_code == 1
+    assert "is not empty" in result.output and "Traceback" not in result.output
+    assert _schema(engine)["versions"] == ["a"]

@@ -14,11 +14,16 @@ import uuid
 import sqlalchemy as sa
 
 from .._errors import DatabaseUnavailableError
+from ..settings import LazyTargets
 from ..settings import Target
 from ._async import engine_for
+from ._connections import Connections
 
 if t.TYPE_CHECKING:
+    from ..history import History
+    from ..settings import Settings
     from ..settings import SnapshotSettings
+    from ..settings import Targets
 
 
 @contextlib.contextmanager
@@ -114,8 +119,10 @@ def _admin(engine: sa.Engine, sql: str, name: str) -> None:
         ) from e
 
 
-def engine_arg(target: Target) -> t.Any:
-    """The engine to give :class:`.Targets` for ``target``: its async
-    engine where it has one.
+def scratch_connections(
+    settings: Settings, history: History, targets: Targets, scratch: Target
+) -> Connections:
+    """Connections to a scratch database standing in for its target, which
+    run the history as on the target (see :meth:`.Targets.standing_in`).
     """
-    return target.async_engine if target.async_engine is not None else target.engine
+    return Connections(settings, LazyTargets(targets.standing_in([scratch])), history)

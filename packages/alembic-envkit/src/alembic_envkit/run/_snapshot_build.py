@@ -10,7 +10,6 @@ import typing as t
 import uuid
 
 from .._errors import ConfigurationError
-from ..settings import LazyTargets
 from ..settings import ledger_settings
 from ..settings import snapshot_settings
 from ..settings import Targets
@@ -20,9 +19,8 @@ from ..snapshot import history_hash
 from ..snapshot import render
 from ..snapshot import Snapshot
 from ._async import engine_for
-from ._connections import Connections
 from ._ledger import snapshot_rows
-from ._scratch import engine_arg
+from ._scratch import scratch_connections
 from ._scratch import scratch_target
 
 if t.TYPE_CHECKING:
@@ -54,10 +52,7 @@ def build(
         original = targets[name]
 
         with scratch_target(original, config) as scratch:
-            lazy = LazyTargets(
-                Targets({name: list(scratch.metadatas)}, {name: engine_arg(scratch)})
-            )
-            connections = Connections(settings, lazy, history)
+            connections = scratch_connections(settings, history, targets, scratch)
 
             try:
                 upgrade(history, connections, target, names=[name], snapshots=False)

@@ -10,15 +10,13 @@ import typing as t
 import sqlalchemy as sa
 
 from .._errors import ConfigurationError
-from ..settings import LazyTargets
 from ..settings import ledger_settings
 from ..settings import snapshot_settings
 from ..settings import Targets
 from ..snapshot import catalog
 from ..snapshot import compare_catalogs
 from ._async import engine_for
-from ._connections import Connections
-from ._scratch import engine_arg
+from ._scratch import scratch_connections
 from ._scratch import scratch_target
 from ._snapshot import newest_snapshot
 
@@ -62,12 +60,7 @@ def check(
             schema = None
 
             for scratch, use in ((replayed, False), (loaded, True)):
-                lazy = LazyTargets(
-                    Targets(
-                        {name: list(scratch.metadatas)}, {name: engine_arg(scratch)}
-                    )
-                )
-                connections = Connections(settings, lazy, history)
+                connections = scratch_connections(settings, history, targets, scratch)
 
                 try:
                     upgrade(history, connections, target, names=[name], snapshots=use)

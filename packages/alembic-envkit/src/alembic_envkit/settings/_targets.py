@@ -108,6 +108,7 @@ class Targets(t.Mapping[str, Target]):
             name: _target(name, engine_map[name], mds)
             for name, mds in metadata_map.items()
         }
+        self._multidb: bool | None = None
 
     def __getitem__(self, name: str) -> Target:
         return self._targets[name]
@@ -156,7 +157,17 @@ class Targets(t.Mapping[str, Target]):
         """Whether several databases are migrated, which selects Alembic's
         ``multidb`` template.
         """
-        return len(self._targets) > 1
+        return self._multidb if self._multidb is not None else len(self._targets) > 1
+
+    def standing_in(self, targets: t.Iterable[Target]) -> Targets:
+        """Targets holding ``targets`` instead of these, migrated as these
+        are: with the ``multidb`` template if these have several databases,
+        however many stand in. Snapshots replay into scratch databases so.
+        """
+        new = object.__new__(Targets)
+        new._targets = {target.name: target for target in targets}
+        new._multidb = self.multidb
+        return new
 
     @property
     def primary(self) -> str:
