@@ -9,10 +9,12 @@ import asyncio
 import datetime
 import typing as t
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from alembic_envkit import ConfigurationError
 from alembic_envkit.snapshot._dump import dump
 from alembic_envkit.snapshot._load import load
 from alembic_envkit.snapshot._statements import statements
@@ -21,7 +23,7 @@ if t.TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 #: The dialects whose dumps are tested.
-DUMPED = ["sqlite"]
+DUMPED = ["sqlite", "postgresql"]
 #: Those whose DDL is transactional.
 TRANSACTIONAL = [d for d in DUMPED if d != "mariadb"]
 
@@ -68,13 +70,59 @@ SCHEMAS = {
                 || new.title);
         END""",
     ],
+    "postgresql": [
+        "CREATE TYPE author_status AS ENUM ('active', 'retired')",
+        "CREATE SEQUENCE invoice_number_seq START 1000 INCREMENT 10",
+        """CREATE TABLE author (
+            id SERIAL PRIMARY KEY,
+            name VARCHAR(50) NOT NULL,
+            status author_status DEFAULT 'active' NOT NULL,
+            rating NUMERIC(4, 2) CONSTRAINT ck_author_rating CHECK (rating >= 0),
+            favourite_book_id INTEGER,
+            CONSTRAINT uq_author_name UNIQUE (name)
+        )""",
+        """CREATE TABLE book (
+            id SERIAL PRIMARY KEY,
+            author_id INTEGER NOT NULL REFERENCES author (id),
+            title VARCHAR(200) DEFAULT 'untitled' NOT NULL,
+            price NUMERIC(10, 2),
+            published DATE,
+            invoice BIGINT DEFAULT nextval('invoice_number_seq'),
+            doubled INTEGER GENERATED ALWAYS AS (id * 2) STORED
+        )""",
+        """ALTER TABLE author ADD CONSTRAINT fk_author_favourite_book
+            FOREIGN KEY (favourite_book_id) REFERENCES book (id)""",
+        "CREATE INDEX ix_book_title ON book (title) WHERE price IS NOT NULL",
+        "CREATE TABLE audit (id SERIAL PRIMARY KEY, book_id INTEGER, note TEXT)",
+        "CREATE TABLE tag (name VARCHAR(20), weight FLOAT)",
+        """CREATE TABLE alembic_version (
+            version_num VARCHAR(32) NOT NULL,
+            CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+        )""",
+        "CREATE TABLE ledger (id INTEGER PRIMARY KEY, revision VARCHAR(32))",
+        """CREATE VIEW book_list AS
+            SELECT a.name AS author, b.title AS title
+            FROM author AS a JOIN book AS b ON b.author_id = a.id""",
+        """CREATE VIEW author_counts AS
+            SELECT author, count(*) AS books FROM book_list GROUP BY author""",
+        """CREATE FUNCTION book_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO audit (book_id, note)
+            VALUES (NEW.id, CASE WHEN NEW.price IS NULL THEN 'free; ' ELSE '' END
+                || NEW.title);
+            RETURN NEW;
+        END
+        $$""",
+        """CREATE TRIGGER book_audit AFTER INSERT ON book
+            FOR EACH ROW EXECUTE FUNCTION book_audit()""",
+    ],
 }
 
 author = sa.table(
     "author",
     sa.column("id", sa.Integer),
     sa.column("name", sa.String),
-    sa.column("status", sa.String),
+    sa.column("status"),
     sa.column("rating", sa.Numeric(4, 2)),
     sa.column("favourite_book_id", sa.Integer),
 )
@@ -381,14 +429,19 @@ def test_async(
     second_async = make_async_engine(second_url.set(drivername=driver))
 
     async def run() -> str:
-        async with first_async.connect() as conn:
-            text = await conn.run_sync(lambda c: dump(c))
+        try:
+            async with first_async.connect() as conn:
+                text = await conn.run_sync(lambda c: dump(c))
 
-        async with second_async.begin() as conn:
-            await conn.run_sync(lambda c: load(c, text))
+            async with second_async.begin() as conn:
+                await conn.run_sync(lambda c: load(c, text))
 
-        async with second_async.connect() as conn:
-            return await conn.run_sync(lambda c: dump(c))
+            async with second_async.connect() as conn:
+                return await conn.run_sync(lambda c: dump(c))
+        finally:
+            # On this event loop, where their connections were made.
+            await first_async.dispose()
+            await second_async.dispose()
 
     assert asyncio.run(run()) == _dump(first)
 
@@ -469,3 +522,31 @@ def test_statements(dialect_name: str, sql: str, expected: list[str]) -> None:
     bodies; line comments and empty statements are dropped.
     """
     assert statements(sql, dialect_name) == expected
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_pg_dump_missing(engine: sa.Engine, tmp_path: Path) -> None:
+    """A pg_dump that cannot be run is a configuration error that names it
+    and the fix.
+    """
+    missing = str(tmp_path / "no" / "pg_dump")
+
+    with engine.connect() as conn:
+        with pytest.raises(ConfigurationError, match="no/pg_dump.*Install the"):
+            dump(conn, pg_dump=missing)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_pg_dump_too_old(engine: sa.Engine, tmp_path: Path) -> None:
+    """A pg_dump older than the server is a configuration error that names
+    both versions.
+    """
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    old.chmod(0o755)
+
+    with engine.connect() as conn:
+        server = conn.dialect.server_version_info or (0,)
+
+        with pytest.raises(ConfigurationError, match=f"version 9, older .*{server[0]}"):
+            dump(conn, pg_dump=str(old))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from .._errors import ConfigurationError
+from ._dump_postgresql import dump_postgresql
 from ._dump_sqlite import dump_sqlite
 
 if t.TYPE_CHECKING:
@@ -61,6 +62,8 @@ def dump(
 
     if name == "sqlite":
         found = dump_sqlite(connection, schema, skip)
+    elif name == "postgresql":
+        found = dump_postgresql(connection, schema, skip, pg_dump)
     else:
         raise ConfigurationError(
             f"Cannot dump a {name} database: snapshots support SQLite, PostgreSQL"
