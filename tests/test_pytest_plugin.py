@@ -99,3 +99,48 @@ def test_flask_app(
             "MigrationCheckError: The models differ from the migrations in database"
             " 'default': modify_type user.name: VARCHAR(length=50) -> String(length=80)"
         ) in result.stdout.str()
+
+
+SNAPSHOT_TESTS = """
+import sqlalchemy as sa
+
+from alembic_envkit.testing import test_snapshots
+
+
+def test_fresh(alembic_at_head):
+    engine = alembic_at_head.targets["default"].engine
+    assert sa.inspect(engine).get_table_names() == ["alembic_version", "user"]
+"""
+
+
+def test_snapshots(
+    pytester: pytest.Pytester, write_users_revision: t.Callable[[Path], Path]
+) -> None:
+    """test_snapshots skips without a snapshot, passes with a faithful one
+    and fails on a tampered one; alembic_at_head gives a database at head.
+    """
+    pytester.makeini(INI)
+    pytester.makepyfile(project=APP, conftest=CONFTEST, test_migrations=SNAPSHOT_TESTS)
+    write_users_revision(pytester.path / "migrations")
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(passed=1, skipped=1, warnings=0)
+
+    made = pytester.run(
+        "python",
+        "-c",
+        "from project import alembic, create_app\n"
+        "app = create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite:///scratch.sqlite'})\n"
+        "with app.app_context(): print(alembic.snapshots.write())",
+    )
+    assert made.ret == 0, made.stderr.str()
+    path = pytester.path / "migrations" / "snapshots" / "r1.default.sql"
+    assert path.is_file()
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(passed=2, warnings=0)
+
+    path.write_text(path.read_text().replace("name VARCHAR(50)", "name VARCHAR(60)"))
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(passed=1, failed=1, warnings=0)
+    assert "The snapshot differs from the migrations in database 'default'" in (
+        result.stdout.str()
+    )

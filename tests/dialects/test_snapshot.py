@@ -335,3 +335,43 @@ def test_cli(
     assert result.exit_code == 1
     assert "is not empty" in result.output and "Traceback" not in result.output
     assert _schema(engine)["versions"] == ["a"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_every_tenth_revision_reaches_head(
+    make_env: t.Callable[..., Environment],
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    revisions: t.Any,
+) -> None:
+    """With a snapshot at head, a database at every tenth revision of a
+    40-revision history reaches head by running the revisions after it;
+    an empty one loads the snapshot and runs none.
+    """
+    ids = [f"r{i:02d}" for i in range(40)]
+
+    for i, rev in enumerate(ids):
+        revisions.write(
+            rev,
+            ids[i - 1] if i else None,
+            f"op.create_table('t{i}', sa.Column('id', sa.Integer, primary_key=True))",
+            f"op.drop_table('t{i}')",
+        )
+
+    options = {"revision_id_pattern": "r[0-9]{2}"}
+    env = make_env(sa.MetaData(), make_engine(database_url("builder")), options)
+    env.snapshots.write()
+
+    for at in [None, *ids[9::10]]:
+        engine = make_engine(database_url(f"at_{at}"))
+        env = make_env(sa.MetaData(), engine, options)
+
+        if at is not None:
+            env.upgrade(at, snapshot=False)
+
+        ran = _ran(env)
+        env.upgrade()
+        after = ids[ids.index(at) + 1 :] if at else []
+        assert ran == [f"upgrade {rev}" for rev in after]
+        assert _schema(engine)["versions"] == ["r39"]
+        assert len(sa.inspect(engine).get_table_names()) == 41

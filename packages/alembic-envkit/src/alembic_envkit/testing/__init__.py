@@ -9,6 +9,7 @@ databases. A test module runs the tests by importing them::
     from alembic_envkit.testing import test_history
     from alembic_envkit.testing import test_no_drift
     from alembic_envkit.testing import test_single_head
+    from alembic_envkit.testing import test_snapshots
     from alembic_envkit.testing import test_stairway
     from alembic_envkit.testing import test_upgrade
 """
@@ -22,6 +23,7 @@ from .._errors import MigrationCheckError
 from ._checks import check_history
 from ._checks import check_no_drift
 from ._checks import check_single_head
+from ._checks import check_snapshots
 from ._checks import check_stairway
 from ._checks import check_upgrade
 
@@ -30,11 +32,14 @@ __all__ = [
     "check_history",
     "check_no_drift",
     "check_single_head",
+    "check_snapshots",
     "check_stairway",
     "check_upgrade",
+    "alembic_at_head",
     "test_history",
     "test_no_drift",
     "test_single_head",
+    "test_snapshots",
     "test_stairway",
     "test_upgrade",
 ]
@@ -51,6 +56,16 @@ def alembic_env() -> Environment:
         " Flask: yield 'alembic.environment' inside 'app.app_context()').",
         pytrace=False,
     )
+
+
+@pytest.fixture
+def alembic_at_head(alembic_env: Environment) -> Environment:
+    """The ``alembic_env`` fixture's environment with its empty databases
+    brought to the heads, from the snapshots where there are some (see
+    :meth:`.Environment.create_at_head`): a fresh database for a test.
+    """
+    alembic_env.create_at_head()
+    return alembic_env
 
 
 def test_history(alembic_env: Environment) -> None:
@@ -71,6 +86,16 @@ def test_upgrade(alembic_env: Environment) -> None:
 def test_stairway(alembic_env: Environment) -> None:
     """Each revision upgrades, downgrades and upgrades again."""
     check_stairway(alembic_env)
+
+
+def test_snapshots(alembic_env: Environment) -> None:
+    """Each database's snapshot builds what its revisions build; skipped
+    where there is none.
+    """
+    if not any(alembic_env.snapshots.find().values()):
+        pytest.skip("No snapshot to check: write one with the 'snapshot' command.")
+
+    check_snapshots(alembic_env)
 
 
 def test_no_drift(alembic_env: Environment) -> None:

@@ -4,11 +4,13 @@ each raises :exc:`.MigrationCheckError` naming the database and revision.
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 import sqlalchemy as sa
 
 from .._environment import Environment
+from .._errors import ConfigurationError
 from .._errors import MigrationCheckError
 from .._errors import MigrationError
 from ..run import operation
@@ -80,7 +82,9 @@ def check_upgrade(env: Environment) -> None:
     """
     __tracebackhide__ = True
     _require_empty(env)
-    _run(env.upgrade, "heads", "Upgrading from base to heads failed")
+    # Every revision runs: a snapshot would skip them.
+    replay = functools.partial(env.upgrade, snapshot=False)
+    _run(replay, "heads", "Upgrading from base to heads failed")
 
 
 @operation
@@ -135,8 +139,9 @@ def check_stairway(env: Environment) -> None:
 
 @operation
 def check_no_drift(env: Environment) -> None:
-    """Check that, once upgraded to the heads, every database matches the
-    models, as the ``check`` command does.
+    """Check that, once upgraded to the heads (from the snapshots, where
+    there are some), every database matches the models, as the ``check``
+    command does.
 
     :param env: The environment to check.
     :raises MigrationCheckError: Naming each database whose models differ
@@ -154,6 +159,34 @@ def check_no_drift(env: Environment) -> None:
         raise MigrationCheckError(
             f"The models differ from the migrations {', and '.join(problems)}."
             " Write a revision for these changes with the 'revision' command."
+        )
+
+
+def check_snapshots(env: Environment) -> None:
+    """Check that each database's newest snapshot builds what replaying its
+    revisions builds, as ``snapshot --check`` does.
+
+    :param env: The environment to check.
+    :raises MigrationCheckError: Naming each database whose snapshot
+        differs, with the differences, or that has no snapshot.
+    """
+    __tracebackhide__ = True
+
+    try:
+        found = env.snapshots.check()
+    except ConfigurationError as e:
+        raise MigrationCheckError(str(e)) from None
+
+    problems = [
+        f"in database {name!r}: {'; '.join(lines)}"
+        for name, lines in found.items()
+        if lines
+    ]
+
+    if problems:
+        raise MigrationCheckError(
+            f"The snapshot differs from the migrations {', and '.join(problems)}."
+            " Write it again with the 'snapshot' command."
         )
 
 
