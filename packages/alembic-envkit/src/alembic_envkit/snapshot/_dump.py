@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from .._errors import ConfigurationError
+from ._dump_mysql import dump_mysql
 from ._dump_postgresql import dump_postgresql
 from ._dump_sqlite import dump_sqlite
 
@@ -64,6 +65,8 @@ def dump(
         found = dump_sqlite(connection, schema, skip)
     elif name == "postgresql":
         found = dump_postgresql(connection, schema, skip, pg_dump)
+    elif name in ("mysql", "mariadb"):
+        found = dump_mysql(connection, schema, skip)
     else:
         raise ConfigurationError(
             f"Cannot dump a {name} database: snapshots support SQLite, PostgreSQL"
