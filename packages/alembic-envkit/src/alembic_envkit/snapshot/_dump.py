@@ -59,7 +59,8 @@ def dump(
         fails.
     """
     name = connection.dialect.name
-    skip = frozenset(skip_data)
+    # One name on its own is a collection of letters, not of names.
+    skip = frozenset([skip_data] if isinstance(skip_data, str) else skip_data)
 
     if name == "sqlite":
         found = dump_sqlite(connection, schema, skip)
