@@ -17,13 +17,12 @@ import sqlalchemy as sa
 from alembic_envkit import ConfigurationError
 from alembic_envkit.snapshot._dump import dump
 from alembic_envkit.snapshot._load import load
-from alembic_envkit.snapshot._statements import statements
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 #: The dialects whose dumps are tested.
-DUMPED = ["sqlite", "postgresql"]
+DUMPED = ["sqlite", "postgresql", "mariadb"]
 #: Those whose DDL is transactional.
 TRANSACTIONAL = [d for d in DUMPED if d != "mariadb"]
 
@@ -116,6 +115,51 @@ SCHEMAS = {
         """CREATE TRIGGER book_audit AFTER INSERT ON book
             FOR EACH ROW EXECUTE FUNCTION book_audit()""",
     ],
+    "mariadb": [
+        """CREATE TABLE author (
+            id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            name VARCHAR(50) NOT NULL,
+            status ENUM('active', 'retired') DEFAULT 'active' NOT NULL,
+            rating NUMERIC(4, 2),
+            favourite_book_id INTEGER,
+            CONSTRAINT uq_author_name UNIQUE (name),
+            CONSTRAINT ck_author_rating CHECK (rating >= 0)
+        )""",
+        """CREATE TABLE book (
+            id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            author_id INTEGER NOT NULL,
+            title VARCHAR(200) DEFAULT 'untitled' NOT NULL,
+            price NUMERIC(10, 2),
+            published DATE,
+            doubled INTEGER AS (author_id * 2) PERSISTENT,
+            FOREIGN KEY (author_id) REFERENCES author (id)
+        )""",
+        """ALTER TABLE author ADD CONSTRAINT fk_author_favourite_book
+            FOREIGN KEY (favourite_book_id) REFERENCES book (id)""",
+        "CREATE INDEX ix_book_title ON book (title)",
+        "CREATE TABLE audit (id INTEGER AUTO_INCREMENT PRIMARY KEY, book_id INTEGER,"
+        " note TEXT)",
+        "CREATE TABLE tag (name VARCHAR(20), weight FLOAT)",
+        """CREATE TABLE alembic_version (
+            version_num VARCHAR(32) NOT NULL,
+            CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+        )""",
+        "CREATE TABLE ledger (id INTEGER PRIMARY KEY, revision VARCHAR(32))",
+        """CREATE VIEW book_list AS
+            SELECT a.name AS author, b.title AS title
+            FROM author AS a JOIN book AS b ON b.author_id = a.id""",
+        """CREATE VIEW author_counts AS
+            SELECT author, count(*) AS books FROM book_list GROUP BY author""",
+        """CREATE TRIGGER book_audit AFTER INSERT ON book FOR EACH ROW
+        BEGIN
+            IF NEW.price IS NULL THEN
+                INSERT INTO audit (book_id, note)
+                VALUES (NEW.id, CONCAT('free; ', NEW.title));
+            ELSE
+                INSERT INTO audit (book_id, note) VALUES (NEW.id, NEW.title);
+            END IF;
+        END""",
+    ],
 }
 
 author = sa.table(
@@ -158,7 +202,11 @@ SESSION = {
         "SHOW default_tablespace",
         "SHOW row_security",
     ],
-    "mariadb": ["SELECT @@foreign_key_checks", "SELECT @@sql_mode"],
+    "mariadb": [
+        "SELECT @@foreign_key_checks",
+        "SELECT @@sql_mode",
+        "SELECT @@time_zone",
+    ],
 }
 
 
@@ -321,6 +369,69 @@ def test_round_trip(
     assert _dump(second) == text
 
 
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_same_build_same_dump(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """Two databases built by the same statements dump to the same text."""
+    first = make_engine(database_url("first"))
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    _build(second, dialect)
+
+    assert _dump(second) == _dump(first)
+
+
+#: The name of the default schema, by dialect; ``None``: the database's.
+DEFAULT_SCHEMA = {"sqlite": "main", "postgresql": "public", "mariadb": None}
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_named_schema(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """A dump of a schema named explicitly loads into an empty database and
+    rebuilds what a dump of the default schema does.
+    """
+    first_url = database_url("first")
+    first = make_engine(first_url)
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    schema = DEFAULT_SCHEMA[dialect] or first_url.database
+    _load(second, dialect, _dump(first, schema=schema))
+
+    assert _describe(second, dialect) == _describe(first, dialect)
+    assert _dump(second) == _dump(first)
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_nothing_server_specific(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """A dump names neither the database nor its owner, and holds no
+    counter of the server, no psql command and no comment.
+    """
+    url = database_url("default")
+    engine = make_engine(url)
+    # The rows raise MariaDB's AUTO_INCREMENT counters.
+    _build(engine, dialect)
+    text = _dump(engine)
+    found = [
+        word
+        for word in (str(url.database), "DEFINER=", "AUTO_INCREMENT=", "\\restrict")
+        if word in text
+    ]
+
+    assert found == []
+    assert [line for line in text.splitlines() if line.startswith("--")] == []
+
+
 #: The weights of the rows of ``tag``, which has no primary key, in the
 #: order of all its columns: NULL sorts first, except on PostgreSQL.
 TAG_WEIGHTS = {
@@ -446,82 +557,14 @@ def test_async(
     assert asyncio.run(run()) == _dump(first)
 
 
-@pytest.mark.parametrize(
-    ("dialect_name", "sql", "expected"),
-    [
-        pytest.param(
-            "sqlite",
-            "CREATE TABLE \"a;b\" (x TEXT DEFAULT ';');  -- c; d\n"
-            "INSERT INTO [w;x] VALUES ('it''s; -- fine', `q;`)",
-            [
-                "CREATE TABLE \"a;b\" (x TEXT DEFAULT ';')",
-                "INSERT INTO [w;x] VALUES ('it''s; -- fine', `q;`)",
-            ],
-            id="sqlite-quotes",
-        ),
-        pytest.param(
-            "sqlite",
-            "CREATE TRIGGER t AFTER INSERT ON x BEGIN\n"
-            "  UPDATE x SET y = CASE WHEN new.z THEN ';' END;\n"
-            "  SELECT 1;\nEND;\n/* only a comment; */;\nSELECT 2",
-            [
-                "CREATE TRIGGER t AFTER INSERT ON x BEGIN\n"
-                "  UPDATE x SET y = CASE WHEN new.z THEN ';' END;\n"
-                "  SELECT 1;\nEND",
-                "SELECT 2",
-            ],
-            id="sqlite-trigger",
-        ),
-        pytest.param(
-            "postgresql",
-            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
-            "BEGIN NEW.x := $$;$$; RETURN NEW; END $f$;\n"
-            "SELECT E'a\\';b', $1, 'c\\'; /* a /* nested; */ still; */ SELECT 3;\n"
-            "CREATE FUNCTION g() RETURNS int LANGUAGE sql\n"
-            'BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT x$y, "q;"""',
-            [
-                "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
-                "BEGIN NEW.x := $$;$$; RETURN NEW; END $f$",
-                "SELECT E'a\\';b', $1, 'c\\'",
-                "/* a /* nested; */ still; */ SELECT 3",
-                "CREATE FUNCTION g() RETURNS int LANGUAGE sql\n"
-                "BEGIN ATOMIC SELECT 1; SELECT 2; END",
-                'SELECT x$y, "q;"""',
-            ],
-            id="postgresql-bodies",
-        ),
-        pytest.param(
-            "mariadb",
-            "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW lbl: BEGIN\n"
-            "  IF NEW.a THEN SET NEW.b = 'x\\';'; END IF;\n"
-            "  CASE NEW.c WHEN 1 THEN SET NEW.d = 2; ELSE BEGIN END; END CASE;\n"
-            "END lbl;\n"
-            "CREATE TRIGGER u BEFORE INSERT ON x FOR EACH ROW\n"
-            '  SET NEW.a = CASE WHEN 1 THEN "; \\" ;" END;\n'
-            "# a comment; 'quote\nSELECT 1--1\n;SELECT `a;``b`",
-            [
-                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW lbl: BEGIN\n"
-                "  IF NEW.a THEN SET NEW.b = 'x\\';'; END IF;\n"
-                "  CASE NEW.c WHEN 1 THEN SET NEW.d = 2; ELSE BEGIN END; END CASE;\n"
-                "END lbl",
-                "CREATE TRIGGER u BEFORE INSERT ON x FOR EACH ROW\n"
-                '  SET NEW.a = CASE WHEN 1 THEN "; \\" ;" END',
-                "SELECT 1--1",
-                "SELECT `a;``b`",
-            ],
-            id="mariadb-bodies",
-        ),
-        pytest.param("sqlite", " ;\n-- only\n;; ", [], id="nothing"),
-        pytest.param(
-            "postgresql", "SELECT 'open; -- ", ["SELECT 'open; --"], id="unclosed"
-        ),
-    ],
-)
-def test_statements(dialect_name: str, sql: str, expected: list[str]) -> None:
-    """Statements end at semicolons outside strings, names, comments and
-    bodies; line comments and empty statements are dropped.
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_sqlite_schema_not_attached(engine: sa.Engine) -> None:
+    """Dumping an SQLite schema that is not attached is a configuration
+    error that lists the attached ones.
     """
-    assert statements(sql, dialect_name) == expected
+    with engine.connect() as conn:
+        with pytest.raises(ConfigurationError, match="'aux'.*attached: main"):
+            dump(conn, schema="aux")
 
 
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)

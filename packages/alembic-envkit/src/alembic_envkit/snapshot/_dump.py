@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from .._errors import ConfigurationError
+from ._dump_mysql import dump_mysql
 from ._dump_postgresql import dump_postgresql
 from ._dump_sqlite import dump_sqlite
 
@@ -58,12 +59,15 @@ def dump(
         fails.
     """
     name = connection.dialect.name
-    skip = frozenset(skip_data)
+    # One name on its own is a collection of letters, not of names.
+    skip = frozenset([skip_data] if isinstance(skip_data, str) else skip_data)
 
     if name == "sqlite":
         found = dump_sqlite(connection, schema, skip)
     elif name == "postgresql":
         found = dump_postgresql(connection, schema, skip, pg_dump)
+    elif name in ("mysql", "mariadb"):
+        found = dump_mysql(connection, schema, skip)
     else:
         raise ConfigurationError(
             f"Cannot dump a {name} database: snapshots support SQLite, PostgreSQL"

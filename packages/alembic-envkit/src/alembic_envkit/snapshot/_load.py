@@ -34,9 +34,11 @@ def load(connection: sa.Connection, sql: str) -> None:
     PostgreSQL, whose DDL is transactional, a load that fails changes
     nothing once the caller rolls back; on MariaDB, each DDL statement
     commits. The settings that the dump changes (PostgreSQL's
-    ``search_path``, SQLite's ``defer_foreign_keys``, MariaDB's
-    ``FOREIGN_KEY_CHECKS`` and ``sql_mode``) are put back as they were
-    before the load returns.
+    ``search_path`` and the others of ``pg_dump``, SQLite's
+    ``defer_foreign_keys``, MariaDB's ``FOREIGN_KEY_CHECKS``, ``sql_mode``
+    and ``time_zone``) are put back as they were before the load returns.
+    On SQLite, a transaction that pysqlite has not begun yet is begun, so
+    that the CREATE statements are part of it.
 
     Works on async engines too, through ``AsyncConnection.run_sync``.
 
@@ -55,7 +57,7 @@ def load(connection: sa.Connection, sql: str) -> None:
 
     try:
         for statement in found:
-            connection.exec_driver_sql(statement, execution_options=_AS_WRITTEN)
+            connection.exec_driver_sql(statement, execution_options=_AS_WRITTEN).close()
 
         done = True
     finally:

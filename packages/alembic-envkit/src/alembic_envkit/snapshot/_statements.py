@@ -189,6 +189,7 @@ class _Splitter:
         self.creating = False
         self.routine = False
         self.blocks: list[str] = []
+        self.parens = 0
         self.pending_end = False
         self.meaningful = False
 
@@ -212,8 +213,12 @@ class _Splitter:
             if word not in _COMPOUND and self.blocks:
                 self.blocks.pop()
 
-        if kind == "punct" and text == ";" and not self.blocks:
+        if kind == "punct" and text == ";" and not self.blocks and not self.parens:
             return True
+
+        if kind == "punct" and text in "()":
+            # A rule's actions: DO ALSO (INSERT ...; INSERT ...).
+            self.parens = max(self.parens + (1 if text == "(" else -1), 0)
 
         self.parts.append(text)
         self.meaningful = True
