@@ -203,13 +203,10 @@ def test_check(
     assert env.snapshots.check() == {"default": []}
 
     text = Path(path).read_text()
-    lines = [
-        line for line in text.splitlines(keepends=True) if "ix_user_name" not in line
-    ]
-    Path(path).write_text("".join(lines))
+    Path(path).write_text(text.replace("ix_user_name", "ix_user_other"))
     (found,) = env.snapshots.check().values()
-    assert found and all(isinstance(line, str) for line in found)
     assert any("ix_user_name" in line for line in found)
+    assert any("ix_user_other" in line for line in found)
 
 
 def test_offline_upgrade_from_snapshot(
