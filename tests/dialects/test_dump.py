@@ -516,6 +516,31 @@ def test_failed_load_changes_nothing(
     assert insp.get_table_names() + insp.get_view_names() == []
 
 
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_failed_load_restores_session(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """After a load that fails, the session's settings are as they were,
+    on MariaDB too, where the DDL it ran stays.
+    """
+    first = make_engine(database_url("first"))
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    text = _dump(first) + "INSERT INTO no_such_table VALUES (1);\n"
+
+    with second.connect() as conn:
+        before = _session(conn, dialect)
+        conn.rollback()
+
+        with pytest.raises(sa.exc.DBAPIError, match="no_such_table"):
+            load(conn, text)
+
+        conn.rollback()
+        assert _session(conn, dialect) == before
+
+
 #: The async driver of each dialect.
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",

@@ -241,9 +241,13 @@ def _insert(
     if [text.upper() for _, text in parts[:2]] != ["INSERT", "INTO"]:
         return None
 
-    # pg_dump names every table with its schema.
-    schema, table = unquote(*parts[2]), unquote(*parts[4])
-    values = parts.index(("word", "VALUES"))
+    try:
+        # pg_dump names every table with its schema, and every column.
+        schema, table = unquote(*parts[2]), unquote(*parts[4])
+        values = parts.index(("word", "VALUES"))
+    except (IndexError, ValueError):
+        return None
+
     columns = [unquote(*part) for part in parts[6 : values - 1 : 2]]
     cells = _cells(parts[values + 2 : -1])
     key = keys.get((schema, table), [])
