@@ -62,6 +62,15 @@ def dump_mysql(
             " one in the engine's URL, or pass schema."
         )
 
+    query = "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :schema"
+
+    if connection.execute(sa.text(query), {"schema": schema}).first() is None:
+        raise ConfigurationError(
+            f"Cannot dump MariaDB database {schema!r}: the server has no"
+            " database of that name. Pass an existing one, or None for the"
+            " connection's."
+        )
+
     dumper = _Dumper(connection, str(schema))
     kinds: dict[str, list[str]] = {}
 

@@ -61,6 +61,15 @@ def dump_postgresql(
     args = [pg_dump, "--no-owner", "--no-privileges", "--column-inserts"]
 
     if schema is not None:
+        query = sa.text("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = :s")
+
+        if connection.execute(query, {"s": schema}).first() is None:
+            raise ConfigurationError(
+                f"Cannot dump PostgreSQL schema {schema!r}: database"
+                f" {url.database!r} has no schema of that name. Pass an existing"
+                " schema, or None for the whole database."
+            )
+
         args.append(f"--schema={_pattern(schema)}")
 
     for table in sorted(skip_data):
