@@ -29,7 +29,7 @@ _ROUTINES = sa.text(
 #: triggers of its table and event when they are created again.
 _TRIGGERS = sa.text(
     "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS"
-    " WHERE TRIGGER_SCHEMA = :schema ORDER BY EVENT_OBJECT_TABLE,"
+    " WHERE TRIGGER_SCHEMA = :schema ORDER BY BINARY EVENT_OBJECT_TABLE,"
     " ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER"
 )
 #: The columns a row is inserted with (generated ones are computed), and
