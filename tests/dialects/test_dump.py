@@ -516,6 +516,31 @@ def test_failed_load_changes_nothing(
     assert insp.get_table_names() + insp.get_view_names() == []
 
 
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_failed_load_restores_session(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+) -> None:
+    """After a load that fails, the session's settings are as they were,
+    on MariaDB too, where the DDL it ran stays.
+    """
+    first = make_engine(database_url("first"))
+    second = make_engine(database_url("second"))
+    _build(first, dialect)
+    text = _dump(first) + "INSERT INTO no_such_table VALUES (1);\n"
+
+    with second.connect() as conn:
+        before = _session(conn, dialect)
+        conn.rollback()
+
+        with pytest.raises(sa.exc.DBAPIError, match="no_such_table"):
+            load(conn, text)
+
+        conn.rollback()
+        assert _session(conn, dialect) == before
+
+
 #: The async driver of each dialect.
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -557,14 +582,22 @@ def test_async(
     assert asyncio.run(run()) == _dump(first)
 
 
-@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
-def test_sqlite_schema_not_attached(engine: sa.Engine) -> None:
-    """Dumping an SQLite schema that is not attached is a configuration
-    error that lists the attached ones.
+#: What the error says of a schema that does not exist, by dialect.
+NO_SCHEMA = {
+    "sqlite": "'no_such'.*attached: main",
+    "postgresql": "'no_such'.*no schema of that name",
+    "mariadb": "'no_such'.*no database of that name",
+}
+
+
+@pytest.mark.parametrize("dialect", DUMPED, indirect=True)
+def test_schema_missing(dialect: str, engine: sa.Engine) -> None:
+    """Dumping a schema that does not exist is a configuration error that
+    names it.
     """
     with engine.connect() as conn:
-        with pytest.raises(ConfigurationError, match="'aux'.*attached: main"):
-            dump(conn, schema="aux")
+        with pytest.raises(ConfigurationError, match=NO_SCHEMA[dialect]):
+            dump(conn, schema="no_such")
 
 
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)

@@ -29,7 +29,7 @@ _ROUTINES = sa.text(
 #: triggers of its table and event when they are created again.
 _TRIGGERS = sa.text(
     "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS"
-    " WHERE TRIGGER_SCHEMA = :schema ORDER BY EVENT_OBJECT_TABLE,"
+    " WHERE TRIGGER_SCHEMA = :schema ORDER BY BINARY EVENT_OBJECT_TABLE,"
     " ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER"
 )
 #: The columns a row is inserted with (generated ones are computed), and
@@ -60,6 +60,15 @@ def dump_mysql(
         raise ConfigurationError(
             "Cannot dump the MariaDB connection's database: it has none. Name"
             " one in the engine's URL, or pass schema."
+        )
+
+    query = "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :schema"
+
+    if connection.execute(sa.text(query), {"schema": schema}).first() is None:
+        raise ConfigurationError(
+            f"Cannot dump MariaDB database {schema!r}: the server has no"
+            " database of that name. Pass an existing one, or None for the"
+            " connection's."
         )
 
     dumper = _Dumper(connection, str(schema))

@@ -61,6 +61,15 @@ def dump_postgresql(
     args = [pg_dump, "--no-owner", "--no-privileges", "--column-inserts"]
 
     if schema is not None:
+        query = sa.text("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = :s")
+
+        if connection.execute(query, {"s": schema}).first() is None:
+            raise ConfigurationError(
+                f"Cannot dump PostgreSQL schema {schema!r}: database"
+                f" {url.database!r} has no schema of that name. Pass an existing"
+                " schema, or None for the whole database."
+            )
+
         args.append(f"--schema={_pattern(schema)}")
 
     for table in sorted(skip_data):
@@ -241,9 +250,13 @@ def _insert(
     if [text.upper() for _, text in parts[:2]] != ["INSERT", "INTO"]:
         return None
 
-    # pg_dump names every table with its schema.
-    schema, table = unquote(*parts[2]), unquote(*parts[4])
-    values = parts.index(("word", "VALUES"))
+    try:
+        # pg_dump names every table with its schema, and every column.
+        schema, table = unquote(*parts[2]), unquote(*parts[4])
+        values = parts.index(("word", "VALUES"))
+    except (IndexError, ValueError):
+        return None
+
     columns = [unquote(*part) for part in parts[6 : values - 1 : 2]]
     cells = _cells(parts[values + 2 : -1])
     key = keys.get((schema, table), [])

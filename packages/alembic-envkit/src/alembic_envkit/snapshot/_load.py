@@ -4,6 +4,7 @@ connection's transaction, leaving the session's settings as they were.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import typing as t
 
@@ -53,18 +54,20 @@ def load(connection: sa.Connection, sql: str) -> None:
         _begin_sqlite(connection)
 
     saved = _save(connection, family, found)
-    done = False
 
     try:
         for statement in found:
             connection.exec_driver_sql(statement, execution_options=_AS_WRITTEN).close()
-
-        done = True
-    finally:
+    except BaseException:
         # A PostgreSQL transaction that failed takes no more statements, and
         # its rollback undoes the settings; MariaDB's session keeps them.
-        if done or family == "mysql":
-            _restore(connection, family, saved)
+        if family == "mysql":
+            with contextlib.suppress(sa.exc.DBAPIError):
+                _restore(connection, family, saved)
+
+        raise
+
+    _restore(connection, family, saved)
 
 
 def _begin_sqlite(connection: sa.Connection) -> None:
@@ -87,29 +90,37 @@ def _save(
     pattern = _SETTINGS.get(family)
     saved: dict[str, tuple[t.Any, bool]] = {}
 
-    for statement in found if pattern else ():
+    for statement in found:
         match = pattern.match(statement) if pattern else None
 
         if match is None:
             continue
 
-        if family == "postgresql":
-            local, name, config, is_local = match.groups()
-            name = name or config
-            session = (local or "").strip().upper() != "LOCAL" and not (
-                config and is_local.lower() == "true"
-            )
+        name, session = _setting(family, match)
+        key = name.lower()
+
+        if key in saved:
+            saved[key] = (saved[key][0], saved[key][1] or session)
         else:
-            name, session = match.group(1), True
-
-        if name.lower() in saved:
-            old, was_session = saved[name.lower()]
-            saved[name.lower()] = (old, was_session or session)
-            continue
-
-        saved[name.lower()] = (_current(connection, family, name), session)
+            saved[key] = (_current(connection, family, name), session)
 
     return saved
+
+
+def _setting(family: str, match: re.Match[str]) -> tuple[str, bool]:
+    """The name of the setting a statement changes, and whether it changes
+    it for the session (PostgreSQL's ``SET LOCAL`` and
+    ``set_config(..., true)`` change it for the transaction).
+    """
+    if family != "postgresql":
+        return match.group(1), True
+
+    local, name, config, is_local = match.groups()
+
+    if config:
+        return config, is_local.lower() != "true"
+
+    return name, (local or "").strip().upper() != "LOCAL"
 
 
 def _current(connection: sa.Connection, family: str, name: str) -> t.Any:
