@@ -56,8 +56,8 @@ def load(connection: sa.Connection, sql: str) -> None:
     saved = _save(connection, family, found)
 
     try:
-        for statement in found:
-            connection.exec_driver_sql(statement, execution_options=_AS_WRITTEN).close()
+        for batch in _batches(connection, found):
+            connection.exec_driver_sql(batch, execution_options=_AS_WRITTEN).close()
     except BaseException:
         # A PostgreSQL transaction that failed takes no more statements, and
         # its rollback undoes the settings; MariaDB's session keeps them.
@@ -68,6 +68,39 @@ def load(connection: sa.Connection, sql: str) -> None:
         raise
 
     _restore(connection, family, saved)
+
+
+#: PostgreSQL drivers that send a query without parameters as it is, in
+#: the simple protocol, which runs several statements in one round trip.
+_SIMPLE_QUERY_DRIVERS = ("psycopg", "psycopg2")
+#: The most text sent in one round trip.
+_BATCH_CHARS = 1 << 20
+
+
+def _batches(connection: sa.Connection, found: list[str]) -> t.Iterator[str]:
+    """The statements, one by one, or on PostgreSQL with a driver that
+    allows it, joined into batches: a dump of a few thousand statements
+    then costs a few round trips instead of one each.
+    """
+    if connection.dialect.name != "postgresql" or (
+        connection.dialect.driver not in _SIMPLE_QUERY_DRIVERS
+    ):
+        yield from found
+        return
+
+    batch: list[str] = []
+    size = 0
+
+    for statement in found:
+        if batch and size + len(statement) > _BATCH_CHARS:
+            yield ";\n".join(batch)
+            batch, size = [], 0
+
+        batch.append(statement)
+        size += len(statement) + 2
+
+    if batch:
+        yield ";\n".join(batch)
 
 
 def _begin_sqlite(connection: sa.Connection) -> None:
