@@ -372,3 +372,86 @@ def test_every_tenth_revision_reaches_head(
         assert ran == [f"upgrade {rev}" for rev in after]
         assert _schema(engine)["versions"] == ["r39"]
         assert len(sa.inspect(engine).get_table_names()) == 41
+
+
+RICH_UPGRADE = """
+status = sa.Enum("draft", "published", name="post_status")
+op.create_table(
+    "author",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(50), nullable=False, server_default="anonymous"),
+    sa.Column("joined", sa.DateTime, server_default=sa.func.current_timestamp()),
+)
+op.create_table(
+    "post",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("author.id", ondelete="CASCADE")),
+    sa.Column("title", sa.String(100), nullable=False),
+    sa.Column("status", status, nullable=False, server_default="draft"),
+    sa.Column("views", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("views >= 0", name="ck_post_views"),
+    sa.UniqueConstraint("author_id", "title", name="uq_post_author_title"),
+)
+op.create_index("ix_post_status", "post", ["status"])
+op.execute(
+    "CREATE VIEW published AS SELECT id, title FROM post WHERE status = 'published'"
+)
+op.bulk_insert(
+    sa.table("author", sa.column("id", sa.Integer), sa.column("name", sa.String)),
+    [{"id": 1, "name": "Ada"}],
+)
+"""
+
+PG_TRIGGER = """
+op.execute(
+    "CREATE FUNCTION post_touch() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN NEW.views := NEW.views + 1; RETURN NEW; END; $$"
+)
+op.execute(
+    "CREATE TRIGGER post_touch BEFORE UPDATE ON post"
+    " FOR EACH ROW EXECUTE FUNCTION post_touch()"
+)
+"""
+
+SQL_TRIGGER = """
+op.execute(
+    "CREATE TRIGGER post_touch AFTER INSERT ON post FOR EACH ROW"
+    " BEGIN UPDATE author SET name = name WHERE id = NEW.author_id; END"
+)
+"""
+
+
+def test_check_rich_history(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """A history with an enum, server defaults, a check and a unique
+    constraint, a view, seed rows and a trigger (with its function on
+    PostgreSQL) snapshots into a file that check finds identical to a
+    replay; the loaded database holds the trigger and the view.
+    """
+    postgresql = engine.dialect.name == "postgresql"
+    revisions.write("a", None, RICH_UPGRADE, "pass")
+    revisions.write("b", "a", PG_TRIGGER if postgresql else SQL_TRIGGER, "pass")
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+    (path,) = env.snapshots.write()
+    text = Path(path).read_text()
+    assert "post_touch" in text and "published" in text
+    assert env.snapshots.check() == {"default": []}
+
+    env.create_at_head()
+    inspector = sa.inspect(engine)
+    assert inspector.get_view_names() == ["published"]
+    assert {c["name"] for c in inspector.get_check_constraints("post")} == {
+        "ck_post_views"
+    }
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO post (id, author_id, title) VALUES (1, 1, 'Hello')"
+        )
+        row = connection.exec_driver_sql("SELECT status, views FROM post").one()
+
+    assert tuple(row) == ("draft", 0)
