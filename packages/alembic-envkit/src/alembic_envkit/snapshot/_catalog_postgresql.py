@@ -3,6 +3,8 @@ come from the server's own functions (``format_type``, ``pg_get_expr``,
 ``pg_get_constraintdef``, ``pg_get_indexdef``, ``pg_get_viewdef``,
 ``pg_get_triggerdef``, ``pg_get_functiondef``), which render them the same
 way whatever DDL built the object, with names relative to the schema.
+Single-character codes (``relkind``, ``contype``...) are cast to text, which
+asyncpg would return as bytes.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def _not_in_extension(catalog: str, oid: str) -> str:
 
 
 _RELATIONS = f"""
-SELECT c.relname, c.relkind, c.relpersistence = 'u',
+SELECT c.relname, c.relkind::text, c.relpersistence = 'u',
     pg_get_partkeydef(c.oid),
     CASE WHEN c.relispartition THEN (
         SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
@@ -51,7 +53,7 @@ _COLUMNS = """
 SELECT c.relname, a.attname,
     row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum),
     format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-    pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
     CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END,
     col_description(c.oid, a.attnum)
 FROM pg_attribute a
@@ -66,7 +68,7 @@ ORDER BY c.relname, a.attnum
 """
 
 _CONSTRAINTS = """
-SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid, true)
+SELECT c.relname, k.conname, k.contype::text, pg_get_constraintdef(k.oid, true)
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -90,7 +92,7 @@ ORDER BY c.relname, i.relname
 """
 
 _TRIGGERS = """
-SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true), g.tgenabled
+SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true), g.tgenabled::text
 FROM pg_trigger g
 JOIN pg_class c ON c.oid = g.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -117,7 +119,7 @@ ORDER BY c.relname
 # User types: enums, domains, ranges and stand-alone composite types (not the
 # row type of each table).
 _TYPES = f"""
-SELECT t.typname, t.typtype,
+SELECT t.typname, t.typtype::text,
     (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
      FROM pg_enum e WHERE e.enumtypid = t.oid),
     CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
@@ -149,7 +151,7 @@ ORDER BY t.typname, k.conname
 # Functions and procedures; aggregates have no pg_get_functiondef.
 _FUNCTIONS = f"""
 SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-    p.prokind, pg_get_functiondef(p.oid)
+    p.prokind::text, pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = :schema AND p.prokind IN ('f', 'p', 'w')
     AND {_not_in_extension("pg_proc", "p.oid")}
@@ -202,7 +204,7 @@ def read(
             )
 
     found = connection.execute(
-        sa.text("SELECT FROM pg_namespace WHERE nspname = :schema"),
+        sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"),
         {"schema": schema},
     ).first()
 
