@@ -148,13 +148,18 @@ WHERE n.nspname = :schema
 ORDER BY t.typname, k.conname
 """
 
-# Functions and procedures; aggregates have no pg_get_functiondef.
+# Functions and procedures; aggregates have no pg_get_functiondef. Left out
+# are those made with another object (deptype 'i'), such as the
+# constructors of a range type, which come back with it.
 _FUNCTIONS = f"""
 SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
     p.prokind::text, pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = :schema AND p.prokind IN ('f', 'p', 'w')
     AND {_not_in_extension("pg_proc", "p.oid")}
+    AND NOT EXISTS (
+        SELECT FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass
+        AND i.objid = p.oid AND i.deptype = 'i')
 ORDER BY 1
 """
 
