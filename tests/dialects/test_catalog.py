@@ -4,6 +4,7 @@ dialect.
 
 from __future__ import annotations
 
+import asyncio
 import typing as t
 
 import pytest
@@ -339,6 +340,13 @@ def test_difference(
     )
 
 
+#: Take the next value of the sequence ``ticket``.
+NEXT_TICKET = {
+    "postgresql": "SELECT nextval('ticket')",
+    "mariadb": "SELECT nextval(ticket)",
+}
+
+
 @pytest.mark.parametrize("server", ["postgresql", "mariadb"])
 def test_sequence_difference(
     server: str,
@@ -353,13 +361,7 @@ def test_sequence_difference(
 
     with replayed.connect() as conn:
         before = catalog(conn)
-        conn.execute(
-            sa.text(
-                "SELECT nextval(ticket)"
-                if server == "mariadb"
-                else "SELECT nextval('ticket')"
-            )
-        )
+        conn.exec_driver_sql(NEXT_TICKET[server])
         conn.commit()
 
     assert read(replayed) == before
@@ -396,6 +398,38 @@ def test_determinism(dialect: str, database: t.Callable[..., sa.Engine]) -> None
     assert hash(first) == hash(third)
     assert str(first) == str(third)
     assert compare_catalogs(first, third) == []
+
+
+#: The async driver of each dialect.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+def test_async_connection(
+    dialect: str,
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    make_async_engine: t.Callable[..., t.Any],
+) -> None:
+    """Through an async driver and run_sync, the catalog is the same."""
+    url = database_url("default")
+    engine = make_engine(url)
+    build(engine, dialect)
+    async_engine = make_async_engine(url.set(drivername=ASYNC_DRIVERS[dialect]))
+
+    async def read_async() -> Catalog:
+        async with async_engine.connect() as conn:
+            value = await conn.run_sync(catalog)
+
+        # On this event loop: the fixture's would find the pool's
+        # connections bound to a closed one.
+        await async_engine.dispose()
+        return t.cast(Catalog, value)
+
+    assert asyncio.run(read_async()) == read(engine)
 
 
 def test_exclude_tables(dialect: str, database: t.Callable[..., sa.Engine]) -> None:

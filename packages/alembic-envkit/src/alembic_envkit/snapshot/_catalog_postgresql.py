@@ -3,6 +3,8 @@ come from the server's own functions (``format_type``, ``pg_get_expr``,
 ``pg_get_constraintdef``, ``pg_get_indexdef``, ``pg_get_viewdef``,
 ``pg_get_triggerdef``, ``pg_get_functiondef``), which render them the same
 way whatever DDL built the object, with names relative to the schema.
+Single-character codes (``relkind``, ``contype``...) are cast to text, which
+asyncpg would return as bytes.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ ORDER BY c.relname, i.relname
 """
 
 _TRIGGERS = """
-SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true), g.tgenabled
+SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true), g.tgenabled::text
 FROM pg_trigger g
 JOIN pg_class c ON c.oid = g.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -146,13 +148,18 @@ WHERE n.nspname = :schema
 ORDER BY t.typname, k.conname
 """
 
-# Functions and procedures; aggregates have no pg_get_functiondef.
+# Functions and procedures; aggregates have no pg_get_functiondef. Left out
+# are those made with another object (deptype 'i'), such as the
+# constructors of a range type, which come back with it.
 _FUNCTIONS = f"""
 SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
     p.prokind::text, pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = :schema AND p.prokind IN ('f', 'p', 'w')
     AND {_not_in_extension("pg_proc", "p.oid")}
+    AND NOT EXISTS (
+        SELECT FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass
+        AND i.objid = p.oid AND i.deptype = 'i')
 ORDER BY 1
 """
 
