@@ -222,7 +222,7 @@ class Run:
 
     def rollback_step(self) -> bool:
         """Roll back a failed revision's savepoint, so the revisions before
-        it can be committed; whether that worked."""
+        it (and their ledger rows, written now) commit; whether it worked."""
         if self.savepoint is None or not self.savepoint.is_active:
             return False
 
@@ -232,7 +232,6 @@ class Run:
             return False
 
         if self.recorder is not None:
-            # The ledger's rows of the revisions before it, which commit.
             self.recorder.flush()
 
         return True

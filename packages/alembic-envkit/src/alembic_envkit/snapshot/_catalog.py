@@ -11,9 +11,9 @@ import typing as t
 from dataclasses import dataclass
 
 from .._errors import ConfigurationError
-from . import _catalog_mariadb
-from . import _catalog_postgresql
-from . import _catalog_sqlite
+from ._catalog_mariadb import read as read_mariadb
+from ._catalog_postgresql import read as read_postgresql
+from ._catalog_sqlite import read as read_sqlite
 
 if t.TYPE_CHECKING:
     import sqlalchemy as sa
@@ -24,10 +24,10 @@ if t.TYPE_CHECKING:
 _READERS: dict[
     str, cabc.Callable[[sa.Connection, str | None, cabc.Set[str]], Objects]
 ] = {
-    "sqlite": _catalog_sqlite.read,
-    "postgresql": _catalog_postgresql.read,
-    "mysql": _catalog_mariadb.read,
-    "mariadb": _catalog_mariadb.read,
+    "sqlite": read_sqlite,
+    "postgresql": read_postgresql,
+    "mysql": read_mariadb,
+    "mariadb": read_mariadb,
 }
 
 #: How the two sides of a comparison are called.

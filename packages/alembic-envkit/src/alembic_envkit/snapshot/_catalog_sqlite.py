@@ -17,9 +17,13 @@ import typing as t
 import sqlalchemy as sa
 
 from .._errors import ConfigurationError
-from . import _catalog_sqlite_sql as sql
 from ._catalog_objects import add
 from ._catalog_objects import object_name
+from ._catalog_sqlite_sql import generated as sql_generated
+from ._catalog_sqlite_sql import index as sql_index
+from ._catalog_sqlite_sql import normal as sql_normal
+from ._catalog_sqlite_sql import render as sql_render
+from ._catalog_sqlite_sql import table as sql_table
 
 if t.TYPE_CHECKING:
     import collections.abc as cabc
@@ -90,11 +94,11 @@ def read(
             _read_table(objects, name, statement, rows)
             _read_indexes(objects, name, indexes, rows)
         elif kind == "view":
-            attributes = {"definition": sql.normal(statement)}
+            attributes = {"definition": sql_normal(statement)}
             add(objects, object_name("view", name), attributes)
         elif kind == "trigger":
             parent = object_name("table", table)
-            attributes = {"definition": sql.normal(statement)}
+            attributes = {"definition": sql_normal(statement)}
             add(objects, object_name("trigger", name, parent), attributes)
 
     return objects
@@ -102,7 +106,7 @@ def read(
 
 def _read_table(objects: Objects, table: str, statement: str, rows: _Rows) -> None:
     """A table, its columns and its constraints."""
-    parsed = sql.table(statement)
+    parsed = sql_table(statement)
     parent = object_name("table", table)
     add(objects, parent, {"options": parsed.options or None})
     primary_key = []
@@ -113,14 +117,14 @@ def _read_table(objects: Objects, table: str, statement: str, rows: _Rows) -> No
         collate = words.index("collate") + 1 if "collate" in words else None
         attributes = {
             "position": cid + 1,
-            "type": sql.normal(type_) or None,
+            "type": sql_normal(type_) or None,
             "nullable": not not_null,
-            "default": None if default is None else sql.normal(default),
-            "generated": sql.generated(definition) if hidden in _GENERATED else None,
+            "default": None if default is None else sql_normal(default),
+            "generated": sql_generated(definition) if hidden in _GENERATED else None,
             "storage": _GENERATED.get(hidden),
             "collation": None
             if collate is None
-            else sql.render(definition[collate : collate + 1]),
+            else sql_render(definition[collate : collate + 1]),
             "autoincrement": "autoincrement" in words or None,
         }
         add(objects, object_name("column", name, parent), attributes)
@@ -185,7 +189,7 @@ def _read_indexes(
         if origin != "c":
             continue
 
-        expressions, where = sql.index(statements.get(name, ""))
+        expressions, where = sql_index(statements.get(name, ""))
         columns = []
 
         for seqno, cid, column, desc, collation in rows(_INDEX_COLUMNS, name):
