@@ -6,7 +6,9 @@ database for each test), and write to stderr how long that took.
 ``python fresh_database.py replay`` runs every revision
 (``upgrade(snapshot=False)``). Each makes a new environment on a new file,
 as a test's app fixture does; before the timing, both bring a first
-database to head from the snapshot, which imports what either needs.
+database to head from the snapshot, which imports what either needs. With
+``BENCH_SERVER`` set to a server URL, the databases are made (and dropped,
+after the timing) on that server instead.
 """
 
 import os
@@ -27,11 +29,27 @@ mode = sys.argv[1]
 database = os.environ["BENCH_DATABASE"]
 
 
-def fresh(path: str) -> tuple[Environment, sa.Engine]:
-    if os.path.exists(path):
-        os.remove(path)
+server = os.environ.get("BENCH_SERVER")
+admin = sa.create_engine(server, isolation_level="AUTOCOMMIT") if server else None
+made: list[str] = []
 
-    engine = sa.create_engine("sqlite:///" + path)
+
+def fresh(path: str) -> tuple[Environment, sa.Engine]:
+    if admin is not None:
+        name = f"bench_{os.getpid()}_{len(made)}"
+
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+
+        made.append(name)
+        engine = sa.create_engine(admin.url.set(database=name))
+    else:
+        if os.path.exists(path):
+            os.remove(path)
+
+        engine = sa.create_engine("sqlite:///" + path)
+
     current = alembic.environment
     metadatas = current.targets["default"].metadatas
     return Environment(current.settings, Targets(list(metadatas), engine)), engine
@@ -54,5 +72,10 @@ with app.app_context():
     seconds = time.perf_counter() - start
     env.close()
     engine.dispose()
+
+if admin is not None:
+    with admin.connect() as connection:
+        for name in made:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 sys.stderr.write(f"\nbench-in-process {seconds:.6f}\n")

@@ -38,7 +38,8 @@ alembic = Alembic(metadatas=Model.metadata)
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_ENGINES"] = {
-    "default": "sqlite:///" + os.environ["BENCH_DATABASE"]
+    "default": os.environ.get("BENCH_URL")
+    or "sqlite:///" + os.environ["BENCH_DATABASE"]
 }
 
 # The benchmark's revision ids (see rev_id), for verify.
