@@ -34,13 +34,15 @@ admin = sa.create_engine(server, isolation_level="AUTOCOMMIT") if server else No
 made: list[str] = []
 
 
-def fresh(path: str) -> tuple[Environment, sa.Engine]:
+def fresh(path: str, create: bool = True) -> tuple[Environment, sa.Engine]:
     if admin is not None:
         name = f"bench_{os.getpid()}_{len(made)}"
 
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+
+            if create:
+                connection.exec_driver_sql(f"CREATE DATABASE {name}")
 
         made.append(name)
         engine = sa.create_engine(admin.url.set(database=name))
@@ -55,17 +57,22 @@ def fresh(path: str) -> tuple[Environment, sa.Engine]:
     return Environment(current.settings, Targets(list(metadatas), engine)), engine
 
 
+# On a server, the snapshot's database is made by create_at_head (from a
+# template of the snapshot, on PostgreSQL), within the timing; the replay's
+# is made before it.
+create = admin is not None
+
 with app.app_context():
-    env, engine = fresh(database + ".warm")
-    env.create_at_head()
+    env, engine = fresh(database + ".warm", create=not create)
+    env.create_at_head(create_database=create)
     env.close()
     engine.dispose()
 
-    env, engine = fresh(database)
+    env, engine = fresh(database, create=mode != "snapshot" or not create)
     start = time.perf_counter()
 
     if mode == "snapshot":
-        env.create_at_head()
+        env.create_at_head(create_database=create)
     else:
         env.upgrade(snapshot=False)
 

@@ -455,3 +455,62 @@ def test_check_rich_history(
         row = connection.exec_driver_sql("SELECT status, views FROM post").one()
 
     assert tuple(row) == ("draft", 0)
+
+
+def test_create_database(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    make_engine: t.Callable[..., sa.Engine],
+    history: dict[str, Path],
+) -> None:
+    """create_at_head(create_database=True) makes a database that does not
+    exist and brings it to head: on PostgreSQL by copying a template of the
+    snapshot, running no revision; a database that exists is refused.
+    """
+    env = make_env(sa.MetaData(), engine, OPTIONS)
+    env.snapshots.write("b")
+    env.upgrade("a", snapshot=False)
+
+    with pytest.raises(ConfigurationError, match="exists: create_database makes new"):
+        env.create_at_head(create_database=True)
+
+    assert _schema(engine)["versions"] == ["a"]
+
+    url = engine.url
+    new = (
+        url.set(database=str(Path(str(url.database)).with_name("new.sqlite")))
+        if url.get_backend_name() == "sqlite"
+        else url.set(database=f"{url.database}_new")
+    )
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    postgresql = url.get_backend_name() == "postgresql"
+
+    try:
+        fresh = make_engine(new)
+        env = make_env(sa.MetaData(), fresh, OPTIONS)
+        ran = _ran(env)
+        env.create_at_head(create_database=True)
+        assert ran == ["upgrade c"]
+        assert _schema(fresh)["roles"] == [(1, "admin"), (2, "it's")]
+        assert _schema(fresh)["versions"] == ["c"]
+        fresh.dispose()
+    finally:
+        if url.get_backend_name() != "sqlite":
+            force = " WITH (FORCE)" if postgresql else ""
+
+            with admin.connect() as connection:
+                connection.exec_driver_sql(
+                    f"DROP DATABASE IF EXISTS {new.database}{force}"
+                )
+
+                if postgresql:
+                    templates = connection.execute(
+                        sa.text(
+                            "SELECT datname FROM pg_database WHERE datname LIKE :p"
+                        ),
+                        {"p": "envkit_template_%"},
+                    ).scalars()
+                    (template,) = templates
+                    connection.exec_driver_sql(f"DROP DATABASE {template} WITH (FORCE)")
+
+        admin.dispose()

@@ -226,15 +226,16 @@ class Environment(BaseEnvironment):
 
     @saves_cache
     @operation
-    def create_at_head(self) -> None:
-        """Bring empty databases to the heads, from their newest snapshot
-        where there is one, as test suites and new tenants need.
+    def create_at_head(self, *, create_database: bool = False) -> None:
+        """Bring new, empty databases to the heads, from their snapshots
+        where there are some; with ``create_database``, make them first (on
+        PostgreSQL, from a template of the snapshot, which is fastest). New
+        in 0.3.
 
-        :raises ConfigurationError: If a database is not empty.
-
-        .. versionadded:: 0.3
+        :raises ConfigurationError: If a database is not empty, or exists.
         """
-        _run.create_at_head(self.history, self.connections, **self._run_options())
+        options = self._run_options(create_database=create_database)
+        _run.create_at_head(self.history, self.connections, **options)
 
     @property
     def snapshots(self) -> Snapshots:

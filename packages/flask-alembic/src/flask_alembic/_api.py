@@ -236,12 +236,12 @@ class MigrationAPI:
         """
         self.environment.upgrade(target, snapshot=snapshot)
 
-    def create_at_head(self) -> None:
-        """Bring empty databases to the heads, from their newest snapshot
-        where there is one. See
-        :meth:`alembic_envkit.Environment.create_at_head`.
+    def create_at_head(self, *, create_database: bool = False) -> None:
+        """Bring new, empty databases to the heads, from their newest
+        snapshot where there is one; with ``create_database``, make them
+        first. See :meth:`alembic_envkit.Environment.create_at_head`.
         """
-        self.environment.create_at_head()
+        self.environment.create_at_head(create_database=create_database)
 
     @property
     def snapshots(self) -> Snapshots:

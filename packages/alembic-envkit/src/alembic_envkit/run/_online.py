@@ -16,6 +16,7 @@ from .._errors import translate_alembic_errors
 from ..history import revision_ids
 from ..settings import ledger_settings
 from ..settings import snapshot_settings
+from ._create import create_databases
 from ._ledger import Recorder
 from ._ledger_check import check_before_upgrade
 from ._reading import current_by_database
@@ -176,16 +177,23 @@ def create_at_head(
     *,
     names: t.Sequence[str],
     progress: Progress = None,
+    create_database: bool = False,
 ) -> None:
     """Upgrade the named databases, which must be empty, to the heads, from
-    their newest snapshots where there are some.
+    their newest snapshots where there are some; with ``create_database``,
+    make them first (see :func:`.create_databases`).
 
-    :raises ConfigurationError: If a database is not empty.
+    :raises ConfigurationError: If a database is not empty (or, with
+        ``create_database``, exists).
     """
+    made = (
+        create_databases(history, connections.targets, names) if create_database else []
+    )
+
     for name, context in connections.contexts(names).items():
-        if not is_empty(
-            t.cast(sa.Connection, context.bind), context.version_table_schema
-        ):
+        connection = t.cast(sa.Connection, context.bind)
+
+        if name not in made and not is_empty(connection, context.version_table_schema):
             raise ConfigurationError(
                 f"Database {name!r} is not empty: create_at_head() builds new"
                 " databases only. Use upgrade() to bring it up."

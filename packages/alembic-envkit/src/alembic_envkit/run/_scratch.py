@@ -44,7 +44,7 @@ def scratch_target(target: Target, config: SnapshotSettings) -> t.Iterator[Targe
 
         try:
             scratch_url = url.set(database=os.path.join(folder, "scratch.sqlite"))
-            yield _make(target, scratch_url)
+            yield target_on(target, scratch_url)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -70,12 +70,12 @@ def scratch_target(target: Target, config: SnapshotSettings) -> t.Iterator[Targe
     if server is not None and target.async_engine is not None:
         scratch_url = scratch_url.set(drivername=url.drivername)
 
-    made = _make(target, scratch_url)
+    made = target_on(target, scratch_url)
 
     try:
         yield made
     finally:
-        _dispose(made)
+        dispose_target(made)
 
         if created:
             force = " WITH (FORCE)" if dialect == "postgresql" else ""
@@ -85,7 +85,11 @@ def scratch_target(target: Target, config: SnapshotSettings) -> t.Iterator[Targe
             admin.dispose()
 
 
-def _make(target: Target, url: sa.URL) -> Target:
+def target_on(target: Target, url: sa.URL) -> Target:
+    """A target like ``target`` on another database of its server (``url``),
+    with an engine of the same kind, sync or async; see
+    :func:`dispose_target`.
+    """
     if target.async_engine is not None:
         from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -99,7 +103,8 @@ def _make(target: Target, url: sa.URL) -> Target:
     )
 
 
-def _dispose(target: Target) -> None:
+def dispose_target(target: Target) -> None:
+    """Close the pool of a target made by :func:`target_on`."""
     if target.async_engine is None:
         target.engine.dispose()
     # An async engine's pool is a NullPool: nothing is left open.
