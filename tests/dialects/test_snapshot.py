@@ -7,6 +7,7 @@ reported by verify once the history changes.
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 from pathlib import Path
 
@@ -477,13 +478,18 @@ def test_create_database(
     assert _schema(engine)["versions"] == ["a"]
 
     url = engine.url
-    new = (
-        url.set(database=str(Path(str(url.database)).with_name("new.sqlite")))
-        if url.get_backend_name() == "sqlite"
-        else url.set(database=f"{url.database}_new")
-    )
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     postgresql = url.get_backend_name() == "postgresql"
+    server = url.get_backend_name() != "sqlite"
+    new = (
+        url.set(database=f"{url.database}_new")
+        if server
+        else url.set(database=str(Path(str(url.database)).with_name("new.sqlite")))
+    )
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    (found,) = env.snapshots.find()["default"]
+    digest = hashlib.sha256(Path(found.path).read_bytes()).hexdigest()
+    template = f"envkit_template_{digest[:24]}"
+    query = sa.text("SELECT datname FROM pg_database WHERE datname = :name")
 
     try:
         fresh = make_engine(new)
@@ -493,9 +499,15 @@ def test_create_database(
         assert ran == ["upgrade c"]
         assert _schema(fresh)["roles"] == [(1, "admin"), (2, "it's")]
         assert _schema(fresh)["versions"] == ["c"]
+        env.close()
         fresh.dispose()
+
+        if postgresql:
+            # Copied from the snapshot's template, which stays for the next.
+            with admin.connect() as connection:
+                assert connection.execute(query, {"name": template}).scalar()
     finally:
-        if url.get_backend_name() != "sqlite":
+        if server:
             force = " WITH (FORCE)" if postgresql else ""
 
             with admin.connect() as connection:
@@ -504,13 +516,6 @@ def test_create_database(
                 )
 
                 if postgresql:
-                    templates = connection.execute(
-                        sa.text(
-                            "SELECT datname FROM pg_database WHERE datname LIKE :p"
-                        ),
-                        {"p": "envkit_template_%"},
-                    ).scalars()
-                    (template,) = templates
-                    connection.exec_driver_sql(f"DROP DATABASE {template} WITH (FORCE)")
-
-        admin.dispose()
+                    connection.exec_driver_sql(
+                        f"DROP DATABASE IF EXISTS {template}{force}"
+                    )

@@ -25,8 +25,8 @@ def copy_template(
     """Copy the template of the snapshot ``key`` (made from ``body()`` on
     first use) into the empty SQLite database of ``connection``; whether it
     could. It cannot when the driver is not the standard library's
-    ``sqlite3``, or the database is in a transaction; the caller then runs
-    the statements.
+    ``sqlite3``, the database is in a transaction, or SQLite refuses the
+    copy; the caller then runs the statements.
     """
     if connection.dialect.driver != "pysqlite" or connection.in_transaction():
         return False
@@ -44,6 +44,11 @@ def copy_template(
             template.executescript(body())
             _TEMPLATES[key] = template
 
-        template.backup(target)
+        try:
+            template.backup(target)
+        except sqlite3.Error:
+            # Such as a WAL database of another page size: SQLite leaves it
+            # as it was, and the statements run instead.
+            return False
 
     return True
