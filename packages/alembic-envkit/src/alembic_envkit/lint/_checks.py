@@ -153,7 +153,7 @@ def check_unique(a: Action, s: Scope) -> str | None:
 #: existing row: the table is rewritten (PostgreSQL 11+ and MariaDB 10.3+
 #: add a column with a constant default without touching the rows).
 _VOLATILE = {
-    "postgresql": r"\b(random|gen_random_uuid|uuid_generate_v[14]\w*|"
+    "postgresql": r"\b(random|gen_random_uuid|uuid|uuid_generate_v[14]\w*|"
     r"clock_timestamp|timeofday|nextval|statement_timestamp|txid_current)\s*\(",
     "mysql": r"\b(uuid|uuid_short|rand|sysdate)\s*\(",
     # SQLite refuses ALTER TABLE ADD COLUMN with any default that is not a

@@ -91,9 +91,12 @@ class Recorder:
         """
         from alembic.operations import Operations as Ops  # heavy
 
-        self._path = path
         self._recording = recording = Recording()
         functions = _upgrades(module)
+        # The file as its code names it (compiled from a relative path, or
+        # from a cached .pyc, it may differ from ``path``).
+        codes = [getattr(f, "__code__", None) for _, f in functions]
+        self._path = next((c.co_filename for c in codes if c is not None), path)
 
         with Ops.context(self.context) as operations:
             self._wrap(operations)

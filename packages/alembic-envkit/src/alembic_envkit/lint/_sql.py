@@ -75,7 +75,7 @@ def sql_actions(sql: str, dialect: str) -> list[Action]:
         if isinstance(statement, exp.Command):
             found.extend(_command(statement.sql(dialect=_READ.get(dialect, dialect))))
         elif isinstance(statement, _statements()):
-            found.extend(_statement(statement))
+            found.extend(_statement(statement, _READ.get(dialect, dialect)))
         else:  # An expression, not a statement: a typo sqlglot forgave.
             found.append(
                 Action("unreadable_sql", detail=f"not a statement: {_short(sql)}")
@@ -143,7 +143,7 @@ def _table(node: exp.Expression | None) -> str:
     return table.name if table is not None else ""
 
 
-def _statement(statement: exp.Expression) -> list[Action]:
+def _statement(statement: exp.Expression, read: str) -> list[Action]:
     from sqlglot import exp
 
     from ._action import Action
@@ -164,7 +164,7 @@ def _statement(statement: exp.Expression) -> list[Action]:
         return _create(statement)
 
     if isinstance(statement, exp.Alter):
-        return _alter(statement)
+        return _alter(statement, read)
 
     if isinstance(statement, (exp.Update, exp.Delete)):
         name = "UPDATE" if isinstance(statement, exp.Update) else "DELETE"
@@ -210,10 +210,13 @@ def _create(statement: exp.Create) -> list[Action]:
     return []
 
 
-def _alter(statement: exp.Alter) -> list[Action]:
+def _alter(statement: exp.Alter, read: str) -> list[Action]:
     from sqlglot import exp
 
     from ._action import Action
+
+    if str(statement.args.get("kind") or "TABLE").upper() != "TABLE":
+        return []  # ALTER INDEX, ALTER VIEW...
 
     table = _table(statement.this)
     options = " ".join(o.sql() for o in statement.args.get("options") or [])
@@ -248,7 +251,7 @@ def _alter(statement: exp.Alter) -> list[Action]:
         elif isinstance(action, exp.ModifyColumn):
             found.extend(_modify_column(table, action))
         elif isinstance(action, exp.ColumnDef):
-            found.append(_add_column(table, action))
+            found.append(_add_column(table, action, read))
         elif isinstance(action, exp.AddConstraint):
             found.extend(_add_constraint(table, action, not_valid, online))
 
@@ -294,7 +297,7 @@ def _modify_column(table: str, action: exp.Expression) -> list[Action]:
     return found
 
 
-def _add_column(table: str, definition: exp.ColumnDef) -> Action:
+def _add_column(table: str, definition: exp.ColumnDef, read: str) -> Action:
     from sqlglot import exp
 
     from ._action import Action
@@ -310,7 +313,7 @@ def _add_column(table: str, definition: exp.ColumnDef) -> Action:
         ):
             action.flags.add("not_null")
         elif isinstance(kind, exp.DefaultColumnConstraint):
-            action.default = kind.this.sql() if kind.this is not None else ""
+            action.default = kind.this.sql(read) if kind.this is not None else ""
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
             action.flags.discard("not_null")
 
