@@ -1,0 +1,26 @@
+"""index event kind
+
+Revision ID: d07c30910e7d
+Revises: 
+Create Date: 2026-11-02 10:14:03.512093
+
+"""
+# dialects: mariadb
+# expect: index-blocks-writes
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "d07c30910e7d"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("CREATE INDEX ix_event_kind ON event (kind)")
+
+
+def downgrade():
+    pass
