@@ -47,6 +47,7 @@ FULL = {
     "tables": (50, 500),
     "checksums": (3000,),
     "snapshots": (3000,),
+    "lints": (300,),
 }
 QUICK = {
     "reads": (10, 100),
@@ -54,6 +55,7 @@ QUICK = {
     "tables": (10,),
     "checksums": (100,),
     "snapshots": (100,),
+    "lints": (30,),
 }
 MODES = ("savepoint", "revision", "run")
 GROUPS = (
@@ -66,6 +68,7 @@ GROUPS = (
     "check",
     "checksum",
     "snapshot",
+    "lint",
 )
 READS = ("help", "heads", "current", "verify")
 #: Runs ``flask`` and reports the time from its start to the command's end.
@@ -453,6 +456,25 @@ def build(
             )
         )
 
+    for count in sizes["lints"] if "lint" in only else ():
+        folder = root / f"lint-{count}"
+        print(f"generating {folder.name}", file=sys.stderr, flush=True)
+        generate.write_app(folder, generate.small_models())
+        generate.write_history(folder, count)
+        command = flask(folder, folder / "unused.sqlite", "lint", "--all")
+        # Exit 1 is a finding, which the benchmark history may have.
+        command.codes = (0, 1)
+        cases.append(
+            Case(
+                "lint",
+                "flask db lint --all",
+                count,
+                command,
+                "python: import flask, sqlalchemy, alembic",
+                startup_floor(folder),
+            )
+        )
+
     for count in sizes["snapshots"] if "snapshot" in only else ():
         folder = root / f"snapshot-{count}"
         print(f"generating {folder.name}", file=sys.stderr, flush=True)
@@ -689,6 +711,19 @@ def targets(
         max(sizes["upgrades"]),
         1.05,
     )
+    linted = row("flask db lint --all", max(sizes["lints"]))
+
+    if linted is not None:
+        # What the lint adds to the start-up, per revision linted.
+        per = (linted["median_s"] - linted["floor_median_s"]) / max(sizes["lints"])
+        found.append(
+            (
+                f"lint --all [{max(sizes['lints'])}], per revision beyond start-up",
+                f"{per * 1000:.2f} ms (limit 50 ms)",
+                per <= 0.050,
+            )
+        )
+
     every = row("fresh database at head from the snapshot", max(sizes["snapshots"]))
 
     if every is not None and "every" in every.get("checks", {}):

@@ -144,3 +144,37 @@ def test_snapshots(
     assert "The snapshot differs from the migrations in database 'default'" in (
         result.stdout.str()
     )
+
+
+LINT_TESTS = """
+from alembic_envkit.testing import test_lint
+"""
+
+DROP_NAME = """
+def upgrade():
+    op.drop_column("user", "name")
+
+
+def downgrade():
+    op.add_column("user", sa.Column("name", sa.String(50)))
+"""
+
+
+def test_lint(
+    pytester: pytest.Pytester,
+    write_users_revision: t.Callable[[Path], Path],
+    write_revision: t.Callable[..., Path],
+) -> None:
+    """test_lint passes on a history of safe revisions and fails, naming the
+    file and line, on one that drops a column.
+    """
+    pytester.makeini(INI)
+    pytester.makepyfile(project=APP, conftest=CONFTEST, test_migrations=LINT_TESTS)
+    write_users_revision(pytester.path / "migrations")
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(passed=1, warnings=0)
+
+    write_revision(pytester.path / "migrations", "r2", "r1", DROP_NAME)
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(failed=1, warnings=0)
+    result.stdout.fnmatch_lines(["*r2_step.py:12: error drop-column*"])

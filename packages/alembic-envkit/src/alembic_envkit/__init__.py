@@ -37,6 +37,8 @@ from .snapshot import Snapshot
 if t.TYPE_CHECKING:
     from ._revision_error import RevisionError
     from .cli import make_group
+    from .lint import LintFinding
+    from .lint import LintReport
     from .run import MigrationEvent
 else:
 
@@ -52,6 +54,12 @@ else:
             from .run import MigrationEvent
 
             return MigrationEvent
+
+        if name in ("LintFinding", "LintReport"):
+            # The linter imports sqlglot and Alembic, which only it needs.
+            from . import lint
+
+            return getattr(lint, name)
 
         if name == "make_group":
             # The command line imports click, which an application that only
@@ -77,6 +85,8 @@ __all__ = [
     "EnvkitError",
     "EventLoopError",
     "Finding",
+    "LintFinding",
+    "LintReport",
     "LockError",
     "MetadataArg",
     "MigrationError",

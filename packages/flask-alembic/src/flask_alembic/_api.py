@@ -26,6 +26,7 @@ if t.TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
     from alembic_envkit import Environment
+    from alembic_envkit import LintReport
 
 _T = t.TypeVar("_T")
 _P = t.ParamSpec("_P")
@@ -187,6 +188,14 @@ class MigrationAPI:
         their branch. See :meth:`alembic_envkit.Environment.rebase`.
         """
         return self.environment.rebase(revisions)
+
+    def lint(
+        self, *, since: str | None = None, every: bool = False
+    ) -> dict[str, LintReport]:
+        """Lint revisions for each database's dialect, without running them.
+        See :meth:`alembic_envkit.Environment.lint`.
+        """
+        return self.environment.lint(since=since, every=every)
 
     def rehash(self, revision: str, reason: str) -> list[str]:
         """Accept an edit to an applied revision in the ledger. See

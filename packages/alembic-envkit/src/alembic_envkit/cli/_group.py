@@ -12,6 +12,7 @@ from ._context import GET_ENV
 from ._context import GetEnv
 from ._context import log_to_stderr
 from ._integrity import COMMANDS as INTEGRITY_COMMANDS
+from ._lint import COMMANDS as LINT_COMMANDS
 from ._options import group_params
 from ._read import COMMANDS as READ_COMMANDS
 from ._run import COMMANDS as RUN_COMMANDS
@@ -25,6 +26,7 @@ COMMANDS: list[click.Command] = [
     *READ_COMMANDS,
     *INTEGRITY_COMMANDS,
     *SNAPSHOT_COMMANDS,
+    *LINT_COMMANDS,
 ]
 
 

@@ -27,6 +27,7 @@ if t.TYPE_CHECKING:
     from ._autogenerate import write_revision
     from ._compare import diffs_by_database
     from ._compare import produce_migrations
+    from ._lint_range import lint
     from ._offline import downgrade_sql
     from ._offline import stamp_sql
     from ._offline import upgrade_sql
@@ -58,6 +59,11 @@ else:
             from . import _offline
 
             return getattr(_offline, name)
+
+        if name == "lint":
+            from ._lint_range import lint
+
+            return lint
 
         if name == "is_empty":
             from ._snapshot import is_empty
@@ -117,6 +123,7 @@ __all__ = [
     "create_at_head",
     "current_by_database",
     "ledger_findings",
+    "lint",
     "rehash",
     "rows_by_database",
     "diffs_by_database",

@@ -7,6 +7,7 @@ defines in its ``conftest.py`` to return its :class:`.Environment` on empty
 databases. A test module runs the tests by importing them::
 
     from alembic_envkit.testing import test_history
+    from alembic_envkit.testing import test_lint
     from alembic_envkit.testing import test_no_drift
     from alembic_envkit.testing import test_single_head
     from alembic_envkit.testing import test_snapshots
@@ -21,6 +22,7 @@ import pytest
 from .._environment import Environment
 from .._errors import MigrationCheckError
 from ._checks import check_history
+from ._checks import check_lint
 from ._checks import check_no_drift
 from ._checks import check_single_head
 from ._checks import check_snapshots
@@ -30,6 +32,7 @@ from ._checks import check_upgrade
 __all__ = [
     "MigrationCheckError",
     "check_history",
+    "check_lint",
     "check_no_drift",
     "check_single_head",
     "check_snapshots",
@@ -37,6 +40,7 @@ __all__ = [
     "check_upgrade",
     "alembic_at_head",
     "test_history",
+    "test_lint",
     "test_no_drift",
     "test_single_head",
     "test_snapshots",
@@ -71,6 +75,11 @@ def alembic_at_head(alembic_env: Environment) -> Environment:
 def test_history(alembic_env: Environment) -> None:
     """The history holds together, as the ``verify`` command checks it."""
     check_history(alembic_env)
+
+
+def test_lint(alembic_env: Environment) -> None:
+    """No revision holds an operation the linter calls an error."""
+    check_lint(alembic_env)
 
 
 def test_single_head(alembic_env: Environment) -> None:

@@ -190,6 +190,24 @@ def check_snapshots(env: Environment) -> None:
         )
 
 
+def check_lint(env: Environment) -> None:
+    """Check that no revision holds an operation the linter calls an error
+    for its database's dialect (see ``lint``), reading no database.
+
+    :param env: The environment to check.
+    :raises MigrationCheckError: Listing each error, with its file and line.
+    """
+    __tracebackhide__ = True
+    reports = env.lint(every=True)
+    errors = [f.text() for report in reports.values() for f in report.errors]
+
+    if errors:
+        raise MigrationCheckError(
+            f"The linter found {len(errors)} error(s): {'; '.join(errors)}. Make"
+            " each revision safe, or allow it with '# envkit: allow RULE -- reason'."
+        )
+
+
 def _lineage(scripts: t.Mapping[str, AnyRevision], revision: str) -> list[str]:
     """A revision and its ancestors through ``down_revision``, nearest
     first. Dependencies (``depends_on``) are not followed.
