@@ -532,6 +532,7 @@ def build(
                     folder,
                     env(database=str(database)),
                 ),
+                checks={"every": checked},
             )
         )
 
