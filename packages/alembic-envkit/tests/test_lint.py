@@ -128,6 +128,19 @@ def test_expand_phase_makes_destructive_errors(
     assert "expand revision" in finding.message
 
 
+def test_contract_phase_allows_drops(lint: t.Callable[..., LintReport]) -> None:
+    """A contract revision is where drops belong: no finding; a rename
+    there still breaks the running code.
+    """
+    body = (
+        '    op.drop_column("a", "y")\n'
+        '    op.alter_column("a", "z", new_column_name="w")\n'
+    )
+    assert {f.rule for f in lint(body).findings} == {"drop-column", "rename-column"}
+    report = lint(body, top='phase = "contract"\n')
+    assert [f.rule for f in report.findings] == ["rename-column"]
+
+
 def test_bad_phase(lint: t.Callable[..., LintReport]) -> None:
     """A phase that is neither expand nor contract is an error naming the
     file and the line of the phase.

@@ -210,8 +210,11 @@ def _lint_one(
     report.suppressions.extend(suppressions)
     used = [0] * len(suppressions)
 
-    for finding in found:
-        finding = _phased(finding, phase)
+    for each in found:
+        finding = _phased(each, phase)
+
+        if finding is None:
+            continue
 
         for i, s in enumerate(suppressions):
             if s.rule == finding.rule and s.covers(finding.line):
@@ -223,10 +226,18 @@ def _lint_one(
     report.used.extend(used)
 
 
-def _phased(finding: LintFinding, phase: str | None) -> LintFinding:
+#: What a contract revision is for: dropping what the code deployed before
+#: it stopped using. Its other hazards (locks, renames) stay.
+_CONTRACT_ALLOWS = frozenset({"drop-table", "drop-column"})
+
+
+def _phased(finding: LintFinding, phase: str | None) -> LintFinding | None:
     """A destructive finding is an error in an expand revision, whatever its
-    severity otherwise.
+    severity otherwise; a drop in a contract revision is no finding.
     """
+    if phase == "contract" and finding.rule in _CONTRACT_ALLOWS:
+        return None
+
     if phase != "expand" or not RULES[finding.rule].destructive:
         return finding
 
