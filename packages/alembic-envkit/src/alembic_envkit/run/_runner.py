@@ -344,8 +344,7 @@ def run_migrations(
                 logger.info("Database %r", name)
 
             try:
-                # Entering the environment context installs alembic.context
-                # and alembic.op, as revision files expect.
+                # Installs alembic.context and alembic.op, as revisions expect.
                 with env_ctx, recording(context, run.recorder):
                     env_ctx.run_migrations(**kwargs)
             except Exception as e:
