@@ -69,6 +69,9 @@ def preload(
     chosen = {}
 
     for name, env_ctx in environments.items():
+        if not required and not snapshots(config.location, name):
+            continue  # Nothing to load: the database is not even looked at.
+
         context = env_ctx.get_context()
         connection = t.cast(sa.Connection, context.connection)
         empty = is_empty(connection, context.version_table_schema)
