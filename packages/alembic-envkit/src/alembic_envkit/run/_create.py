@@ -14,11 +14,12 @@ import typing as t
 import sqlalchemy as sa
 
 from .._errors import ConfigurationError
-from .._errors import DatabaseUnavailableError
 from ..settings import snapshot_settings
 from ..snapshot import load
 from ._async import engine_for
 from ._scratch import dispose_target
+from ._scratch import on_server
+from ._scratch import server_refused
 from ._scratch import target_on
 from ._snapshot import newest_snapshot
 
@@ -27,6 +28,10 @@ if t.TYPE_CHECKING:
     from ..settings import Target
     from ..settings import Targets
     from ..snapshot import Snapshot
+
+#: What is said when a server refuses to make a database.
+_WHAT = "make it"
+_FIX = "Connect as a user that may create databases."
 
 #: The database each server dialect is reached through to make others.
 _MAINTENANCE = {
@@ -88,9 +93,8 @@ def create_databases(
 
             quote = engine.dialect.identifier_preparer.quote
             sql = f"CREATE DATABASE {quote(database)}"
-            _run(
-                engine, sql + (f" TEMPLATE {quote(template)}" if template else ""), name
-            )
+            sql += f" TEMPLATE {quote(template)}" if template else ""
+            on_server(engine, sql, name, _WHAT, _FIX)
         finally:
             dispose_target(server)
 
@@ -117,7 +121,7 @@ def _database_exists(engine: sa.Engine, database: str, name: str) -> bool:
         with engine.connect() as connection:
             found = connection.execute(sa.text(query), {"name": database}).first()
     except sa.exc.DBAPIError as e:
-        raise _unavailable(engine, name, e) from e
+        raise server_refused(engine, name, e, _WHAT, _FIX) from e
 
     return found is not None
 
@@ -162,21 +166,3 @@ def _template(engine: sa.Engine, target: Target, snapshot: Snapshot) -> str:
             connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
     return name
-
-
-def _run(engine: sa.Engine, sql: str, name: str) -> None:
-    try:
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.exec_driver_sql(sql)
-    except sa.exc.DBAPIError as e:
-        raise _unavailable(engine, name, e) from e
-
-
-def _unavailable(engine: sa.Engine, name: str, e: sa.exc.DBAPIError) -> Exception:
-    reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
-    return DatabaseUnavailableError(
-        f"Database {name!r}: cannot make it on"
-        f" {engine.url.render_as_string(hide_password=True)}: {reason}. Connect"
-        " as a user that may create databases."
-    )

@@ -21,6 +21,7 @@ from ._connections import Connections
 
 if t.TYPE_CHECKING:
     from ..history import History
+    from ..history import TargetArg
     from ..settings import Settings
     from ..settings import SnapshotSettings
     from ..settings import Targets
@@ -110,24 +111,70 @@ def dispose_target(target: Target) -> None:
     # An async engine's pool is a NullPool: nothing is left open.
 
 
+#: The fix said when a server refuses a scratch database.
+_SCRATCH_FIX = (
+    "Give a server where this user may create databases in the 'snapshot_url' setting."
+)
+
+
 def _admin(engine: sa.Engine, sql: str, name: str) -> None:
+    on_server(
+        engine, sql, name, "make a scratch database for the snapshot", _SCRATCH_FIX
+    )
+
+
+def on_server(engine: sa.Engine, sql: str, name: str, what: str, fix: str) -> None:
+    """Run ``sql`` outside any transaction, as ``CREATE DATABASE`` and
+    ``DROP DATABASE`` must run, for database ``name``.
+
+    :raises DatabaseUnavailableError: Saying it could not ``what``, why,
+        and ``fix``, if the server refuses or cannot be reached.
+    """
     try:
         with engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.exec_driver_sql(sql)
     except sa.exc.DBAPIError as e:
-        raise DatabaseUnavailableError(
-            f"Database {name!r}: cannot make a scratch database for the snapshot"
-            f" on {engine.url.render_as_string(hide_password=True)}:"
-            f" {str(e.orig).strip().splitlines()[0] if e.orig else e}. Give a server"
-            " where this user may create databases in the 'snapshot_url' setting."
-        ) from e
+        raise server_refused(engine, name, e, what, fix) from e
 
 
-def scratch_connections(
-    settings: Settings, history: History, targets: Targets, scratch: Target
-) -> Connections:
-    """Connections to a scratch database standing in for its target, which
-    run the history as on the target (see :meth:`.Targets.standing_in`).
+def server_refused(
+    engine: sa.Engine, name: str, error: sa.exc.DBAPIError, what: str, fix: str
+) -> DatabaseUnavailableError:
+    """The one-line error of a server that refused to ``what`` for database
+    ``name``, with the first line of its reason and ``fix``.
     """
-    return Connections(settings, LazyTargets(targets.standing_in([scratch])), history)
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    return DatabaseUnavailableError(
+        f"Database {name!r}: cannot {what} on"
+        f" {engine.url.render_as_string(hide_password=True)}: {reason}. {fix}"
+    )
+
+
+def upgrade_scratch(
+    history: History,
+    settings: Settings,
+    targets: Targets,
+    scratch: Target,
+    target: TargetArg,
+    upgrade: t.Callable[..., None],
+    *,
+    snapshots: bool,
+) -> tuple[str | None, tuple[str, ...]]:
+    """Upgrade a scratch database standing in for its target, as on the
+    target (see :meth:`.Targets.standing_in`), to ``target``, loading a
+    snapshot or not; its version table's schema and its heads.
+
+    :param upgrade: The upgrade runner, called as ``upgrade(history,
+        connections, target, names=..., snapshots=...)``.
+    """
+    name = scratch.name
+    lazy = LazyTargets(targets.standing_in([scratch]))
+    connections = Connections(settings, lazy, history)
+
+    try:
+        upgrade(history, connections, target, names=[name], snapshots=snapshots)
+        context = connections.contexts([name])[name]
+        return context.version_table_schema, tuple(context.get_current_heads())
+    finally:
+        connections.close()

@@ -69,7 +69,9 @@ def preload(
     chosen = {}
 
     for name, env_ctx in environments.items():
-        if not required and not snapshots(config.location, name):
+        files = snapshots(config.location, name)
+
+        if not required and not files:
             continue  # Nothing to load: the database is not even looked at.
 
         context = env_ctx.get_context()
@@ -89,7 +91,9 @@ def preload(
             continue
 
         try:
-            found = newest_snapshot(history, name, connection.dialect.name, target)
+            found = newest_snapshot(
+                history, name, connection.dialect.name, target, files
+            )
         except ConfigurationError:
             raise
         except Exception:
@@ -120,17 +124,23 @@ def preload(
 
 
 def newest_snapshot(
-    history: History, name: str, dialect: str, target: TargetArg
+    history: History,
+    name: str,
+    dialect: str,
+    target: TargetArg,
+    files: list[Snapshot] | None = None,
 ) -> Snapshot | None:
     """The newest snapshot of database ``name`` at or below what an upgrade
     to ``target`` takes an empty database to, checked against the history
     and the database's ``dialect``; ``None`` when there is none.
 
+    :param files: The database's snapshot files, when the caller has read
+        them already.
     :raises ConfigurationError: If it was built from another history, or
         on another dialect.
     """
-    config = snapshot_settings(history.settings)
-    files = snapshots(config.location, name)
+    if files is None:
+        files = snapshots(snapshot_settings(history.settings).location, name)
 
     if not files:
         return None

@@ -20,8 +20,8 @@ from ..snapshot import render
 from ..snapshot import Snapshot
 from ._async import engine_for
 from ._ledger import snapshot_rows
-from ._scratch import scratch_connections
 from ._scratch import scratch_target
+from ._scratch import upgrade_scratch
 
 if t.TYPE_CHECKING:
     from ..history import History
@@ -52,23 +52,17 @@ def build(
         original = targets[name]
 
         with scratch_target(original, config) as scratch:
-            connections = scratch_connections(settings, history, targets, scratch)
+            schema, heads = upgrade_scratch(
+                history, settings, targets, scratch, target, upgrade, snapshots=False
+            )
 
-            try:
-                upgrade(history, connections, target, names=[name], snapshots=False)
-                context = connections.contexts([name])[name]
-                schema = context.version_table_schema
-                heads = context.get_current_heads()
-
-                with engine_for(scratch).connect() as connection:
-                    body = dump(
-                        connection,
-                        schema=schema,
-                        skip_data=[ledger] if ledger else (),
-                        pg_dump=config.pg_dump,
-                    )
-            finally:
-                connections.close()
+            with engine_for(scratch).connect() as connection:
+                body = dump(
+                    connection,
+                    schema=schema,
+                    skip_data=[ledger] if ledger else (),
+                    pg_dump=config.pg_dump,
+                )
 
         if not heads:
             raise ConfigurationError(

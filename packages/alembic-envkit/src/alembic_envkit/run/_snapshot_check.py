@@ -17,8 +17,8 @@ from ..settings import Targets
 from ..snapshot import catalog
 from ..snapshot import compare_catalogs
 from ._async import engine_for
-from ._scratch import scratch_connections
 from ._scratch import scratch_target
+from ._scratch import upgrade_scratch
 from ._snapshot import newest_snapshot
 
 if t.TYPE_CHECKING:
@@ -58,16 +58,10 @@ def check(
             scratch_target(original, config) as replayed,
             scratch_target(original, config) as loaded,
         ):
-            schema = None
-
             for scratch, use in ((replayed, False), (loaded, True)):
-                connections = scratch_connections(settings, history, targets, scratch)
-
-                try:
-                    upgrade(history, connections, target, names=[name], snapshots=use)
-                    schema = connections.contexts([name])[name].version_table_schema
-                finally:
-                    connections.close()
+                schema, _ = upgrade_scratch(
+                    history, settings, targets, scratch, target, upgrade, snapshots=use
+                )
 
             with (
                 engine_for(replayed).connect() as expected,
