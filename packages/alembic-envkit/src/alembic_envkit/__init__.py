@@ -18,6 +18,7 @@ from ._errors import LockError
 from ._errors import MigrationError
 from ._errors import TemplateMismatchError
 from ._snapshots import Snapshots
+from ._tenants import Tenants
 from .history import Finding
 from .history import new_rev_id
 from .history import Rebased
@@ -27,6 +28,10 @@ from .history import RevisionGraph
 from .history import TargetArg
 from .run import close_scope
 from .run import Scope
+from .run import TenantProgress
+from .run import TenantReport
+from .run import TenantResult
+from .run import TenantStatus
 from .settings import EngineArg
 from .settings import MetadataArg
 from .settings import Settings
@@ -104,6 +109,11 @@ __all__ = [
     "TargetArg",
     "Targets",
     "TemplateMismatchError",
+    "TenantProgress",
+    "TenantReport",
+    "TenantResult",
+    "TenantStatus",
+    "Tenants",
     "close_scope",
     "make_group",
     "new_rev_id",

@@ -136,6 +136,25 @@ def transactional_ddl(context: MigrationContext) -> bool:
     return bool(context.impl.transactional_ddl)
 
 
+def hand_proxies_to(
+    install: t.Callable[..., None], remove: t.Callable[..., None]
+) -> None:
+    """Install the objects behind ``alembic.op`` and ``alembic.context``
+    with ``install(obj, names, modules)`` and ``remove(...)`` instead of
+    Alembic's own, which hold one object for the whole process. Private:
+    ``ModuleClsProxy._install_proxy``, ``_remove_proxy`` and ``_setups``
+    (the proxied attribute names, and the modules' ``(globals, locals)``).
+    Checked against Alembic 1.16.2 and 1.20.1.
+    """
+    from alembic.util.langhelpers import ModuleClsProxy  # heavy
+
+    def hook(fn: t.Callable[..., None]) -> t.Callable[[t.Any], None]:
+        return lambda self: fn(self, *self._setups[type(self)])
+
+    type.__setattr__(ModuleClsProxy, "_install_proxy", hook(install))
+    type.__setattr__(ModuleClsProxy, "_remove_proxy", hook(remove))
+
+
 # Script directories: revision files read on demand, written safely.
 
 

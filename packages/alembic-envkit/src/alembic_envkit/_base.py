@@ -14,6 +14,7 @@ from . import history as _history
 from . import run as _run
 from ._errors import ConfigurationError
 from ._errors import revision_error
+from ._tenants import Tenants
 from .history import History
 from .history import saves_cache
 from .run import Connections
@@ -63,6 +64,7 @@ class BaseEnvironment:
         self._rev_id = rev_id or _history.new_rev_id
         self.history = History(settings, self._targets)
         self.connections = Connections(settings, self._targets, self.history, scope)
+        self.tenancy = _run.Tenancy(settings, self._targets, self.history)
         self._env: EnvironmentContext | None = None
         #: Called with a :class:`.MigrationEvent` as each revision starts
         #: and when it is done, on every database; ``None`` for no reports.
@@ -312,6 +314,11 @@ class BaseEnvironment:
 
     def _run_options(self, **extra: t.Any) -> dict[str, t.Any]:
         return {"names": self.selected_names, "progress": self.progress, **extra}
+
+    @property
+    def tenants(self) -> Tenants:
+        """The tenant commands (new in 0.3): status, upgrade, create..."""
+        return Tenants(self)
 
     def mkdir(self) -> None:
         """Create the migrations folder, its template (Alembic's ``generic``

@@ -21,6 +21,18 @@ from ._reading import current_by_database
 from ._reading import interrupted_by_database
 from ._reading import rows_by_database
 from ._reading import wait_for_head
+from ._fanout import ACTIONS as TENANT_ACTIONS
+from ._fanout import check_counts
+from ._fanout import fan_out
+from ._fanout import job
+from ._fanout import run_one
+from ._fanout import TenantCallback
+from ._tenancy import Tenancy
+from ._tenant_report import TenantProgress
+from ._tenant_report import TenantReport
+from ._tenant_report import TenantResult
+from ._tenant_status import tenant_status
+from ._tenant_status import TenantStatus
 
 if t.TYPE_CHECKING:
     from ._autogenerate import autogenerate_diffs
@@ -114,6 +126,18 @@ __all__ = [
     "Connections",
     "MigrationEvent",
     "Scope",
+    "TENANT_ACTIONS",
+    "Tenancy",
+    "TenantCallback",
+    "TenantProgress",
+    "TenantReport",
+    "TenantResult",
+    "TenantStatus",
+    "check_counts",
+    "fan_out",
+    "job",
+    "run_one",
+    "tenant_status",
     "StepsFn",
     "autogenerate_diffs",
     "behind_heads",

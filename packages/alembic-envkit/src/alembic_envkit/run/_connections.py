@@ -65,6 +65,9 @@ class Bound:
             impl = impl_for(target.engine.dialect.name)
             self.restore.append(impl.prepare_connection(connection))
 
+            if target.tenant is not None and impl.tenants is not None:
+                self.restore.append(impl.tenants.enter(connection, target.tenant))
+
             env_ctx.configure(connection=connection, **opts)
             self.environments[name] = env_ctx
 

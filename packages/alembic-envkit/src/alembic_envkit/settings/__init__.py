@@ -16,6 +16,10 @@ from ._targets import MetadataArg
 from ._targets import sync_engine
 from ._targets import Target
 from ._targets import Targets
+from ._tenants import check_tenant_name
+from ._tenants import tenant_settings
+from ._tenants import TenantSettings
+from ._tenants import TenantSource
 from ._values import check_branch_name
 
 __all__ = [
@@ -29,9 +33,13 @@ __all__ = [
     "SnapshotSettings",
     "Target",
     "Targets",
+    "TenantSettings",
+    "TenantSource",
     "check_branch_name",
+    "check_tenant_name",
     "context_options",
     "ledger_settings",
     "snapshot_settings",
     "sync_engine",
+    "tenant_settings",
 ]

@@ -36,6 +36,8 @@ _OWN_KEYS = frozenset(
         "snapshots",
         "snapshot_url",
         "snapshot_pg_dump",
+        "tenants",
+        "tenant_folder",
     }
 )
 

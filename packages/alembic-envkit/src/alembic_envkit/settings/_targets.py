@@ -48,13 +48,15 @@ EngineArg: t.TypeAlias = (
 class Target:
     """One database to migrate: its name, engine, and the metadata that
     describes its tables. For an async engine, ``engine`` is its
-    ``sync_engine`` and ``async_engine`` the engine itself.
+    ``sync_engine`` and ``async_engine`` the engine itself. ``tenant`` names
+    the tenant a migration connection is pointed at (see ``run/_tenancy``).
     """
 
     name: str
     engine: sa.Engine
     metadatas: tuple[sa.MetaData, ...]
     async_engine: AsyncEngine | None = None
+    tenant: str | None = None
 
     @property
     def target_metadata(self) -> sa.MetaData | list[sa.MetaData]:

@@ -15,6 +15,7 @@ from ._impl import DialectImpl
 from ._impl import Marker
 from ._locks import Lock
 from ._locks import lock_key
+from ._tenants import TenantLayout
 from .mysql import MySQLImpl
 from .postgresql import PostgreSQLImpl
 from .sqlite import SQLiteImpl
@@ -69,6 +70,7 @@ __all__ = [
     "MySQLImpl",
     "PostgreSQLImpl",
     "SQLiteImpl",
+    "TenantLayout",
     "acquire",
     "impl_for",
     "lock_key",

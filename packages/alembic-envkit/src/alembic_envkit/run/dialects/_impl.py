@@ -15,6 +15,7 @@ if t.TYPE_CHECKING:
     from alembic.runtime.migration import MigrationStep
 
     from ._locks import Lock
+    from ._tenants import TenantLayout
 
 logger = logging.getLogger("alembic_envkit")
 
@@ -52,6 +53,10 @@ class DialectImpl:
     #: Whether :meth:`marker` marks a running revision, so that
     #: :meth:`interrupted_revision` may find one.
     marks_revisions: t.ClassVar[bool] = False
+
+    #: Where each tenant lives (see ``docs/tenants.md``); ``None`` where the
+    #: dialect has no tenants.
+    tenants: t.ClassVar[TenantLayout | None] = None
 
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ..._errors import revision_error
 from ._impl import DialectImpl
 from ._locks import poll_server
+from ._tenants import DatabaseLayout
 
 if t.TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
@@ -30,6 +31,7 @@ class MySQLImpl(DialectImpl):
     """MariaDB and MySQL."""
 
     marks_revisions = True
+    tenants = DatabaseLayout()
 
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float

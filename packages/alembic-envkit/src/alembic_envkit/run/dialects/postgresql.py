@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ._impl import DialectImpl
 from ._locks import poll_server
+from ._tenants import SchemaLayout
 
 if t.TYPE_CHECKING:
     from ._locks import Lock
@@ -22,6 +23,7 @@ class PostgreSQLImpl(DialectImpl):
     """PostgreSQL."""
 
     two_phase = True
+    tenants = SchemaLayout()
 
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float

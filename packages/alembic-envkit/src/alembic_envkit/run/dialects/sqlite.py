@@ -19,12 +19,15 @@ from ..._errors import LockError
 from ._impl import DialectImpl
 from ._locks import Lock
 from ._locks import POLL_INTERVAL
+from ._tenants import FileLayout
 
 logger = logging.getLogger("alembic_envkit")
 
 
 class SQLiteImpl(DialectImpl):
     """SQLite."""
+
+    tenants = FileLayout()
 
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float

@@ -1,0 +1,207 @@
+"""Tenants as databases the runners know: each tenant is the primary
+database pointed somewhere else (a schema, a database, a file), with the
+history shared and, on the servers, the engine and its pool shared too.
+"""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+from .._errors import ConfigurationError
+from ..settings import LazyTargets
+from ..settings import Settings
+from ..settings import Target
+from ..settings import tenant_settings
+from ..settings import TenantSettings
+from ._connections import Connections
+from .dialects import impl_for
+
+if t.TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..history import History
+    from ..settings import Targets
+    from .dialects import TenantLayout
+
+
+class Tenancy:
+    """The tenants of an environment: their names, from the ``tenants``
+    setting, and a :class:`.Connections` for each, made on demand.
+
+    :param settings: The environment's settings.
+    :param targets: The environment's databases; tenants are copies of the
+        primary one.
+    :param history: The revisions, read once for every tenant.
+    """
+
+    def __init__(self, settings: Settings, targets: LazyTargets, history: History):
+        self.settings = settings
+        self.history = history
+        self._targets = targets
+        self._engines: dict[str, sa.Engine] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> TenantSettings:
+        """The tenant settings.
+
+        :raises ConfigurationError: If no tenants are configured.
+        """
+        found = tenant_settings(self.settings)
+
+        if found is None:
+            raise ConfigurationError(
+                "No tenants are configured: set the 'tenants' setting to a"
+                " function returning their names, or its 'module:function' name."
+            )
+
+        return found
+
+    @property
+    def targets(self) -> Targets:
+        return self._targets.get()
+
+    @property
+    def primary(self) -> Target:
+        """The database the tenants are copies of."""
+        return self.targets[self.targets.primary]
+
+    @property
+    def layout(self) -> TenantLayout:
+        """Where tenants live on the primary database's dialect.
+
+        :raises ConfigurationError: If the dialect has no tenants, or the
+            engine is async.
+        """
+        primary = self.primary
+        dialect = primary.engine.dialect.name
+        layout = impl_for(dialect).tenants
+
+        if layout is None:
+            raise ConfigurationError(
+                f"Tenants are not supported on {dialect}: use PostgreSQL, MariaDB,"
+                " MySQL or SQLite for the primary database."
+            )
+
+        if primary.async_engine is not None:
+            raise ConfigurationError(
+                "Tenants are migrated with sync engines: give the primary database"
+                " a sync engine for the commands that run on tenants."
+            )
+
+        return layout
+
+    def names(self) -> list[str]:
+        """The tenant names, as the source lists them."""
+        return self.config.names()
+
+    def choose(self, chosen: t.Sequence[str] | None) -> list[str]:
+        """The tenants to work on: all for ``None``, else the ones named,
+        each of which must be listed by the source.
+
+        :raises ConfigurationError: If a name is not a tenant.
+        """
+        names = self.names()
+
+        if chosen is None:
+            return names
+
+        known = set(names)
+        unknown = [n for n in chosen if n not in known]
+
+        if unknown:
+            listed = ", ".join(repr(n) for n in unknown)
+            raise ConfigurationError(
+                f"No tenant named {listed}: the 'tenants' source does not list"
+                f" {'them' if len(unknown) > 1 else 'it'}. Add it to the source"
+                " first."
+            )
+
+        return list(dict.fromkeys(chosen))
+
+    def engine(self, tenant: str) -> sa.Engine:
+        """The engine of ``tenant``: the primary's, or one of its own made
+        once (SQLite).
+        """
+        with self._lock:
+            engine = self._engines.get(tenant)
+
+            if engine is None:
+                primary = self.primary.engine
+                engine = self.layout.engine(primary, tenant, self.config.folder)
+                self._engines[tenant] = engine
+
+            return engine
+
+    def connections(self, tenant: str, *, lock: bool = True) -> Connections:
+        """The connections of ``tenant``, in a scope of their own: close
+        them when done.
+
+        :param lock: Whether the runners take the tenant's migration lock
+            themselves (as the ``lock`` setting says); ``False`` when the
+            caller holds it.
+        """
+        primary = self.primary
+        layout = self.layout
+        target = Target(
+            primary.name, self.engine(tenant), primary.metadatas, tenant=tenant
+        )
+        targets = self.targets.standing_in([target])
+        data: dict[t.Any, t.Any] = {}
+        return Connections(
+            _tenant_settings(
+                self.settings, primary.name, layout.schema(tenant), lock=lock
+            ),
+            LazyTargets(targets),
+            self.history,
+            lambda: data,
+        )
+
+    def existing(self, tenants: t.Iterable[str]) -> set[str]:
+        """Those of ``tenants`` whose schema, database or file exists."""
+        engine = self.primary.engine
+        return self.layout.existing(engine, self.config.folder, tenants)
+
+    def exists(self, tenant: str) -> bool:
+        """Whether the tenant's schema, database or file exists."""
+        return tenant in self.existing([tenant])
+
+    def create(self, tenant: str) -> None:
+        """Make the tenant's schema, database or file's folder."""
+        self.layout.create(self.primary.engine, self.engine(tenant), tenant)
+
+    def dispose(self) -> None:
+        """Dispose the engines made for tenants (SQLite)."""
+        with self._lock:
+            engines = [
+                e for e in self._engines.values() if e is not self.primary.engine
+            ]
+            self._engines.clear()
+
+        for engine in engines:
+            engine.dispose()
+
+
+def _tenant_settings(
+    settings: Settings, name: str, schema: str | None, *, lock: bool
+) -> Settings:
+    """``settings`` with database ``name``'s version table in ``schema``,
+    and the lock off unless ``lock``.
+    """
+    if schema is None and lock:
+        return settings
+
+    options = dict(settings.options)
+    context = dict(settings.context)
+
+    if not lock:
+        options["lock"] = False
+
+    if schema is not None:
+        databases = dict(context.get("databases") or {})
+        own = {**(databases.get(name) or {}), "version_table_schema": schema}
+        databases[name] = own
+        context["databases"] = databases
+
+    return Settings(options, context, settings.root)

@@ -1,0 +1,95 @@
+"""``alembic.op`` and ``alembic.context`` per thread.
+
+Alembic installs the object behind each of these modules for the whole
+process: two threads running revisions at once would send each other's
+operations to the wrong database. Once :func:`per_thread` has run, each
+thread's modules answer for the object that thread installed; a process
+with one thread sees no difference.
+"""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+from .._alembic import hand_proxies_to
+
+_installed: threading.local = threading.local()
+_lock = threading.Lock()
+_done = False
+#: How many objects are installed in any thread, by class.
+_counts: dict[type, int] = {}
+
+
+def per_thread() -> None:
+    """Make Alembic's module proxies answer per thread, from now on."""
+    global _done
+
+    with _lock:
+        if not _done:
+            hand_proxies_to(_install, _remove)
+            _done = True
+
+
+class _Current:
+    """Stands in a module's ``_proxy`` global: each attribute is the one of
+    the object the calling thread installed.
+    """
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+
+    def __getattr__(self, name: str) -> t.Any:
+        stack = _stack(self._cls)
+
+        if not stack:
+            # As Alembic's proxies say when nothing is installed.
+            raise NameError(
+                f"Can't invoke function {name!r}, as the proxy object has not yet"
+                f" been established for the Alembic {self._cls.__name__!r} class."
+                " Try placing this code inside a callable."
+            )
+
+        return getattr(stack[-1], name)
+
+
+def _stack(cls: type) -> list[t.Any]:
+    stacks: dict[type, list[t.Any]] = _installed.__dict__.setdefault("stacks", {})
+    return stacks.setdefault(cls, [])
+
+
+def _install(obj: t.Any, names: t.Iterable[str], modules: t.Iterable[t.Any]) -> None:
+    cls = type(obj)
+    _stack(cls).append(obj)
+
+    with _lock:
+        _counts[cls] = _counts.get(cls, 0) + 1
+
+        for globals_, _ in modules:
+            globals_["_proxy"] = _Current(cls)
+
+            for name in names:
+                # Plain attributes cannot follow the thread: the last wins.
+                globals_[name] = getattr(obj, name)
+
+
+def _remove(obj: t.Any, names: t.Iterable[str], modules: t.Iterable[t.Any]) -> None:
+    cls = type(obj)
+    stack = _stack(cls)
+
+    if obj in stack:
+        stack.reverse()
+        stack.remove(obj)
+        stack.reverse()
+
+    with _lock:
+        _counts[cls] = max(_counts.get(cls, 1) - 1, 0)
+
+        if _counts[cls]:
+            return
+
+        for globals_, _ in modules:
+            globals_["_proxy"] = None
+
+            for name in names:
+                globals_.pop(name, None)

@@ -1,0 +1,214 @@
+"""Where a tenant lives, by dialect: a schema on PostgreSQL, a database on
+MariaDB and MySQL, a file on SQLite. Each dialect implementation names its
+layout in :attr:`.DialectImpl.tenants`. Tenant names reach here checked
+(see ``settings/_tenants.py``), and are quoted by the dialect's identifier
+preparer before they reach SQL all the same.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+import sqlalchemy as sa
+
+from ..._errors import ConfigurationError
+
+#: What puts a connection back as it was.
+Restore: t.TypeAlias = t.Callable[[], None]
+
+
+class TenantLayout:
+    """Tenants that share the primary database's engine, one namespace of
+    the server each; the subclasses say which.
+    """
+
+    #: What a tenant is, for messages and the docs.
+    kind: t.ClassVar[str] = "namespace"
+
+    #: Whether a snapshot can be loaded into a new tenant: the dump's
+    #: statements must not name the primary database's own namespace.
+    snapshots: t.ClassVar[bool] = True
+
+    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
+        """The engine to reach ``tenant`` with: the primary's own, whose pool
+        every tenant shares.
+        """
+        return engine
+
+    def schema(self, tenant: str) -> str | None:
+        """The schema the tenant's version table is in."""
+        return tenant
+
+    def enter(self, connection: sa.Connection, tenant: str) -> Restore:
+        """Point a connection at the tenant, and return what points it back
+        before it returns to the pool.
+        """
+        raise NotImplementedError
+
+    def existing(
+        self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
+    ) -> set[str]:
+        """Those of ``tenants`` whose namespace exists, in one look.
+
+        :param primary: The primary database's engine.
+        :param folder: The ``tenant_folder`` setting.
+        """
+        raise NotImplementedError
+
+    def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
+        """Make the tenant's namespace, empty, unless it exists."""
+        raise NotImplementedError
+
+
+class SchemaLayout(TenantLayout):
+    """PostgreSQL: a schema per tenant in the primary database; a migration
+    connection's ``search_path`` is the tenant's schema alone.
+    """
+
+    kind = "schema"
+    # pg_dump names every object with its schema, the primary's own.
+    snapshots = False
+
+    def enter(self, connection: sa.Connection, tenant: str) -> Restore:
+        quoted = _quote(connection, tenant)
+        before = connection.exec_driver_sql("SHOW search_path").scalar()
+        _set_config(connection, quoted)
+
+        def restore() -> None:
+            _set_config(connection, str(before))
+
+        return _guarded(connection, restore)
+
+    def existing(
+        self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
+    ) -> set[str]:
+        query = "SELECT nspname FROM pg_catalog.pg_namespace"
+        return _names(primary, query).intersection(tenants)
+
+    def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
+        _execute(primary, "CREATE SCHEMA IF NOT EXISTS {}", tenant)
+
+
+class DatabaseLayout(TenantLayout):
+    """MariaDB and MySQL: a database per tenant on the primary's server,
+    reached through an engine of its own on the same URL but for the
+    database, without a pool: the dialect then reads and empties the
+    tenant's database alone wherever it means "the current database"
+    (whether it is empty before a snapshot is loaded, what autogenerate
+    compares).
+    """
+
+    kind = "database"
+
+    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
+        return sa.create_engine(
+            engine.url.set(database=tenant), poolclass=sa.pool.NullPool
+        )
+
+    def schema(self, tenant: str) -> str | None:
+        return None
+
+    def enter(self, connection: sa.Connection, tenant: str) -> Restore:
+        return _nothing
+
+    def existing(
+        self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
+    ) -> set[str]:
+        query = "SELECT schema_name FROM information_schema.schemata"
+        return _names(primary, query).intersection(tenants)
+
+    def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
+        _execute(primary, "CREATE DATABASE IF NOT EXISTS {}", tenant)
+
+
+class FileLayout(TenantLayout):
+    """SQLite: a file per tenant, ``<tenant>.sqlite``, in the folder of the
+    ``tenant_folder`` setting or else of the primary database's file; an
+    engine per tenant, without a pool, since files share nothing.
+    """
+
+    kind = "file"
+
+    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
+        path = self.path(engine, tenant, folder)
+        return sa.create_engine(
+            engine.url.set(database=path), poolclass=sa.pool.NullPool
+        )
+
+    def path(self, engine: sa.Engine, tenant: str, folder: str | None) -> str:
+        """The file of ``tenant``."""
+        if folder is None:
+            primary = engine.url.database
+
+            if not primary or primary == ":memory:" or primary.startswith("file:"):
+                raise ConfigurationError(
+                    "SQLite tenants are files in a folder, and the primary"
+                    " database is not a file: set the 'tenant_folder' setting."
+                )
+
+            folder = os.path.dirname(os.path.abspath(primary))
+
+        return os.path.join(folder, f"{tenant}.sqlite")
+
+    def schema(self, tenant: str) -> str | None:
+        return None
+
+    def enter(self, connection: sa.Connection, tenant: str) -> Restore:
+        return _nothing
+
+    def existing(
+        self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
+    ) -> set[str]:
+        return {
+            name
+            for name in tenants
+            if os.path.exists(self.path(primary, name, folder))
+        }
+
+    def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
+        # The file is made on the first connection; its folder is not.
+        path = str(tenant_engine.url.database)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+
+
+def _quote(connection: sa.Connection, name: str) -> str:
+    return connection.dialect.identifier_preparer.quote_identifier(name)
+
+
+def _set_config(connection: sa.Connection, value: str) -> None:
+    query = sa.text("SELECT set_config('search_path', :v, false)")
+    connection.execute(query, {"v": value})
+    connection.commit()
+
+
+def _guarded(connection: sa.Connection, restore: Restore) -> Restore:
+    """``restore``, which drops the session instead where it fails (a
+    broken connection), so that no pooled connection keeps a tenant's state.
+    """
+
+    def run() -> None:
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+
+            restore()
+        except sa.exc.SQLAlchemyError:
+            connection.invalidate()
+
+    return run
+
+
+def _names(engine: sa.Engine, query: str) -> set[str]:
+    with engine.connect() as connection:
+        return {str(row[0]) for row in connection.exec_driver_sql(query)}
+
+
+def _execute(engine: sa.Engine, template: str, tenant: str) -> None:
+    with engine.connect() as connection:
+        connection.exec_driver_sql(template.format(_quote(connection, tenant)))
+        connection.commit()
+
+
+def _nothing() -> None:
+    pass

@@ -1,0 +1,479 @@
+"""Tenants on every dialect: schemas on PostgreSQL, databases on MariaDB,
+files on SQLite, migrated by the fan-out with the history read once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import typing as t
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_envkit import ConfigurationError
+from alembic_envkit import Environment
+from alembic_envkit import MigrationError
+from alembic_envkit import RevisionError
+from alembic_envkit import TenantReport
+from alembic_envkit.run.dialects import acquire
+
+
+class Tenancy:
+    """A primary database with tenants named ``<prefix>_<n>``, unique to
+    the test (MariaDB's databases are the server's), and what they hold.
+    """
+
+    def __init__(
+        self, url: sa.URL, engine: sa.Engine, folder: Path, count: int
+    ) -> None:
+        self.url = url
+        self.engine = engine
+        self.folder = folder
+        self.prefix = f"t{uuid.uuid4().hex[:8]}"
+        self.names = [self.name(n) for n in range(count)]
+        self.made: set[str] = set()
+
+    def name(self, n: int) -> str:
+        return f"{self.prefix}_{n}"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def source(self) -> list[str]:
+        """The ``tenants`` setting: a copy, so tests may add names."""
+        self.made.update(self.names)
+        return list(self.names)
+
+    def engine_for(self, tenant: str) -> sa.Engine:
+        """A plain engine on the tenant, for looking at it."""
+        if self.dialect == "sqlite":
+            return sa.create_engine(f"sqlite:///{self.folder / tenant}.sqlite")
+
+        if self.dialect == "postgresql":
+            return self.engine
+
+        return sa.create_engine(self.url.set(database=tenant))
+
+    def schema(self, tenant: str) -> str | None:
+        return tenant if self.dialect == "postgresql" else None
+
+    def tables(self, tenant: str) -> set[str]:
+        engine = self.engine_for(tenant)
+        names = sa.inspect(engine).get_table_names(schema=self.schema(tenant))
+        self._done(engine)
+        return set(names)
+
+    def versions(self, tenant: str) -> list[str]:
+        return self.rows(tenant, "SELECT version_num FROM {}alembic_version")
+
+    def rows(self, tenant: str, sql: str) -> list[t.Any]:
+        engine = self.engine_for(tenant)
+        prefix = f'"{tenant}".' if self.dialect == "postgresql" else ""
+
+        try:
+            with engine.connect() as conn:
+                return [r[0] for r in conn.exec_driver_sql(sql.format(prefix))]
+        finally:
+            self._done(engine)
+
+    def execute(self, tenant: str, sql: str) -> None:
+        engine = self.engine_for(tenant)
+        prefix = f'"{tenant}".' if self.dialect == "postgresql" else ""
+
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(sql.format(prefix))
+        finally:
+            self._done(engine)
+
+    def _done(self, engine: sa.Engine) -> None:
+        if engine is not self.engine:
+            engine.dispose()
+
+    def drop(self) -> None:
+        """Drop the MariaDB databases the test's tenants made."""
+        if self.dialect != "mariadb":
+            return
+
+        with self.engine.connect() as conn:
+            for name in self.made:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+def tenancy(
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    tmp_path: Path,
+) -> t.Iterator[t.Callable[..., Tenancy]]:
+    made: list[Tenancy] = []
+
+    def make(count: int = 3) -> Tenancy:
+        url = database_url("default")
+        found = Tenancy(url, make_engine(url), tmp_path, count)
+        made.append(found)
+        return found
+
+    yield make
+
+    for found in made:
+        found.drop()
+
+
+@pytest.fixture
+def tenant_env(
+    tenancy: t.Callable[..., Tenancy],
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+) -> t.Callable[..., tuple[Environment, Tenancy]]:
+    """An environment whose tenants are listed by a :class:`Tenancy`, with
+    the history r1 (table ``account``) and r2 (a unique index on its
+    email, which a tenant holding the same email twice cannot take).
+    """
+
+    def make(count: int = 3, **options: t.Any) -> tuple[Environment, Tenancy]:
+        found = tenancy(count)
+        env = make_env(sa.MetaData(), found.engine, {"tenants": found.source, **options})
+        revisions.write(
+            "r1",
+            None,
+            """
+            op.create_table(
+                "account",
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("email", sa.String(50)),
+            )
+            """,
+            "op.drop_table('account')",
+        )
+        revisions.write(
+            "r2",
+            "r1",
+            "op.create_index('account_email', 'account', ['email'], unique=True)",
+            "op.drop_index('account_email', 'account')",
+        )
+        return env, found
+
+    return make
+
+
+def test_upgrade_migrates_each_tenant(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    tables: t.Callable[..., set[str]],
+) -> None:
+    """Each tenant gets its own tables and version row, in its schema,
+    database or file; the primary database is left alone.
+    """
+    env, found = tenant_env(3)
+    report = env.tenants.upgrade(workers=2)
+    assert [r.outcome for r in report.results] == ["migrated"] * 3
+    assert [r.after for r in report.results] == [["r2"]] * 3
+
+    for name in found.names:
+        assert found.tables(name) == {"account", "alembic_version"}
+        assert found.versions(name) == ["r2"]
+
+    assert tables(found.engine) == set()
+    status = env.tenants.status()
+    assert [(s.tenant, s.current, s.behind) for s in status] == [
+        (n, ("r2",), 0) for n in found.names
+    ]
+
+
+def test_rerun_skips_tenants_at_head_without_their_lock(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A rerun touches only the tenant behind: the others are skipped after
+    a plain read, even while another runner holds their migration lock.
+    """
+    env, found = tenant_env(3, lock_timeout=0.5)
+    env.tenants.upgrade()
+    env.tenants.downgrade("r1", tenants=[found.names[2]])
+    assert env.tenants.status()[2].behind == 1
+    locks = []
+
+    for name in found.names[:2]:
+        engine = env.tenancy.engine(name)
+        schema = found.schema(name)
+        locks.append(acquire(name, engine, "alembic_version", schema, 5))
+
+    try:
+        report = env.tenants.upgrade()
+    finally:
+        for lock in locks:
+            if lock is not None:
+                lock.release()
+
+    assert [r.outcome for r in report.results] == ["skipped", "skipped", "migrated"]
+    assert found.versions(found.names[2]) == ["r2"]
+
+
+def test_failing_tenant_is_reported_and_others_reach_head(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A tenant whose data breaks r2 fails alone: the others reach head,
+    the report names exactly that one, and it stays at r1.
+    """
+    env, found = tenant_env(4)
+    env.tenants.upgrade("r1")
+    bad = found.names[1]
+    found.execute(bad, "INSERT INTO {}account (email) VALUES ('a@x'), ('a@x')")
+    report = env.tenants.upgrade(workers=3)
+    assert report.failed == [bad]
+    assert not report.ok
+    failed = report.results[1]
+    assert failed.before == failed.after == ["r1"]
+    assert failed.error is not None and "\n" not in failed.error
+    assert "r2" in failed.error
+
+    for name in found.names:
+        assert found.versions(name) == (["r1"] if name == bad else ["r2"])
+
+    assert report.counts() == {"migrated": 3, "failed": 1}
+
+
+def test_stop_on_error_and_canary_stop_the_run(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """With ``stop_on_error`` no tenant starts after a failure; a canary
+    that fails stops the run before the other tenants.
+    """
+    env, found = tenant_env(4)
+    env.tenants.upgrade("r1")
+    first = found.names[0]
+    found.execute(first, "INSERT INTO {}account (email) VALUES ('a@x'), ('a@x')")
+    report = env.tenants.upgrade(stop_on_error=True)
+    assert [r.outcome for r in report.results] == ["failed"] + ["not run"] * 3
+    report = env.tenants.upgrade(canary=2, workers=4)
+    assert [r.outcome for r in report.results] == [
+        "failed",
+        "migrated",
+        "not run",
+        "not run",
+    ]
+
+    for name in found.names[2:]:
+        assert found.versions(name) == ["r1"]
+
+
+def test_resume_runs_only_unfinished_tenants(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``resume`` with a report (read back from JSON) runs only the tenants
+    it did not finish.
+    """
+    env, found = tenant_env(3)
+    env.tenants.upgrade("r1")
+    bad = found.names[0]
+    found.execute(bad, "INSERT INTO {}account (email) VALUES ('a@x'), ('a@x')")
+    report = env.tenants.upgrade(stop_on_error=True)
+    assert report.unfinished == found.names
+    found.execute(bad, "DELETE FROM {}account")
+    saved = TenantReport.from_json(report.to_json())
+    again = env.tenants.upgrade(resume=saved, tenants=found.names[1:])
+    assert [r.tenant for r in again.results] == found.names[1:]
+    assert [r.outcome for r in again.results] == ["migrated"] * 2
+    assert found.versions(bad) == ["r1"]
+
+    with pytest.raises(ConfigurationError, match="resume it with its own command"):
+        env.tenants.downgrade("base", resume=saved)
+
+
+def test_create_brings_a_new_tenant_to_head(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``create`` makes a listed tenant's schema, database or file and
+    brings it to head; it refuses one that exists, or is not listed.
+    """
+    env, found = tenant_env(1)
+    new = found.name(7)
+    found.names.append(new)
+    result = env.tenants.create(new)
+    assert (result.outcome, result.after) == ("migrated", ["r2"])
+    assert found.versions(new) == ["r2"]
+
+    with pytest.raises(ConfigurationError, match="exists already"):
+        env.tenants.create(new)
+
+    with pytest.raises(ConfigurationError, match="No tenant named 'nope'"):
+        env.tenants.create("nope")
+
+
+def test_stamp_and_downgrade_per_tenant(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """Downgrade and stamp work on the tenants named, and nothing else."""
+    env, found = tenant_env(2)
+    env.tenants.upgrade()
+    one, two = found.names
+    env.tenants.downgrade("base", tenants=[one])
+    assert found.tables(one) == {"alembic_version"}
+    report = env.tenants.stamp("r1", tenants=[two])
+    assert [r.outcome for r in report.results] == ["migrated"]
+    assert found.versions(two) == ["r1"]
+    assert "account" in found.tables(two)
+    again = env.tenants.stamp("r1", tenants=[two])
+    assert [r.outcome for r in again.results] == ["skipped"]
+
+
+def test_bad_input_changes_nothing(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """An unknown tenant, a bad name from the source, a source that raises
+    or no workers: one clear error, and no tenant is touched.
+    """
+    env, found = tenant_env(2)
+
+    with pytest.raises(ConfigurationError, match="No tenant named 'ghost'"):
+        env.tenants.upgrade(tenants=["ghost"])
+
+    with pytest.raises(ConfigurationError, match="number of workers is 0"):
+        env.tenants.upgrade(workers=0)
+
+    found.names.append("bad-name; DROP")
+
+    with pytest.raises(ConfigurationError, match="Tenant name .* is not allowed"):
+        env.tenants.upgrade()
+
+    found.names.pop()
+
+    def broken() -> list[str]:
+        raise LookupError("tenant table is gone")
+
+    other = Environment(
+        env.settings.__class__.from_mappings(
+            {"tenants": broken}, root=env.settings.root
+        ),
+        env.targets,
+    )
+
+    with pytest.raises(ConfigurationError, match="source raised LookupError"):
+        other.tenants.upgrade()
+
+    with pytest.raises(RevisionError, match="Can.t locate revision"):
+        env.tenants.upgrade("nothere")
+
+    for name in found.names:
+        assert not env.tenancy.exists(name) or found.versions(name) == []
+
+
+WORKER = """\
+import json, sys
+import sqlalchemy as sa
+from alembic_envkit import Environment, Settings, Targets
+
+url, root, out, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+engine = sa.create_engine(url)
+options = {"tenants": lambda: names, "lock_timeout": 120}
+settings = Settings.from_mappings(options, root=root)
+env = Environment(settings, Targets(sa.MetaData(), engine))
+
+try:
+    report = env.tenants.upgrade()
+    with open(out, "w") as f:
+        f.write(report.to_json())
+finally:
+    arrive("done")
+    env.close()
+    engine.dispose()
+"""
+
+
+def test_two_fan_outs_migrate_each_tenant_once(
+    tenancy: t.Callable[..., Tenancy],
+    revisions: t.Any,
+    race: t.Callable[[int], t.Any],
+    tmp_path: Path,
+) -> None:
+    """Two fan-outs in two processes at once: each tenant's revision runs
+    exactly once. They overlap inside the first tenant's revision (one runs
+    it while the other is refused the lock), and the one refused finds the
+    work done when the lock is its.
+    """
+    found = tenancy(3)
+    barrier = race(2)
+    wait = textwrap.indent(barrier.inside, "        ").lstrip()
+    revisions.write(
+        "r1",
+        None,
+        f"""
+        {wait}
+        op.create_table("runs", sa.Column("pid", sa.Integer))
+        op.execute("INSERT INTO runs (pid) VALUES (" + str(os.getpid()) + ")")
+        """,
+    )
+    text = (revisions.folder / "r1_step.py").read_text()
+    (revisions.folder / "r1_step.py").write_text("import os\n" + text)
+    worker = tmp_path / "worker.py"
+    worker.write_text(barrier.start + WORKER)
+    found.made.update(found.names)
+    running = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(worker),
+                found.url.render_as_string(hide_password=False),
+                str(tmp_path),
+                str(tmp_path / f"report{n}.json"),
+                *found.names,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    errors = [p.communicate(timeout=300)[1] for p in running]
+    assert [p.returncode for p in running] == [0, 0], errors
+    reports = [
+        json.loads((tmp_path / f"report{n}.json").read_text()) for n in range(2)
+    ]
+
+    for name in found.names:
+        assert len(found.rows(name, "SELECT pid FROM {}runs")) == 1
+        outcomes = sorted(
+            r["outcome"] for rep in reports for r in rep["tenants"] if r["tenant"] == name
+        )
+        assert "migrated" in outcomes
+        assert outcomes.count("migrated") == 1
+
+    first = sorted(
+        r["outcome"]
+        for rep in reports
+        for r in rep["tenants"]
+        if r["tenant"] == found.names[0]
+    )
+    assert first == ["already at target", "migrated"]
+    assert (barrier.arrived("inside"), barrier.arrived("waiting")) == (1, 1)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_sqlite_tenant_folder_setting(
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """On SQLite, ``tenant_folder`` puts the tenants' files in a folder of
+    their own, made on first use.
+    """
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.sqlite'}")
+    env = make_env(
+        sa.MetaData(),
+        engine,
+        {"tenants": lambda: ["acme", "globex"], "tenant_folder": "tenants"},
+    )
+    revisions.write("r1", None, "op.create_table('a', sa.Column('id', sa.Integer))")
+    report = env.tenants.upgrade()
+    assert report.ok
+    assert sorted(os.listdir(tmp_path / "tenants")) == [
+        "acme.sqlite",
+        "globex.sqlite",
+    ]
+    engine.dispose()
