@@ -44,6 +44,7 @@ class Tenancy:
 
     @property
     def dialect(self) -> str:
+        """``sqlite``, ``postgresql``, or ``mysql`` for MariaDB too."""
         return self.engine.dialect.name
 
     def source(self) -> list[str]:
@@ -99,7 +100,7 @@ class Tenancy:
 
     def drop(self) -> None:
         """Drop the MariaDB databases the test's tenants made."""
-        if self.dialect != "mariadb":
+        if self.dialect != "mysql":
             return
 
         with self.engine.connect() as conn:
@@ -477,3 +478,116 @@ def test_sqlite_tenant_folder_setting(
         "globex.sqlite",
     ]
     engine.dispose()
+
+
+def _invoke(env: Environment, *args: str) -> t.Any:
+    from click.testing import CliRunner
+
+    from alembic_envkit import make_group
+
+    return CliRunner().invoke(make_group(lambda: env), list(args))
+
+
+def test_cli_upgrade_current_and_report(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    tmp_path: Path,
+) -> None:
+    """``upgrade --tenants all`` prints a line per tenant on stderr and
+    exits 1 when one fails; ``--report`` writes the JSON report that
+    ``--resume`` reads; ``current --tenants all`` prints the status table,
+    or JSON with ``--format json``.
+    """
+    env, found = tenant_env(3)
+    one, two, three = found.names
+    result = _invoke(env, "upgrade", "r1", "--tenants", "all", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr.count(" migrated in ") == 3
+    assert "3 tenants in" in result.stderr
+    found.execute(two, "INSERT INTO {}account (email) VALUES ('a@x'), ('a@x')")
+    report = tmp_path / "report.json"
+    args = ["upgrade", "--tenants", "all", "--report", str(report), "-q"]
+    result = _invoke(env, *args)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: 1 tenants not at the target ({two}); fix them and run the"
+        f" command again --resume {report}."
+    ]
+    data = json.loads(report.read_text())
+    assert [(r["tenant"], r["outcome"]) for r in data["tenants"]] == [
+        (one, "migrated"),
+        (two, "failed"),
+        (three, "migrated"),
+    ]
+    assert data["tenants"][1]["from"] == data["tenants"][1]["to"] == ["r1"]
+
+    result = _invoke(env, "current", "--tenants", "all")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["tenant", "current", "head", "behind"]
+    assert [line.split() for line in lines[1:]] == [
+        [one, "r2", "r2", "0"],
+        [two, "r1", "r2", "1"],
+        [three, "r2", "r2", "0"],
+    ]
+    result = _invoke(env, "current", "--tenant", two, "--format", "json")
+    document = json.loads(result.stdout)
+    assert [(s["tenant"], s["current"], s["behind"]) for s in document["tenants"]] == [
+        (two, ["r1"], 1)
+    ]
+
+    found.execute(two, "DELETE FROM {}account")
+
+    if found.dialect == "mysql":
+        # Its DDL is not transactional: the failed revision left a mark,
+        # which a stamp at the revision the tenant is at clears.
+        again = _invoke(env, "upgrade", "--tenant", two)
+        assert "left in the middle of the upgrade of revision r2" in again.stderr
+        stamped = _invoke(env, "stamp", "r1", "--tenant", two)
+        assert stamped.exit_code == 0, stamped.output
+        assert " migrated in " in stamped.stderr, stamped.output
+
+    result = _invoke(env, "upgrade", "--tenants", "all", "--resume", str(report))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(" migrated in ") == 1
+    assert found.versions(two) == ["r2"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["upgrade", "--tenant", "ghost"], "No tenant named 'ghost'"),
+        (["upgrade", "--tenants", "all", "--workers", "0"], "number of workers is 0"),
+        (["current", "--tenants", "all", "--workers", "-1"], "number of workers"),
+        (["upgrade", "--workers", "4"], "--workers works on tenants"),
+        (["upgrade", "--tenants", "all", "--sql"], "--sql does not work with"),
+        (["stamp", "--tenants", "some"], "'some' is not 'all'"),
+        (["tenant", "create", "bad-name"], "Tenant name 'bad-name' is not allowed"),
+    ],
+)
+def test_cli_bad_input(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    args: list[str],
+    message: str,
+) -> None:
+    """Bad tenant input: one line naming the problem, a non-zero exit, no
+    traceback, and no tenant made.
+    """
+    env, found = tenant_env(2)
+    result = _invoke(env, *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert env.tenancy.existing(found.names) == set()
+
+
+def test_cli_tenant_create(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``tenant create NAME`` brings a new tenant to head, ``tenant list``
+    lists them."""
+    env, found = tenant_env(1)
+    result = _invoke(env, "tenant", "create", found.names[0])
+    assert result.exit_code == 0, result.output
+    assert found.versions(found.names[0]) == ["r2"]
+    assert _invoke(env, "tenant", "list").stdout.split() == found.names

@@ -14,6 +14,7 @@ from alembic_envkit import Revision
 from alembic_envkit import RevisionArg
 from alembic_envkit import Snapshots
 from alembic_envkit import TargetArg
+from alembic_envkit import Tenants
 
 from ._api_objects import AlembicObjects
 
@@ -149,6 +150,17 @@ class MigrationAPI(AlembicObjects):
         check and find snapshot files. See :class:`alembic_envkit.Snapshots`.
         """
         return self.environment.snapshots
+
+    @property
+    def tenants(self) -> Tenants:
+        """The tenant commands of the current app's environment: status,
+        upgrade, downgrade, stamp and create over the tenants the
+        ``ALEMBIC["tenants"]`` setting lists. See
+        :class:`alembic_envkit.Tenants`.
+
+        .. versionadded:: 0.3
+        """
+        return self.environment.tenants
 
     def downgrade(self, target: TargetArg = -1) -> None:
         """Run migrations to downgrade every database.

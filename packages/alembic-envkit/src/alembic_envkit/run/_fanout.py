@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .._errors import ConfigurationError
 from .._errors import EnvkitError
 from .._errors import translate_alembic_errors
+from ._reading import interrupted_by_database
 from ._reading import rows_by_database
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
@@ -70,10 +71,14 @@ def job(
         with translate_alembic_errors():
             wanted = {s.revision for s in script.get_revisions(target) if s}
 
+        def differs(h: History, c: Connections, name: str, ids: tuple[str, ...]) -> bool:
+            # A stamp also clears the mark of a revision left half way.
+            return set(ids) != wanted or bool(interrupted_by_database(c, [name]))
+
         return Job(
             action,
             target,
-            lambda h, c, name, ids: set(ids) != wanted,
+            differs,
             lambda h, c, name: _online.stamp(h, c, target, purge=False, names=[name]),
         )
 
