@@ -18,7 +18,6 @@ import sqlalchemy as sa
 
 from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
-from alembic_envkit import MigrationError
 from alembic_envkit import RevisionError
 from alembic_envkit import TenantReport
 from alembic_envkit.run.dialects import acquire
@@ -141,7 +140,9 @@ def tenant_env(
 
     def make(count: int = 3, **options: t.Any) -> tuple[Environment, Tenancy]:
         found = tenancy(count)
-        env = make_env(sa.MetaData(), found.engine, {"tenants": found.source, **options})
+        env = make_env(
+            sa.MetaData(), found.engine, {"tenants": found.source, **options}
+        )
         revisions.write(
             "r1",
             None,
@@ -433,14 +434,15 @@ def test_two_fan_outs_migrate_each_tenant_once(
     ]
     errors = [p.communicate(timeout=300)[1] for p in running]
     assert [p.returncode for p in running] == [0, 0], errors
-    reports = [
-        json.loads((tmp_path / f"report{n}.json").read_text()) for n in range(2)
-    ]
+    reports = [json.loads((tmp_path / f"report{n}.json").read_text()) for n in range(2)]
 
     for name in found.names:
         assert len(found.rows(name, "SELECT pid FROM {}runs")) == 1
         outcomes = sorted(
-            r["outcome"] for rep in reports for r in rep["tenants"] if r["tenant"] == name
+            r["outcome"]
+            for rep in reports
+            for r in rep["tenants"]
+            if r["tenant"] == name
         )
         assert "migrated" in outcomes
         assert outcomes.count("migrated") == 1

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import typing as t
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from alembic.util import template_to_file
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 
 from alembic_envkit import _alembic
+from alembic_envkit import _sqlalchemy
 from alembic_envkit import RevisionGraph
 from alembic_envkit.history._headers import read_header
 
@@ -522,7 +524,7 @@ def test_mysql_server_version(
     """
     _accepts(MySQLDialect._parse_server_version, None, version)
     dialect = sa.create_engine(url).dialect
-    _alembic.parse_mysql_server_version(dialect, version)
+    _sqlalchemy.parse_mysql_server_version(dialect, version)
     assert (dialect.is_mariadb, dialect.server_version_info) == (mariadb, info)
 
     if hasattr(dialect, "_initialize_mariadb"):
@@ -534,7 +536,7 @@ def test_mysql_version_on_mariadb_url() -> None:
     dialect = sa.create_engine("mariadb+pymysql://").dialect
 
     with pytest.raises(sa.exc.InvalidRequestError, match="not a MariaDB"):
-        _alembic.parse_mysql_server_version(dialect, "8.0.36")
+        _sqlalchemy.parse_mysql_server_version(dialect, "8.0.36")
 
 
 def test_sqlalchemy_greenlet_spawn() -> None:
@@ -574,3 +576,44 @@ def test_engine_copy_with_own_pool(tmp_path: Path) -> None:
 
     private.pool.dispose()
     engine.dispose()
+
+
+def test_proxies_per_thread() -> None:
+    """``_install_proxy`` and ``_remove_proxy`` set each module proxy's
+    object from ``_setups``: handed to the per-thread functions, ``alembic.op``
+    answers in each thread for the Operations that thread installed, at the
+    same time, and for none once both are removed.
+    """
+    from alembic import op
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+    from alembic.util.langhelpers import ModuleClsProxy
+
+    from alembic_envkit.run._threads import per_thread
+
+    _accepts(ModuleClsProxy._install_proxy, Operations.__new__(Operations))
+    per_thread()
+    both = threading.Barrier(2, timeout=30)
+    seen: dict[str, bool] = {}
+
+    def work(name: str) -> None:
+        opts = {"as_sql": True, "output_buffer": io.StringIO()}
+        context = MigrationContext.configure(dialect_name="sqlite", opts=opts)
+
+        with Operations.context(context):
+            both.wait()  # Both installed: one object for the process would fail.
+            seen[name] = op.get_context() is context
+            both.wait()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in "ab"]
+
+    for thread in threads:
+        thread.start()
+
+    for thread in threads:
+        thread.join()
+
+    assert seen == {"a": True, "b": True}
+
+    with pytest.raises(AttributeError, match="'NoneType' object"):
+        op.get_context()  # As Alembic leaves it: no object installed.

@@ -1,4 +1,5 @@
-"""Every use of Alembic's (and SQLAlchemy's) undocumented API, in one place.
+"""Every use of Alembic's undocumented API, and SQLAlchemy's but one (a
+dialect set up for offline scripts, in ``_sqlalchemy``), in one place.
 
 Alembic's public commands only work through an ``env.py``; this package
 builds its own configs, script directories and migration contexts, and does
@@ -33,7 +34,6 @@ if t.TYPE_CHECKING:
     from alembic.runtime.migration import MigrationStep
     from alembic.script import Script
     from alembic.script import ScriptDirectory
-    from sqlalchemy.engine import Dialect
 
 #: The versions every use below was checked against: the lowest the package
 #: declares (``alembic>=1.16.2``, ``sqlalchemy>=2.0``) and the newest tested.
@@ -44,6 +44,7 @@ CHECKED_AGAINST = {"alembic": ("1.16.2", "1.20.1"), "sqlalchemy": ("2.0.0", "2.1
 #: that this module imports nothing above it.
 Header: t.TypeAlias = "tuple[str, _Ids, tuple[str, ...], _Ids, str, str]"
 _Ids: t.TypeAlias = "str | tuple[str, ...] | None"
+_Hook: t.TypeAlias = "t.Callable[[t.Any, set[str], list[t.Any]], None]"
 
 
 # Steps: what alembic.command.upgrade/downgrade/stamp hand their env.py.
@@ -136,23 +137,17 @@ def transactional_ddl(context: MigrationContext) -> bool:
     return bool(context.impl.transactional_ddl)
 
 
-def hand_proxies_to(
-    install: t.Callable[..., None], remove: t.Callable[..., None]
-) -> None:
-    """Install the objects behind ``alembic.op`` and ``alembic.context``
-    with ``install(obj, names, modules)`` and ``remove(...)`` instead of
-    Alembic's own, which hold one object for the whole process. Private:
-    ``ModuleClsProxy._install_proxy``, ``_remove_proxy`` and ``_setups``
-    (the proxied attribute names, and the modules' ``(globals, locals)``).
-    Checked against Alembic 1.16.2 and 1.20.1.
+def hand_proxies_to(install: _Hook, remove: _Hook) -> None:
+    """Install what ``alembic.op`` and ``alembic.context`` stand for with
+    ``install(obj, names, modules)``, and remove it with ``remove``, instead
+    of for the whole process. Private: ``ModuleClsProxy._install_proxy``,
+    ``_remove_proxy`` and ``_setups``. Checked against Alembic 1.16.2 and
+    1.20.1.
     """
-    from alembic.util.langhelpers import ModuleClsProxy  # heavy
+    from alembic.util.langhelpers import ModuleClsProxy as Proxy  # heavy
 
-    def hook(fn: t.Callable[..., None]) -> t.Callable[[t.Any], None]:
-        return lambda self: fn(self, *self._setups[type(self)])
-
-    type.__setattr__(ModuleClsProxy, "_install_proxy", hook(install))
-    type.__setattr__(ModuleClsProxy, "_remove_proxy", hook(remove))
+    for name, fn in (("_install_proxy", install), ("_remove_proxy", remove)):
+        type.__setattr__(Proxy, name, lambda o, f=fn: f(o, *o._setups[type(o)]))
 
 
 # Script directories: revision files read on demand, written safely.
@@ -320,24 +315,6 @@ def resource_filename(spec: str) -> str:
     from alembic.util import coerce_resource_to_filename  # heavy
 
     return str(coerce_resource_to_filename(spec))
-
-
-# Dialects set up without a connection, for offline scripts.
-
-
-def parse_mysql_server_version(dialect: Dialect, value: str) -> None:
-    """Set up a MySQL or MariaDB dialect for the server version ``value``
-    as its first connection would, with MariaDB's version-dependent settings
-    (native UUID from 10.7). Private: SQLAlchemy's
-    ``MySQLDialect._parse_server_version`` and ``_initialize_mariadb``; no
-    public API does it without connecting. Checked against SQLAlchemy 2.0.0
-    and 2.1.9.
-    """
-    mysql: t.Any = dialect
-    mysql._parse_server_version(value)
-
-    if mysql.is_mariadb and hasattr(mysql, "_initialize_mariadb"):
-        mysql._initialize_mariadb(None)
 
 
 def _scalar(value: str | t.Sequence[str] | None) -> str | tuple[str, ...] | None:

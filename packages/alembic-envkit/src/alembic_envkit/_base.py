@@ -14,7 +14,6 @@ from . import history as _history
 from . import run as _run
 from ._errors import ConfigurationError
 from ._errors import revision_error
-from ._tenants import Tenants
 from .history import History
 from .history import saves_cache
 from .run import Connections
@@ -314,11 +313,6 @@ class BaseEnvironment:
 
     def _run_options(self, **extra: t.Any) -> dict[str, t.Any]:
         return {"names": self.selected_names, "progress": self.progress, **extra}
-
-    @property
-    def tenants(self) -> Tenants:
-        """The tenant commands (new in 0.3): status, upgrade, create..."""
-        return Tenants(self)
 
     def mkdir(self) -> None:
         """Create the migrations folder, its template (Alembic's ``generic``

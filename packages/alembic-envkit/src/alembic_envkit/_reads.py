@@ -12,6 +12,7 @@ from . import history as _history
 from . import run as _run
 from ._base import BaseEnvironment
 from ._snapshots import Snapshots
+from ._tenants import Tenants
 from .history import Revision
 from .history import RevisionArg
 from .history import saves_cache
@@ -184,6 +185,11 @@ class ReadingEnvironment(BaseEnvironment):
     def snapshots(self) -> Snapshots:
         """The snapshot commands (new in 0.3): write, check, find."""
         return Snapshots(self)
+
+    @property
+    def tenants(self) -> Tenants:
+        """The tenant commands (new in 0.3): status, upgrade, create..."""
+        return Tenants(self)
 
     def _ids(self, value: RevisionArg) -> list[str]:
         current = self.current  # "current": the primary database's.

@@ -71,7 +71,15 @@ class Tenants:
         return _run.tenant_status(self.tenancy, names, workers=workers)
 
     def upgrade(
-        self, target: TargetArg = "heads", **options: t.Any
+        self,
+        target: TargetArg = "heads",
+        *,
+        tenants: t.Sequence[str] | None = None,
+        workers: int = 1,
+        canary: int = 0,
+        stop_on_error: bool = False,
+        resume: TenantReport | None = None,
+        progress: TenantCallback = None,
     ) -> TenantReport:
         """Upgrade the tenants to ``target``. A tenant at the target already
         is skipped after one read of its version table; each other takes
@@ -91,18 +99,42 @@ class Tenants:
         :param progress: Called with a :class:`.TenantProgress` as each
             tenant finishes.
         """
+        options = _options(tenants, workers, canary, stop_on_error, resume, progress)
         return self._fan_out("upgrade", str(target), **options)
 
-    def downgrade(self, target: TargetArg, **options: t.Any) -> TenantReport:
+    def downgrade(
+        self,
+        target: TargetArg,
+        *,
+        tenants: t.Sequence[str] | None = None,
+        workers: int = 1,
+        canary: int = 0,
+        stop_on_error: bool = False,
+        resume: TenantReport | None = None,
+        progress: TenantCallback = None,
+    ) -> TenantReport:
         """Downgrade the tenants to ``target``; the options of
         :meth:`upgrade`.
         """
+        options = _options(tenants, workers, canary, stop_on_error, resume, progress)
         return self._fan_out("downgrade", str(target), **options)
 
-    def stamp(self, target: RevisionArg = "heads", **options: t.Any) -> TenantReport:
-        """Record ``target`` as current on the tenants, running nothing; the
-        options of :meth:`upgrade`.
+    def stamp(
+        self,
+        target: RevisionArg = "heads",
+        *,
+        tenants: t.Sequence[str] | None = None,
+        workers: int = 1,
+        canary: int = 0,
+        stop_on_error: bool = False,
+        resume: TenantReport | None = None,
+        progress: TenantCallback = None,
+    ) -> TenantReport:
+        """Record ``target`` as current on the tenants, running nothing (and
+        clearing the mark of a revision a MariaDB tenant was left in the
+        middle of); the options of :meth:`upgrade`.
         """
+        options = _options(tenants, workers, canary, stop_on_error, resume, progress)
         return self._fan_out("stamp", str(target), **options)
 
     @saves_cache
@@ -131,7 +163,9 @@ class Tenants:
         if result.outcome == "failed":
             raise MigrationError(
                 f"Tenant {name!r} was made but not brought to the heads:"
-                f" {result.error}"
+                f" {result.error}",
+                database=tenancy.primary.name,
+                revision=None,
             )
 
         return result
@@ -182,3 +216,21 @@ class Tenants:
     def _snapshots(self) -> bool | None:
         """As the ``snapshots`` setting says, where the layout can load one."""
         return None if self.tenancy.layout.snapshots else False
+
+
+def _options(
+    tenants: t.Sequence[str] | None,
+    workers: int,
+    canary: int,
+    stop_on_error: bool,
+    resume: TenantReport | None,
+    progress: TenantCallback,
+) -> dict[str, t.Any]:
+    return {
+        "tenants": tenants,
+        "workers": workers,
+        "canary": canary,
+        "stop_on_error": stop_on_error,
+        "resume": resume,
+        "progress": progress,
+    }

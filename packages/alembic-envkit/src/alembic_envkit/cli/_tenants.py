@@ -90,13 +90,13 @@ def with_tenants(command: click.Command) -> click.Command:
             if kwargs.get(key):
                 raise click.UsageError(f"{flag} does not work with tenants yet.")
 
-        return _on_tenants(name, options, kwargs)
+        on_tenants = t.cast("t.Callable[..., None]", pass_env(_on_tenants))
+        return on_tenants(name, options, kwargs)
 
     new.callback = callback
     return new
 
 
-@pass_env
 def _on_tenants(
     env: Environment, name: str, options: dict[str, t.Any], kwargs: dict[str, t.Any]
 ) -> None:

@@ -14,6 +14,12 @@ from ._connections import Bound
 from ._connections import close_scope
 from ._connections import Connections
 from ._connections import Scope
+from ._fanout import ACTIONS as TENANT_ACTIONS
+from ._fanout import check_counts
+from ._fanout import fan_out
+from ._fanout import job
+from ._fanout import run_one
+from ._fanout import TenantCallback
 from ._ledger_check import ledger_findings
 from ._ledger_check import rehash
 from ._reading import behind_heads
@@ -21,12 +27,6 @@ from ._reading import current_by_database
 from ._reading import interrupted_by_database
 from ._reading import rows_by_database
 from ._reading import wait_for_head
-from ._fanout import ACTIONS as TENANT_ACTIONS
-from ._fanout import check_counts
-from ._fanout import fan_out
-from ._fanout import job
-from ._fanout import run_one
-from ._fanout import TenantCallback
 from ._tenancy import Tenancy
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport

@@ -51,9 +51,7 @@ class Job:
     run: t.Callable[[History, Connections, str], None]
 
 
-def job(
-    history: History, action: str, target: str, *, snapshots: bool | None
-) -> Job:
+def job(history: History, action: str, target: str, *, snapshots: bool | None) -> Job:
     """The :class:`Job` of ``action`` to ``target``, its target checked
     against the history before any tenant is touched.
 
@@ -62,7 +60,9 @@ def job(
     :raises ConfigurationError: For an unknown action.
     :raises RevisionError: For a target the history does not have.
     """
-    from . import _online
+    from ._online import downgrade
+    from ._online import stamp
+    from ._online import upgrade
     from ._steps import steps_to
 
     script = history.script_directory
@@ -71,7 +71,9 @@ def job(
         with translate_alembic_errors():
             wanted = {s.revision for s in script.get_revisions(target) if s}
 
-        def differs(h: History, c: Connections, name: str, ids: tuple[str, ...]) -> bool:
+        def differs(
+            h: History, c: Connections, name: str, ids: tuple[str, ...]
+        ) -> bool:
             # A stamp also clears the mark of a revision left half way.
             return set(ids) != wanted or bool(interrupted_by_database(c, [name]))
 
@@ -79,7 +81,7 @@ def job(
             action,
             target,
             differs,
-            lambda h, c, name: _online.stamp(h, c, target, purge=False, names=[name]),
+            lambda h, c, name: stamp(h, c, target, purge=False, names=[name]),
         )
 
     if action not in ACTIONS:
@@ -101,9 +103,9 @@ def job(
 
     def run(h: History, c: Connections, name: str) -> None:
         if down:
-            _online.downgrade(h, c, target, names=[name])
+            downgrade(h, c, target, names=[name])
         else:
-            _online.upgrade(h, c, target, names=[name], snapshots=snapshots)
+            upgrade(h, c, target, names=[name], snapshots=snapshots)
 
     return Job(action, target, pending, run)
 

@@ -161,9 +161,7 @@ class FileLayout(TenantLayout):
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
     ) -> set[str]:
         return {
-            name
-            for name in tenants
-            if os.path.exists(self.path(primary, name, folder))
+            name for name in tenants if os.path.exists(self.path(primary, name, folder))
         }
 
     def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:

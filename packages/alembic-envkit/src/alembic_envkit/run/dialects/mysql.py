@@ -51,7 +51,7 @@ class MySQLImpl(DialectImpl):
     ) -> None:
         # Tells MariaDB from MySQL, and sets what depends on MariaDB's
         # version. Imports Alembic, which only offline scripts need here.
-        from ..._alembic import parse_mysql_server_version
+        from ..._sqlalchemy import parse_mysql_server_version
 
         parse_mysql_server_version(dialect, version)
 
