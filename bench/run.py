@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checksums  # noqa: E402
 import generate  # noqa: E402
 import profiles  # noqa: E402
+import tenants  # noqa: E402
 
 FULL = {
     "reads": (10, 300, 3000),
@@ -48,6 +49,8 @@ FULL = {
     "checksums": (3000,),
     "snapshots": (3000,),
     "lints": (300,),
+    "tenant_schemas": (200,),
+    "tenant_files": (500,),
 }
 QUICK = {
     "reads": (10, 100),
@@ -56,6 +59,8 @@ QUICK = {
     "checksums": (100,),
     "snapshots": (100,),
     "lints": (30,),
+    "tenant_schemas": (20,),
+    "tenant_files": (20,),
 }
 MODES = ("savepoint", "revision", "run")
 GROUPS = (
@@ -69,6 +74,7 @@ GROUPS = (
     "checksum",
     "snapshot",
     "lint",
+    "tenants",
 )
 READS = ("help", "heads", "current", "verify")
 #: Runs ``flask`` and reports the time from its start to the command's end.
@@ -536,6 +542,10 @@ def build(
             )
         )
 
+    if "tenants" in only:
+        server = POSTGRESQL if POSTGRESQL and _reachable(POSTGRESQL) else None
+        cases += tenants.cases(root, sizes, python, base_env, server, Case, Command)
+
     return cases
 
 
@@ -813,6 +823,8 @@ def targets(
 
     if checksum is not None:
         found.extend(checksums.targets(checksum))
+
+    found.extend(tenants.targets(rows, sizes))
 
     heads = row("flask db heads", big_read)
 
