@@ -25,7 +25,10 @@ FINISHED = frozenset({"migrated", "skipped", "already at target"})
 
 @dataclass
 class TenantResult:
-    """What happened to one tenant."""
+    """What happened to one tenant.
+
+    .. versionadded:: 0.3
+    """
 
     #: The tenant's name.
     tenant: str
@@ -139,6 +142,8 @@ class TenantReport:
 class TenantProgress:
     """Where a run over tenants stands, as each tenant finishes: passed to
     the ``progress`` callback.
+
+    .. versionadded:: 0.3
     """
 
     #: The tenant that just finished.
