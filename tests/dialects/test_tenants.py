@@ -593,3 +593,37 @@ def test_cli_tenant_create(
     assert result.exit_code == 0, result.output
     assert found.versions(found.names[0]) == ["r2"]
     assert _invoke(env, "tenant", "list").stdout.split() == found.names
+
+
+def test_create_loads_the_snapshot_where_the_layout_allows(
+    tenancy: t.Callable[..., Tenancy],
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """A new tenant gets the newest snapshot on SQLite and MariaDB, so the
+    revisions it stands for do not run again; on PostgreSQL, whose
+    snapshots name the primary's schema, it replays them.
+    """
+    found = tenancy(0)
+    ran = tmp_path / "ran.txt"
+    revisions.write(
+        "r1",
+        None,
+        f"""
+        op.create_table("account", sa.Column("id", sa.Integer, primary_key=True))
+        with open({str(ran)!r}, "a") as f:
+            f.write("r1 ")
+        """,
+    )
+    env = make_env(sa.MetaData(), found.engine, {"tenants": found.source})
+    env.snapshots.write()
+    assert ran.read_text() == "r1 "  # The snapshot's replay.
+    new = found.name(1)
+    found.names.append(new)
+    result = env.tenants.create(new)
+    assert result.after == ["r1"]
+    assert found.versions(new) == ["r1"]
+    assert "account" in found.tables(new)
+    replayed = found.dialect == "postgresql"
+    assert ran.read_text() == ("r1 r1 " if replayed else "r1 ")
