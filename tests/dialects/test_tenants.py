@@ -627,3 +627,31 @@ def test_create_loads_the_snapshot_where_the_layout_allows(
     assert "account" in found.tables(new)
     replayed = found.dialect == "postgresql"
     assert ran.read_text() == ("r1 r1 " if replayed else "r1 ")
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_postgresql_connections_return_to_the_pool_as_they_were(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """The tenants share the primary's pool, and every connection they used
+    is back in it with the ``search_path`` it had before.
+    """
+    env, found = tenant_env(4)
+
+    with found.engine.connect() as conn:
+        before = conn.exec_driver_sql("SHOW search_path").scalar()
+
+    report = env.tenants.upgrade(workers=4)
+    assert report.ok
+    assert env.tenancy.engine(found.names[0]) is found.engine
+    pool = found.engine.pool
+    held = [found.engine.connect() for _ in range(pool.checkedin())]
+
+    try:
+        paths = {c.exec_driver_sql("SHOW search_path").scalar() for c in held}
+    finally:
+        for conn in held:
+            conn.close()
+
+    assert len(held) >= 4
+    assert paths == {before}
