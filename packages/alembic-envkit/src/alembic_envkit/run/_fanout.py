@@ -143,7 +143,9 @@ def fan_out(
         if stop.is_set():
             return
 
-        result = run_one(tenancy, name, work, exists=name in existing)
+        result = run_one(
+            tenancy, name, work, exists=name in existing, before=known.get(name)
+        )
         results[name].__dict__.update(result.__dict__)
 
         if result.outcome == "failed" and stop_on_error:
@@ -153,6 +155,9 @@ def fan_out(
 
     first, rest = list(tenants[:canary]), list(tenants[canary:])
     existing = tenancy.existing(tenants)
+    # Where the servers' tenants stand, read together up front: those at
+    # the target are skipped without a connection of their own.
+    known = tenancy.versions([n for n in tenants if n in existing]) or {}
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one, first))
@@ -167,13 +172,19 @@ def fan_out(
 
 
 def run_one(
-    tenancy: Tenancy, tenant: str, work: Job, *, exists: bool | None = None
+    tenancy: Tenancy,
+    tenant: str,
+    work: Job,
+    *,
+    exists: bool | None = None,
+    before: tuple[str, ...] | None = None,
 ) -> TenantResult:
     """Run ``work`` on one tenant; its result, failure included. An upgrade
     makes the schema or database of a tenant that has none yet.
 
     :param exists: Whether the tenant's schema, database or file exists,
         if the caller has looked.
+    :param before: Its revision ids, if the caller has read them.
     """
     started = time.monotonic()
     result = TenantResult(tenant, "failed")
@@ -191,7 +202,9 @@ def run_one(
             )
 
         connections = tenancy.connections(tenant, lock=False)
-        before = _ids(connections, name) if exists else ()
+        if before is None:
+            before = _ids(connections, name) if exists else ()
+
         result.before = result.after = list(before)
 
         if not work.pending(history, connections, name, before):

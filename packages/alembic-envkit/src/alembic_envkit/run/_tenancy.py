@@ -163,6 +163,15 @@ class Tenancy:
         engine = self.primary.engine
         return self.layout.existing(engine, self.config.folder, tenants)
 
+    def versions(self, tenants: t.Sequence[str]) -> dict[str, tuple[str, ...]] | None:
+        """The revision ids of each tenant, read together where the layout
+        can (the servers); ``None`` where each is read on its own.
+        """
+        name = self.primary.name
+        table = self.settings.context_options_for(name).get("version_table")
+        engine = self.primary.engine
+        return self.layout.versions(engine, tenants, table or "alembic_version")
+
     def exists(self, tenant: str) -> bool:
         """Whether the tenant's schema, database or file exists."""
         return tenant in self.existing([tenant])

@@ -54,19 +54,25 @@ def tenant_status(
     heads = tuple(sorted(graph.heads))
     below_heads = _below(graph, heads)
     name = tenancy.primary.name
-    existing = tenancy.existing(tenants)
+    together = tenancy.versions(tenants)
+    existing = tenancy.existing(tenants) if together is None else set(tenants)
 
-    def one(tenant: str) -> TenantStatus:
-        if tenant not in existing:
-            return TenantStatus(tenant, (), heads, len(below_heads))
-
-        connections = tenancy.connections(tenant)
-        ids = rows_by_database(connections, [name])[name]
+    def status(tenant: str, ids: tuple[str, ...]) -> TenantStatus:
         known = [i for i in ids if i in graph]
         behind = len(below_heads - _below(graph, known))
         return TenantStatus(tenant, ids, heads, behind)
 
-    if workers == 1:
+    def one(tenant: str) -> TenantStatus:
+        if together is not None:
+            return status(tenant, together[tenant])
+
+        if tenant not in existing:
+            return status(tenant, ())
+
+        connections = tenancy.connections(tenant)
+        return status(tenant, rows_by_database(connections, [name])[name])
+
+    if workers == 1 or together is not None:
         return [one(tenant) for tenant in tenants]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -17,6 +17,9 @@ from ..._errors import ConfigurationError
 #: What puts a connection back as it was.
 Restore: t.TypeAlias = t.Callable[[], None]
 
+#: How many tenants' version tables one query reads.
+_BATCH = 250
+
 
 class TenantLayout:
     """Tenants that share the primary database's engine, one namespace of
@@ -59,6 +62,45 @@ class TenantLayout:
     def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
         """Make the tenant's namespace, empty, unless it exists."""
         raise NotImplementedError
+
+    def versions(
+        self, primary: sa.Engine, tenants: t.Sequence[str], table: str
+    ) -> dict[str, tuple[str, ...]] | None:
+        """The revision ids in each tenant's version table (none where it
+        has no version table, or no namespace), read in a few queries on
+        one connection of the primary's server: which namespaces have the
+        table, then all their rows at once. ``None`` where the layout reads
+        tenants one by one.
+        """
+        result: dict[str, tuple[str, ...]] = {name: () for name in tenants}
+        query = sa.text(
+            "SELECT table_schema FROM information_schema.tables"
+            " WHERE table_name = :table"
+        )
+
+        with primary.connect() as connection:
+            rows = connection.execute(query, {"table": table})
+            found = sorted({str(r[0]) for r in rows}.intersection(result))
+            quote = connection.dialect.identifier_preparer.quote_identifier
+            listed: dict[str, list[str]] = {}
+
+            for start in range(0, len(found), _BATCH):
+                batch = found[start : start + _BATCH]
+                parts = [
+                    f"SELECT :t{n} AS tenant, version_num"
+                    f" FROM {quote(name)}.{quote(table)}"
+                    for n, name in enumerate(batch)
+                ]
+                params = {f"t{n}": name for n, name in enumerate(batch)}
+                union = sa.text(" UNION ALL ".join(parts))
+
+                for tenant, version in connection.execute(union, params):
+                    listed.setdefault(str(tenant), []).append(str(version))
+
+        for name, ids in listed.items():
+            result[name] = tuple(sorted(ids))  # As version_rows orders them.
+
+        return result
 
 
 class SchemaLayout(TenantLayout):
@@ -156,6 +198,11 @@ class FileLayout(TenantLayout):
 
     def enter(self, connection: sa.Connection, tenant: str) -> Restore:
         return _nothing
+
+    def versions(
+        self, primary: sa.Engine, tenants: t.Sequence[str], table: str
+    ) -> dict[str, tuple[str, ...]] | None:
+        return None  # A file each: nothing to read them together with.
 
     def existing(
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
