@@ -955,6 +955,7 @@ def main(argv: list[str] | None = None) -> None:
             measure(cases, repeat, sys.stderr)
         finally:
             _drop_templates(root.resolve())
+            tenants.drop_databases(root.resolve())
         profile_text = (
             profile(cases, args.profile.resolve(), sys.stderr)
             if args.profile is not None

@@ -225,7 +225,7 @@ def cases(
             folder.mkdir(parents=True, exist_ok=True)
 
             if server is not None:
-                name = f"bench_tenants_{count}"
+                name = f"bench_tenants_{count}_{os.getpid()}"
                 admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
 
                 with admin.connect() as conn:
@@ -233,6 +233,7 @@ def cases(
                     conn.exec_driver_sql(f"CREATE DATABASE {name}")
 
                 admin.dispose()
+                (folder / "server.txt").write_text(f"{server}\n{name}\n")
                 url = sa.make_url(server).set(database=name)
                 url_text = url.render_as_string(hide_password=False)
             else:
@@ -291,6 +292,21 @@ def cases(
                 )
 
     return found
+
+
+def drop_databases(root: Path) -> None:
+    """Drop the server databases :func:`cases` made under ``root``."""
+    import sqlalchemy as sa
+
+    for marker in root.glob("tenants-*/server.txt"):
+        server, name = marker.read_text().split()
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            admin.dispose()
 
 
 def targets(

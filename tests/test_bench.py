@@ -10,6 +10,7 @@ import sys
 import types
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 BENCH = Path(__file__).parent.parent / "bench"
@@ -160,3 +161,39 @@ def test_quick_run_checksum(tmp_path: Path) -> None:
     assert len(row["in_process_s"]) == 1
     assert "0 of 100 files in ruff format" in result.stdout
     assert "0 of 200 edited files" in result.stdout
+
+
+def test_quick_run_tenants(tmp_path: Path) -> None:
+    """The tenants group measures current, a one-revision upgrade with 8
+    workers against one, and a new tenant from the snapshot against a
+    replay, and reports its targets; the server database it made is gone
+    after.
+    """
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "tenants"]
+        + ["--keep", str(tmp_path / "projects"), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(out.read_text())["results"]
+    cases = {(r["case"], r["size"]) for r in rows}
+    assert ("current --tenants all (SQLite files)", 20) in cases
+    assert ("upgrade one revision, 8 workers (SQLite files)", 20) in cases
+    assert ("new tenant at head from the snapshot (SQLite files)", 20) in cases
+    assert all(r["in_process_s"] and r["floor_in_process_s"] for r in rows)
+    targets = json.loads(out.read_text())["targets"]
+    assert any(t["target"].startswith("new tenant at head") for t in targets)
+
+    for marker in (tmp_path / "projects").glob("tenants-*/server.txt"):
+        server, name = marker.read_text().split()
+        engine = sa.create_engine(server)
+
+        try:
+            with engine.connect() as conn:
+                query = "SELECT 1 FROM pg_database WHERE datname = :n"
+                assert conn.execute(sa.text(query), {"n": name}).first() is None
+        finally:
+            engine.dispose()
