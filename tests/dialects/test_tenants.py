@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import typing as t
 import uuid
 from pathlib import Path
@@ -655,3 +657,46 @@ def test_postgresql_connections_return_to_the_pool_as_they_were(
 
     assert len(held) >= 4
     assert paths == {before}
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_postgresql_schema_made_by_another_session_meanwhile(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """Two runners making a new tenant's schema at once both go on: the
+    one whose CREATE SCHEMA IF NOT EXISTS waited on the other's finds the
+    schema there. The overlap is forced: the other session holds its
+    uncommitted CREATE SCHEMA until this one is seen waiting on it.
+    """
+    env, found = tenant_env(1)
+    name = found.names[0]
+    errors: list[BaseException] = []
+    other = found.engine.connect()
+    other.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+
+    def make() -> None:
+        try:
+            env.tenancy.create(name)
+        except BaseException as e:  # Reported by the assertion below.
+            errors.append(e)
+
+    thread = threading.Thread(target=make)
+    thread.start()
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND query LIKE 'CREATE SCHEMA IF NOT EXISTS%'"
+    )
+
+    with found.engine.connect() as watch:
+        for _ in range(3000):
+            if watch.execute(waiting).scalar():
+                break
+
+            watch.rollback()
+            time.sleep(0.01)  # Polls for the lock wait; the order is forced.
+
+    other.commit()
+    other.close()
+    thread.join(30)
+    assert errors == []
+    assert env.tenancy.exists(name)

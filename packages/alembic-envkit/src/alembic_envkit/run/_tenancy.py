@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 import typing as t
 
+import sqlalchemy as sa
+
 from .._errors import ConfigurationError
 from ..settings import LazyTargets
 from ..settings import Settings
@@ -18,8 +20,6 @@ from ._connections import Connections
 from .dialects import impl_for
 
 if t.TYPE_CHECKING:
-    import sqlalchemy as sa
-
     from ..history import History
     from ..settings import Targets
     from .dialects import TenantLayout
@@ -177,8 +177,16 @@ class Tenancy:
         return tenant in self.existing([tenant])
 
     def create(self, tenant: str) -> None:
-        """Make the tenant's schema, database or file's folder."""
-        self.layout.create(self.primary.engine, self.engine(tenant), tenant)
+        """Make the tenant's schema, database or file's folder, unless it
+        exists, another runner making it at the same time included.
+        """
+        try:
+            self.layout.create(self.primary.engine, self.engine(tenant), tenant)
+        except sa.exc.DBAPIError:
+            # PostgreSQL's CREATE SCHEMA IF NOT EXISTS can fail on a
+            # schema made by another session meanwhile.
+            if not self.exists(tenant):
+                raise
 
     def dispose(self) -> None:
         """Dispose the engines made for tenants (SQLite)."""
