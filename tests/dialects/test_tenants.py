@@ -514,7 +514,7 @@ def test_cli_upgrade_current_and_report(
     result = _invoke(env, *args)
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: 1 tenants not at the target ({two}); fix them and run the"
+        f"Error: 1 tenant not at the target ({two}); fix them and run the"
         f" command again --resume {report}."
     ]
     data = json.loads(report.read_text())

@@ -138,7 +138,7 @@ def _on_tenants(
 
     if not quiet:
         click.echo(
-            f"{len(report.results)} tenants in {report.seconds:.2f}s: {counts}.",
+            f"{_tenants(len(report.results))} in {report.seconds:.2f}s: {counts}.",
             err=True,
         )
 
@@ -147,11 +147,15 @@ def _on_tenants(
         listed = ", ".join(unfinished[:10]) + (", ..." if len(unfinished) > 10 else "")
         again = f" --resume {options['report_file']}" if options["report_file"] else ""
         click.echo(
-            f"Error: {len(unfinished)} tenants not at the target ({listed});"
+            f"Error: {_tenants(len(unfinished))} not at the target ({listed});"
             f" fix them and run the command again{again}.",
             err=True,
         )
         raise click.exceptions.Exit(1)
+
+
+def _tenants(count: int) -> str:
+    return f"{count} tenant" + ("" if count == 1 else "s")
 
 
 def _progress(update: TenantProgress) -> None:
