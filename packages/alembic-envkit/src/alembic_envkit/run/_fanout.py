@@ -10,6 +10,7 @@ only then does the runner run, on a connection pointed at the tenant.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 import typing as t
@@ -31,6 +32,8 @@ if t.TYPE_CHECKING:
     from ..history import History
     from ._connections import Connections
     from ._tenancy import Tenancy
+
+_T = t.TypeVar("_T")
 
 #: Called as each tenant finishes, or ``None``.
 TenantCallback: t.TypeAlias = "t.Callable[[TenantProgress], None] | None"
@@ -160,12 +163,12 @@ def fan_out(
     known = tenancy.versions([n for n in tenants if n in existing]) or {}
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, first))
+        each(pool, one, first)
 
         if any(results[n].outcome == "failed" for n in first):
             stop.set()
 
-        list(pool.map(one, rest))
+        each(pool, one, rest)
 
     report.seconds = time.monotonic() - started
     return report
@@ -243,6 +246,17 @@ def run_one(
         result.seconds = time.monotonic() - started
 
     return result
+
+
+def each(
+    pool: ThreadPoolExecutor, fn: t.Callable[[str], _T], names: t.Iterable[str]
+) -> list[_T]:
+    """``fn`` of each name in the pool, in order; each call sees the context
+    variables of the caller (the command being run), as a call in this
+    thread would.
+    """
+    futures = [pool.submit(contextvars.copy_context().run, fn, n) for n in names]
+    return [future.result() for future in futures]
 
 
 def check_counts(workers: int, canary: int) -> None:

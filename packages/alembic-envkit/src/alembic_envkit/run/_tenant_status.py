@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from dataclasses import dataclass
 
+from ._fanout import each
 from ._reading import rows_by_database
 
 if t.TYPE_CHECKING:
@@ -76,7 +77,7 @@ def tenant_status(
         return [one(tenant) for tenant in tenants]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, tenants))
+        return each(pool, one, tenants)
 
 
 def _below(graph: RevisionGraph, ids: t.Iterable[str]) -> set[str]:
