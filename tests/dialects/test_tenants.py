@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -564,7 +565,7 @@ def test_cli_upgrade_current_and_report(
         (["upgrade", "--tenants", "all", "--workers", "0"], "number of workers is 0"),
         (["current", "--tenants", "all", "--workers", "-1"], "number of workers"),
         (["upgrade", "--workers", "4"], "--workers works on tenants"),
-        (["upgrade", "--tenants", "all", "--sql"], "--sql does not work with"),
+        (["upgrade", "--tenants", "all", "--plan"], "--plan does not work with"),
         (["stamp", "--tenants", "some"], "'some' is not 'all'"),
         (["tenant", "create", "bad-name"], "Tenant name 'bad-name' is not allowed"),
     ],
@@ -700,3 +701,51 @@ def test_postgresql_schema_made_by_another_session_meanwhile(
     thread.join(30)
     assert errors == []
     assert env.tenancy.exists(name)
+
+
+def _run_script(found: Tenancy, tenant: str, script: str) -> None:
+    """Run an offline script as its reader would: on SQLite, on the
+    tenant's file; on the servers, on the primary's database.
+    """
+    if found.dialect == "sqlite":
+        with sqlite3.connect(found.folder / f"{tenant}.sqlite") as conn:
+            conn.executescript(script)
+
+        return
+
+    lines = [x for x in script.splitlines() if not x.startswith("--")]
+
+    with found.engine.connect() as conn:
+        for statement in "\n".join(lines).split(";\n"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+
+        conn.commit()
+
+
+def test_cli_sql_writes_one_script_per_tenant(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    tmp_path: Path,
+) -> None:
+    """``upgrade --sql --tenants all`` writes one script per tenant without
+    connecting; each script, run on its own, makes the tenant's schema or
+    database and brings it to head.
+    """
+    env, found = tenant_env(2)
+    one, two = found.names
+    result = _invoke(env, "upgrade", "--tenants", "all", "--sql")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("-- tenant: ") == 2
+    out = tmp_path / "scripts"
+    args = ["upgrade", "--tenants", "all", "--sql", "--output-dir", str(out)]
+    result = _invoke(env, *args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [f"{one}.sql", f"{two}.sql"]
+    assert env.tenancy.existing(found.names) == set()
+    _run_script(found, one, (out / f"{one}.sql").read_text())
+    status = env.tenants.status()
+    assert [(s.tenant, s.current) for s in status] == [(one, ("r2",)), (two, ())]
+    assert "account" in found.tables(one)
+    result = _invoke(env, "upgrade", "--tenants", "all", "--sql", "--workers", "2")
+    assert result.exit_code == 2
+    assert "--sql and --workers cannot be used together" in result.stderr

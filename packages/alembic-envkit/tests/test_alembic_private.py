@@ -582,7 +582,7 @@ def test_proxies_per_thread() -> None:
     """``_install_proxy`` and ``_remove_proxy`` set each module proxy's
     object from ``_setups``: handed to the per-thread functions, ``alembic.op``
     answers in each thread for the Operations that thread installed, at the
-    same time, and for none once both are removed.
+    same time, and for none in this thread.
     """
     from alembic import op
     from alembic.operations import Operations
@@ -615,5 +615,5 @@ def test_proxies_per_thread() -> None:
 
     assert seen == {"a": True, "b": True}
 
-    with pytest.raises(AttributeError, match="'NoneType' object"):
-        op.get_context()  # As Alembic leaves it: no object installed.
+    with pytest.raises(NameError, match="proxy object has not yet been established"):
+        op.get_context()

@@ -170,6 +170,58 @@ class Tenants:
 
         return result
 
+    @saves_cache
+    def upgrade_sql(
+        self,
+        target: TargetArg = "heads",
+        *,
+        tenants: t.Sequence[str] | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL an upgrade to ``target`` (or ``"FROM:TO"``) would run on
+        each tenant, by name, without connecting: each script first makes
+        the tenant's schema or database unless it exists and points the
+        session at it (``SET search_path``, ``USE``); on SQLite it names
+        the file to run it on.
+        """
+        return self._sql("upgrade", str(target), tenants, tag)
+
+    @saves_cache
+    def downgrade_sql(
+        self,
+        target: TargetArg,
+        *,
+        tenants: t.Sequence[str] | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL of a downgrade (``target`` a ``"FROM:TO"`` range) on each
+        tenant, as :meth:`upgrade_sql` makes them.
+        """
+        return self._sql("downgrade", str(target), tenants, tag)
+
+    @saves_cache
+    def stamp_sql(
+        self,
+        target: RevisionArg = "heads",
+        *,
+        tenants: t.Sequence[str] | None = None,
+        tag: str | None = None,
+    ) -> dict[str, str]:
+        """The SQL of a stamp on each tenant, as :meth:`upgrade_sql` makes
+        them.
+        """
+        return self._sql("stamp", str(target), tenants, tag)
+
+    def _sql(
+        self,
+        action: str,
+        target: str,
+        tenants: t.Sequence[str] | None,
+        tag: str | None,
+    ) -> dict[str, str]:
+        names = self.tenancy.choose(tenants)
+        return _run.tenant_scripts(self.tenancy, names, action, target, tag)
+
     def close(self) -> None:
         """Dispose the engines made for tenants (SQLite files)."""
         self.tenancy.dispose()

@@ -106,7 +106,7 @@ def echo_scripts(
         scripts = env.stamp_sql(target, tag=tag)
 
     if output_dir is not None:
-        _write(scripts, output_dir)
+        write_each(scripts, output_dir)
         return
 
     headers = len(env.database_names) > 1
@@ -154,7 +154,7 @@ def write_scripts(
     return list(paths.values())
 
 
-def _write(scripts: t.Mapping[str, str], output_dir: str) -> None:
+def write_each(scripts: t.Mapping[str, str], output_dir: str) -> None:
     """Write the scripts with :func:`write_scripts`, naming each file on
     stderr; what goes wrong is a one-line error.
     """

@@ -16,6 +16,8 @@ import click
 from ._context import log_warnings_only
 from ._context import pass_env
 from ._output import echo_json
+from ._sql import check_offline_options
+from ._sql import write_each
 
 if t.TYPE_CHECKING:
     from .._environment import Environment
@@ -48,7 +50,7 @@ _DEFAULTS: dict[str, t.Any] = {
 }
 
 #: The options of the commands that run revisions that tenants do not take.
-_NOT_WITH_TENANTS = {"sql": "--sql", "plan": "--plan", "purge": "--purge"}
+_NOT_WITH_TENANTS = {"plan": "--plan", "purge": "--purge"}
 
 
 def with_tenants(command: click.Command) -> click.Command:
@@ -112,6 +114,10 @@ def _on_tenants(
 
         return
 
+    if kwargs.get("sql"):
+        _echo_sql(env, name, chosen, options, kwargs)
+        return
+
     quiet = bool(kwargs.get("quiet") or options.get("tenant_quiet"))
     # One line per tenant says what ran; Alembic's own lines would repeat
     # for each of them.
@@ -152,6 +158,32 @@ def _on_tenants(
             err=True,
         )
         raise click.exceptions.Exit(1)
+
+
+def _echo_sql(
+    env: Environment,
+    name: str,
+    chosen: list[str] | None,
+    options: dict[str, t.Any],
+    kwargs: dict[str, t.Any],
+) -> None:
+    """Write each tenant's script to stdout, or to ``--output-dir``."""
+    fan_out = {
+        _FLAGS[key]: options.get(key, default) != default
+        for key, default in _DEFAULTS.items()
+    }
+    output_dir = kwargs.get("output_dir")
+    check_offline_options(kwargs["target"], True, kwargs["tag"], output_dir, fan_out)
+    make = getattr(env.tenants, f"{name}_sql")
+    scripts = make(kwargs["target"], tenants=chosen, tag=kwargs["tag"])
+
+    if output_dir is not None:
+        write_each(scripts, output_dir)
+        return
+
+    for tenant, text in scripts.items():
+        click.echo(f"-- tenant: {tenant}\n")
+        click.echo(text, nl=False)
 
 
 def _tenants(count: int) -> str:

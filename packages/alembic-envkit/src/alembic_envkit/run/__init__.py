@@ -31,6 +31,7 @@ from ._tenancy import Tenancy
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
 from ._tenant_report import TenantResult
+from ._tenant_sql import tenant_scripts
 from ._tenant_status import tenant_status
 from ._tenant_status import TenantStatus
 
@@ -137,6 +138,7 @@ __all__ = [
     "fan_out",
     "job",
     "run_one",
+    "tenant_scripts",
     "tenant_status",
     "StepsFn",
     "autogenerate_diffs",

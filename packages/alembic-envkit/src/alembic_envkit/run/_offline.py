@@ -38,6 +38,7 @@ if t.TYPE_CHECKING:
     from ..history import History
     from ..history import RevisionArg
     from ..history import TargetArg
+    from ..settings import Settings
     from ..settings import Targets
 
 #: Context options the offline run sets itself; a configured value would
@@ -52,10 +53,14 @@ def upgrade_sql(
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
+    *,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
     """The script of each selected database for an upgrade, see
-    :meth:`.Environment.upgrade_sql`.
+    :meth:`.Environment.upgrade_sql`; with ``settings``, those instead of
+    the history's (a tenant's, for one).
     """
+    settings = settings or history.settings
     script = history.script_directory
     target, start = split_range(target, start)
     steps = steps_to(script, target, down=False)
@@ -66,12 +71,14 @@ def upgrade_sql(
         # From an empty database, the newest snapshot, then what follows it.
         found = None
 
-        if not start_ids and snapshot_settings(history.settings).load:
+        if not start_ids and snapshot_settings(settings).load:
             dialect = targets[name].engine.dialect.name
             found = newest_snapshot(history, name, dialect, target)
 
         ids = list(found.revisions) if found else start_ids
-        text = _scripts(history, targets, [name], steps, ids, tag, record=True)[name]
+        text = _scripts(
+            history, targets, [name], steps, ids, tag, record=True, settings=settings
+        )[name]
         result[name] = text if found is None else found.read_body() + "\n" + text
 
     return result
@@ -84,6 +91,8 @@ def downgrade_sql(
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
+    *,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
     """The script of each selected database for a downgrade, see
     :meth:`.Environment.downgrade_sql`.
@@ -99,8 +108,9 @@ def downgrade_sql(
         )
 
     steps = steps_to(script, target, down=True)
+    ids = _start_ids(script, start)
     return _scripts(
-        history, targets, names, steps, _start_ids(script, start), tag, record=True
+        history, targets, names, steps, ids, tag, record=True, settings=settings
     )
 
 
@@ -111,6 +121,8 @@ def stamp_sql(
     target: RevisionArg,
     start: RevisionArg | None,
     tag: str | None,
+    *,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
     """The script of each selected database for a stamp, see
     :meth:`.Environment.stamp_sql`.
@@ -122,7 +134,8 @@ def stamp_sql(
         target = t.cast(str, ranged)
 
     steps = stamp_steps(script, revision_ids(target))
-    return _scripts(history, targets, names, steps, _start_ids(script, start), tag)
+    ids = _start_ids(script, start)
+    return _scripts(history, targets, names, steps, ids, tag, settings=settings)
 
 
 def split_range(
@@ -179,6 +192,7 @@ def _scripts(
     tag: str | None,
     *,
     record: bool = False,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
     """Run the work function in Alembic's offline mode on each named
     database, with no connection, and return what each one wrote; with
@@ -189,13 +203,14 @@ def _scripts(
 
     history.check_template()
     script = history.script_directory
+    settings = settings or history.settings
     buffers: dict[str, io.StringIO] = {}
     contexts: dict[str, EnvironmentContext] = {}
-    table = ledger_settings(history.settings.options).table if record else None
+    table = ledger_settings(settings.options).table if record else None
 
     for name in names:
         target = targets[name]
-        opts = context_options(history.settings, target, multidb=targets.multidb)
+        opts = context_options(settings, target, multidb=targets.multidb)
 
         if table is not None:
             opts = with_ledger_hook(opts)

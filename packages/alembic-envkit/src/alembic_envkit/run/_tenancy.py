@@ -142,21 +142,28 @@ class Tenancy:
             themselves (as the ``lock`` setting says); ``False`` when the
             caller holds it.
         """
-        primary = self.primary
-        layout = self.layout
-        target = Target(
-            primary.name, self.engine(tenant), primary.metadatas, tenant=tenant
-        )
-        targets = self.targets.standing_in([target])
         data: dict[t.Any, t.Any] = {}
         return Connections(
-            _tenant_settings(
-                self.settings, primary.name, layout.schema(tenant), lock=lock
-            ),
-            LazyTargets(targets),
+            self.settings_for(tenant, lock=lock),
+            LazyTargets(self.targets_for(tenant)),
             self.history,
             lambda: data,
         )
+
+    def settings_for(self, tenant: str, *, lock: bool = True) -> Settings:
+        """The settings of ``tenant``: its version table in its schema, and
+        the lock off unless ``lock``.
+        """
+        schema = self.layout.schema(tenant)
+        return _tenant_settings(self.settings, self.primary.name, schema, lock=lock)
+
+    def targets_for(self, tenant: str) -> Targets:
+        """The tenant as the only database, pointed at it when connected."""
+        primary = self.primary
+        target = Target(
+            primary.name, self.engine(tenant), primary.metadatas, tenant=tenant
+        )
+        return self.targets.standing_in([target])
 
     def existing(self, tenants: t.Iterable[str]) -> set[str]:
         """Those of ``tenants`` whose schema, database or file exists."""

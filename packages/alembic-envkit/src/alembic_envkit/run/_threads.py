@@ -3,8 +3,9 @@
 Alembic installs the object behind each of these modules for the whole
 process: two threads running revisions at once would send each other's
 operations to the wrong database. Once :func:`per_thread` has run, each
-thread's modules answer for the object that thread installed; a process
-with one thread sees no difference.
+thread's modules answer for the object that thread installed last, as the
+process's did; using them with nothing installed raises Alembic's
+``NameError``. A process with one thread sees no difference but that.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from .._alembic import hand_proxies_to
 _installed: threading.local = threading.local()
 _lock = threading.Lock()
 _done = False
-#: How many objects are installed in any thread, by class.
-_counts: dict[type, int] = {}
 
 
 def per_thread() -> None:
@@ -40,9 +39,9 @@ class _Current:
         self._cls = cls
 
     def __getattr__(self, name: str) -> t.Any:
-        stack = _stack(self._cls)
+        current = _slots().get(self._cls)
 
-        if not stack:
+        if current is None:
             # As Alembic's proxies say when nothing is installed.
             raise NameError(
                 f"Can't invoke function {name!r}, as the proxy object has not yet"
@@ -50,21 +49,21 @@ class _Current:
                 " Try placing this code inside a callable."
             )
 
-        return getattr(stack[-1], name)
+        return getattr(current, name)
 
 
-def _stack(cls: type) -> list[t.Any]:
-    stacks: dict[type, list[t.Any]] = _installed.__dict__.setdefault("stacks", {})
-    return stacks.setdefault(cls, [])
+def _slots() -> dict[type, t.Any]:
+    """The object installed in this thread, by class: one each, replaced by
+    the next install, as Alembic keeps one for the process.
+    """
+    return t.cast("dict[type, t.Any]", _installed.__dict__.setdefault("slots", {}))
 
 
 def _install(obj: t.Any, names: t.Iterable[str], modules: t.Iterable[t.Any]) -> None:
     cls = type(obj)
-    _stack(cls).append(obj)
+    _slots()[cls] = obj
 
     with _lock:
-        _counts[cls] = _counts.get(cls, 0) + 1
-
         for globals_, _ in modules:
             globals_["_proxy"] = _Current(cls)
 
@@ -74,22 +73,7 @@ def _install(obj: t.Any, names: t.Iterable[str], modules: t.Iterable[t.Any]) -> 
 
 
 def _remove(obj: t.Any, names: t.Iterable[str], modules: t.Iterable[t.Any]) -> None:
-    cls = type(obj)
-    stack = _stack(cls)
+    slots = _slots()
 
-    if obj in stack:
-        stack.reverse()
-        stack.remove(obj)
-        stack.reverse()
-
-    with _lock:
-        _counts[cls] = max(_counts.get(cls, 1) - 1, 0)
-
-        if _counts[cls]:
-            return
-
-        for globals_, _ in modules:
-            globals_["_proxy"] = None
-
-            for name in names:
-                globals_.pop(name, None)
+    if slots.get(type(obj)) is obj:
+        del slots[type(obj)]

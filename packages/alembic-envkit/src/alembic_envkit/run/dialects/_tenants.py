@@ -63,6 +63,12 @@ class TenantLayout:
         """Make the tenant's namespace, empty, unless it exists."""
         raise NotImplementedError
 
+    def prelude(self, dialect: sa.Dialect, tenant: str) -> str:
+        """What a tenant's offline script starts with: making its namespace
+        unless it exists, and pointing the session at it.
+        """
+        raise NotImplementedError
+
     def versions(
         self, primary: sa.Engine, tenants: t.Sequence[str], table: str
     ) -> dict[str, tuple[str, ...]] | None:
@@ -122,6 +128,12 @@ class SchemaLayout(TenantLayout):
 
         return _guarded(connection, restore)
 
+    def prelude(self, dialect: sa.Dialect, tenant: str) -> str:
+        quoted = dialect.identifier_preparer.quote_identifier(tenant)
+        return (
+            f"CREATE SCHEMA IF NOT EXISTS {quoted};\n\nSET search_path TO {quoted};\n\n"
+        )
+
     def existing(
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
     ) -> set[str]:
@@ -153,6 +165,10 @@ class DatabaseLayout(TenantLayout):
 
     def enter(self, connection: sa.Connection, tenant: str) -> Restore:
         return _nothing
+
+    def prelude(self, dialect: sa.Dialect, tenant: str) -> str:
+        quoted = dialect.identifier_preparer.quote_identifier(tenant)
+        return f"CREATE DATABASE IF NOT EXISTS {quoted};\n\nUSE {quoted};\n\n"
 
     def existing(
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
@@ -203,6 +219,9 @@ class FileLayout(TenantLayout):
         self, primary: sa.Engine, tenants: t.Sequence[str], table: str
     ) -> dict[str, tuple[str, ...]] | None:
         return None  # A file each: nothing to read them together with.
+
+    def prelude(self, dialect: sa.Dialect, tenant: str) -> str:
+        return f"-- Tenant {tenant}: run this script on the file {tenant}.sqlite.\n\n"
 
     def existing(
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
