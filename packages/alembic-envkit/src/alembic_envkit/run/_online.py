@@ -25,6 +25,8 @@ from ._runner import MigrationEvent
 from ._runner import run_migrations
 from ._snapshot import is_empty
 from ._snapshot import preload
+from ._steps import check_run_phase
+from ._steps import phase_steps
 from ._steps import purging
 from ._steps import stamp_steps
 from ._steps import steps_to
@@ -138,17 +140,20 @@ def upgrade(
     names: t.Sequence[str],
     progress: Progress = None,
     snapshots: bool | None = None,
+    phase: str | None = None,
 ) -> None:
     """Run revisions up to ``target`` on the named databases, once the
     ledger (where it is kept) has been compared with the files. An empty
     database first gets the newest snapshot at or below the target: with
     ``snapshots`` ``None`` as the ``snapshots`` setting says, with ``True``
     always (every database must be empty and have one), with ``False``
-    never.
+    never. With ``phase`` ``"expand"``, contract revisions and what comes
+    after them are held back (see :func:`.phase_steps`).
     """
     script = history.script_directory
     history.check_template()
-    steps = steps_to(script, target, down=False)
+    check_run_phase(phase)
+    steps = phase_steps(steps_to(script, target, down=False), phase)
     check_before_upgrade(history, connections, names)
 
     required = snapshots is True
@@ -157,7 +162,7 @@ def upgrade(
         snapshots = snapshot_settings(history.settings).load
 
     def before(environments: t.Mapping[str, EnvironmentContext]) -> None:
-        preload(history, environments, target, required=required)
+        preload(history, environments, target, required=required, phase=phase)
 
     migrate(
         history,
@@ -258,11 +263,17 @@ def plan(
     *,
     down: bool,
     names: t.Sequence[str],
+    phase: str | None = None,
 ) -> dict[str, list[Script]]:
     """The revisions an upgrade (or downgrade) to ``target`` would run on
-    each named database, without the lock or any change.
+    each named database, without the lock or any change; with ``phase``
+    ``"expand"``, those an expand run would.
     """
+    check_run_phase(phase)
     steps = steps_to(history.script_directory, target, down=down)
+
+    if not down:
+        steps = phase_steps(steps, phase)
 
     result = {}
 
