@@ -163,9 +163,16 @@ def test_upgrade_cli_phase_and_sql(
 
     assert versions(engine) == set()  # --plan and --sql change nothing.
 
-    result = _run(phased, "upgrade", "--phase", "expand", "-q")
+    result = _run(phased, "upgrade", "--phase", "expand")
     assert result.exit_code == 0
     assert versions(engine) == {"b", "y"}
+    assert result.output.splitlines()[-1] == (
+        "Held back for the contract step: 3 revisions, from c (contract). Run"
+        " 'upgrade' once the new code is deployed everywhere."
+    )
+
+    result = _run(phased, "upgrade", "--phase", "expand", "-q")
+    assert (result.exit_code, result.output) == (0, "")
 
 
 def test_invalid_phase_in_a_file(

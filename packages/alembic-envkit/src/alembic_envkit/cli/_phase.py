@@ -59,6 +59,21 @@ def echo_phase_gate(env: Environment, phase: str, output_format: str) -> None:
         raise click.exceptions.Exit(1)
 
 
+def echo_held_back(env: Environment) -> None:
+    """After an expand run, say on stderr what it held back, if anything."""
+    held = [s for items in _pending(env, "expand").values() for s in items]
+
+    if held:
+        first = held[0]
+        noun = "revision" if len(held) == 1 else "revisions"
+        click.echo(
+            f"Held back for the contract step: {len(held)} {noun}, from"
+            f" {_describe(first)}. Run 'upgrade' once the new code is deployed"
+            " everywhere.",
+            err=True,
+        )
+
+
 def _pending(env: Environment, phase: str) -> dict[str, list[Script]]:
     """The revisions a plain upgrade would run on each database that the
     phase's run would not: for ``expand``, what its run holds back; for

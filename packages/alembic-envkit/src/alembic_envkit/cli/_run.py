@@ -22,6 +22,7 @@ from ._options import phase_option
 from ._options import x_option
 from ._output import echo_json
 from ._output import revisions_json
+from ._phase import echo_held_back
 from ._sql import check_offline_options
 from ._sql import echo_scripts
 from ._sql import offline_options
@@ -294,6 +295,9 @@ def upgrade(
     move = functools.partial(env.upgrade, snapshot=snapshot, phase=phase)
     args = (plan, output_format, quiet, sql, tag, output_dir, verbose)
     _move(env, target, move, *args, phase=phase)
+
+    if phase == "expand" and not (plan or sql or quiet) and output_format == "text":
+        echo_held_back(env)
 
 
 @click.command(cls=_StepsCommand)
