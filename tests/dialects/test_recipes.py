@@ -57,10 +57,15 @@ def _base() -> type[orm.DeclarativeBase]:
     return Base
 
 
-def _lints_clean(env: Environment, dialect: str) -> None:
+def _lints_clean(env: Environment) -> dict[str, int]:
+    """Assert that the linter finds nothing in the recipe's revisions for
+    the database's dialect; return how many findings each allowance in
+    them silenced, by rule.
+    """
     (report,) = env.lint(every=True).values()
     assert report.revisions == 3
     assert report.findings == [], report.text()
+    return {s.rule: n for s, n in zip(report.suppressions, report.used, strict=True)}
 
 
 def _display_name_models() -> tuple[type[t.Any], type[t.Any]]:
@@ -82,7 +87,6 @@ def test_add_not_null(
     recipe: t.Callable[[str], Environment],
     engine: sa.Engine,
     versions: Versions,
-    dialect: str,
 ) -> None:
     """Adding a NOT NULL column: after expand the old code inserts rows
     without it and the new code writes it; the contract step fills the old
@@ -143,7 +147,7 @@ def test_add_not_null(
                 )
             )
 
-    _lints_clean(env, dialect)
+    _lints_clean(env)
 
 
 def _column_names(engine: sa.Engine, table: str = "account") -> set[str]:
@@ -154,7 +158,6 @@ def test_rename_column(
     recipe: t.Callable[[str], Environment],
     engine: sa.Engine,
     versions: Versions,
-    dialect: str,
 ) -> None:
     """Renaming a column: after expand the old code writes ``name``, the new
     code ``full_name``, and each reads what the other wrote; the contract
@@ -206,14 +209,13 @@ def test_rename_column(
         new = dict(session.execute(sa.select(New.id, New.full_name)).all())
 
     assert new == {**expected, 5: "Ed"}
-    _lints_clean(env, dialect)
+    _lints_clean(env)
 
 
 def test_drop_column(
     recipe: t.Callable[[str], Environment],
     engine: sa.Engine,
     versions: Versions,
-    dialect: str,
 ) -> None:
     """Dropping a column: after expand the old code still writes and reads
     ``legacy_code`` and the new code inserts rows without it; the contract
@@ -262,14 +264,13 @@ def test_drop_column(
         "cy@example.com",
         "di@example.com",
     ]
-    _lints_clean(env, dialect)
+    _lints_clean(env)
 
 
 def test_change_type(
     recipe: t.Callable[[str], Environment],
     engine: sa.Engine,
     versions: Versions,
-    dialect: str,
 ) -> None:
     """Changing a column's type: after expand the old code writes the
     INTEGER ``balance``, the new code the BIGINT ``balance_big`` (mapped to
@@ -323,7 +324,7 @@ def test_change_type(
         session.commit()
         assert session.get_one(New, 5).balance == 2**40
 
-    _lints_clean(env, dialect)
+    _lints_clean(env)
 
 
 def _invoice_models() -> tuple[type[t.Any], type[t.Any]]:
@@ -394,7 +395,9 @@ def test_foreign_key(
             session.add(Invoice(id=5, customer_id=99))
             session.commit()
 
-    _lints_clean(env, dialect)
+    # MariaDB's check is a compound statement the linter can't read.
+    allowed = _lints_clean(env)
+    assert allowed == {"unreadable-sql": 0 if dialect == "postgresql" else 1}
 
 
 def test_foreign_key_refuses_missing_rows(
@@ -439,7 +442,6 @@ def test_unique_index(
     recipe: t.Callable[[str], Environment],
     engine: sa.Engine,
     versions: Versions,
-    dialect: str,
 ) -> None:
     """A unique index built online: after expand the old code writes
     accounts as before and a duplicate email is refused; after the contract
@@ -480,4 +482,25 @@ def test_unique_index(
             session.add(Account(id=4, email="bob@example.com"))
             session.commit()
 
-    _lints_clean(env, dialect)
+    _lints_clean(env)
+
+
+def test_batches_in_sql_script(
+    recipe: t.Callable[[str], Environment], dialect: str
+) -> None:
+    """An SQL script of a recipe holds its backfill as one bounded batch,
+    outside the migration's transaction, and the dialect's way to set NOT
+    NULL; the expand script holds neither.
+    """
+    env = recipe("add_not_null")
+    (script,) = env.upgrade_sql().values()
+    (expand,) = env.upgrade_sql(phase="expand").values()
+
+    assert "LIMIT 1000" in script
+    assert "LIMIT" not in expand
+
+    if dialect == "postgresql":
+        assert "VALIDATE CONSTRAINT ck_account_display_name" in script
+        assert "SET NOT NULL" in script
+    else:
+        assert "ALGORITHM=INPLACE, LOCK=NONE" in script
