@@ -1,0 +1,315 @@
+"""Lock timeouts with retry on PostgreSQL and MariaDB: a second connection
+holds a lock on the table a revision alters, so that the revision's
+statement gives up waiting; the run retries it, and after the last attempt
+names the table and the session holding it. Never timed: the lock is held
+until the test lets it go.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import pytest
+import sqlalchemy as sa
+
+from alembic_envkit import Environment
+from alembic_envkit import MigrationError
+from alembic_envkit import MigrationEvent
+
+Tables: t.TypeAlias = t.Callable[..., set[str]]
+
+pytestmark = pytest.mark.parametrize(
+    "dialect", ["postgresql", "mariadb"], indirect=True
+)
+
+#: The application name the blocking PostgreSQL session shows.
+BLOCKER = "envkit-blocker"
+
+#: Short waits, retried twice at once.
+RETRY = {
+    "ddl_lock_timeout": 0.2,
+    "ddl_lock_retries": 2,
+    "ddl_lock_retry_delay": 0,
+    "ledger_table": True,
+}
+
+
+def _history(revisions: t.Any) -> None:
+    """r1 makes "user"; r2 makes "other"; r3 adds a column to "user", the
+    statement a held lock stops; r4 makes "last".
+    """
+    revisions.write(
+        "r1",
+        None,
+        "op.create_table('user', sa.Column('id', sa.Integer, primary_key=True))",
+        "op.drop_table('user')",
+    )
+    revisions.write(
+        "r2",
+        "r1",
+        "op.create_table('other', sa.Column('id', sa.Integer, primary_key=True))",
+        "op.drop_table('other')",
+    )
+    revisions.write(
+        "r3",
+        "r2",
+        "op.add_column('user', sa.Column('email', sa.String(50)))",
+        "op.drop_column('user', 'email')",
+    )
+    revisions.write(
+        "r4",
+        "r3",
+        "op.create_table('last', sa.Column('id', sa.Integer, primary_key=True))",
+        "op.drop_table('last')",
+    )
+
+
+def _hold(engine: sa.Engine) -> tuple[sa.Connection, str]:
+    """A connection holding a lock on "user" in an open transaction, and how
+    the error names its session.
+    """
+    connection = engine.connect()
+
+    if engine.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET application_name = '{BLOCKER}'")
+        connection.commit()
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        connection.exec_driver_sql('LOCK TABLE "user" IN ACCESS SHARE MODE')
+        return connection, f"server process {pid} ({BLOCKER})"
+
+    number = connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+    connection.commit()
+    # The SELECT holds a metadata lock on the table until the transaction
+    # ends.
+    connection.exec_driver_sql("START TRANSACTION")
+    connection.exec_driver_sql("SELECT * FROM `user`").all()
+    return connection, f"connection {number} "
+
+
+def _ledger(engine: sa.Engine) -> list[tuple[str, str]]:
+    ledger = sa.table("alembic_ledger", sa.column("revision"), sa.column("direction"))
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(ledger.c.revision, ledger.c.direction).order_by(ledger.c.revision)
+        )
+        return [(row.revision, row.direction) for row in rows]
+
+
+def _columns(engine: sa.Engine, table: str) -> set[str]:
+    return {c["name"] for c in sa.inspect(engine).get_columns(table)}
+
+
+def _modes(engine: sa.Engine) -> dict[str, set[str]]:
+    """What each transaction mode leaves applied when r3 gives up: the
+    version table's revision. MariaDB commits each DDL statement.
+    """
+    if engine.dialect.name == "postgresql":
+        return {"savepoint": {"r2"}, "revision": {"r2"}, "run": {"r1"}}
+
+    return {"savepoint": {"r2"}}
+
+
+@pytest.mark.parametrize("mode", ["savepoint", "revision", "run"])
+def test_gives_up_naming_table_and_blocker(
+    mode: str,
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """With the lock held throughout, the revision is tried three times and
+    the error names the database, revision, table, wait, count, blocking
+    session and fix; nothing of the revision is applied, the revisions
+    before it stand as the transaction mode says, the ledger has no row for
+    it, and a rerun once the lock is free reaches head with one row each.
+    """
+    expected = _modes(engine).get(mode)
+
+    if expected is None:
+        pytest.skip("MariaDB commits each DDL statement, whatever the mode")
+
+    _history(revisions)
+    env = make_env(sa.MetaData(), engine, {**RETRY, "transaction_mode": mode})
+    env.upgrade("r1")
+    blocker, holder = _hold(engine)
+    events: list[MigrationEvent] = []
+    env.progress = events.append
+
+    try:
+        with pytest.raises(MigrationError) as info:
+            env.upgrade()
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    message = str(info.value)
+    wait = "0.2" if engine.dialect.name == "postgresql" else "1"
+    assert "\n" not in message
+    assert re.search(
+        "^Migration failed on database 'default', upgrade of revision r3:"
+        f' waited {wait} s for a lock on table "user" 3 times; held by ',
+        message,
+    ), message
+    assert holder in message
+    assert "raise 'ddl_lock_timeout' or 'ddl_lock_retries'" in message
+    assert info.value.revision == "r3"
+
+    assert versions(engine) == expected
+    assert "email" not in _columns(engine, "user")
+    assert "last" not in tables(engine)
+    applied = [("r1", "upgrade")] + ([("r2", "upgrade")] if "r2" in expected else [])
+    assert _ledger(engine) == applied
+
+    retries = [e.retry for e in events if e.retry is not None]
+    assert retries == [
+        'lock timeout on table "user" (attempt 1 of 3), retrying in 0 s',
+        'lock timeout on table "user" (attempt 2 of 3), retrying in 0 s',
+    ]
+
+    env.upgrade()
+    assert versions(engine) == {"r4"}
+    assert "email" in _columns(engine, "user")
+    assert _ledger(engine) == [(r, "upgrade") for r in ("r1", "r2", "r3", "r4")]
+
+
+@pytest.mark.parametrize("mode", ["savepoint", "revision", "run"])
+def test_retry_succeeds_once_blocker_leaves(
+    mode: str,
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: Tables,
+) -> None:
+    """The blocker lets go as the first retry is reported: the upgrade
+    reaches head, the revision is applied once (one ledger row), and the
+    one retry was reported between its start and its end.
+    """
+    if engine.dialect.name != "postgresql" and mode != "savepoint":
+        pytest.skip("MariaDB commits each DDL statement, whatever the mode")
+
+    _history(revisions)
+    env = make_env(sa.MetaData(), engine, {**RETRY, "transaction_mode": mode})
+    env.upgrade("r1")
+    blocker, _ = _hold(engine)
+    events: list[MigrationEvent] = []
+
+    def progress(event: MigrationEvent) -> None:
+        events.append(event)
+
+        if event.retry is not None:
+            blocker.rollback()
+
+    env.progress = progress
+
+    try:
+        env.upgrade()
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert versions(engine) == {"r4"}
+    assert "email" in _columns(engine, "user")
+    assert _ledger(engine) == [(r, "upgrade") for r in ("r1", "r2", "r3", "r4")]
+    r3 = [(e.seconds is not None, e.retry) for e in events if e.revision == "r3"]
+    assert r3 == [
+        (False, None),
+        (False, 'lock timeout on table "user" (attempt 1 of 3), retrying in 0 s'),
+        (True, None),
+    ]
+
+
+def _seen(engine: sa.Engine) -> list[str]:
+    with engine.connect() as connection:
+        return [
+            str(v) for v in connection.exec_driver_sql("SELECT v FROM seen").scalars()
+        ]
+
+
+#: A revision that records the lock wait limits its statements run under.
+SEEN = {
+    "postgresql": "SHOW lock_timeout",
+    "mysql": (
+        "SELECT CONCAT(@@SESSION.lock_wait_timeout, ' ',"
+        " @@SESSION.innodb_lock_wait_timeout)"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "postgresql", "mariadb"),
+    [({}, "0", "86400 50"), ({"ddl_lock_timeout": 2.5}, "2500ms", "3 3")],
+    ids=["off", "on"],
+)
+def test_limit_inside_revision(
+    options: dict[str, t.Any],
+    postgresql: str,
+    mariadb: str,
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+) -> None:
+    """Off, a revision runs under the database's own limits; on, under the
+    setting (MariaDB in whole seconds, rounded up).
+    """
+    query = SEEN[engine.dialect.name]
+    revisions.write(
+        "r1",
+        None,
+        f"""
+        op.create_table('seen', sa.Column('v', sa.String(50)))
+        value = op.get_bind().exec_driver_sql({query!r}).scalar()
+        op.get_bind().execute(sa.text('INSERT INTO seen VALUES (:v)'), {{'v': value}})
+        """,
+    )
+    env = make_env(sa.MetaData(), engine, options)
+    env.upgrade()
+    expected = postgresql if engine.dialect.name == "postgresql" else mariadb
+    assert _seen(engine) == [expected]
+
+
+def test_session_limits_put_back(
+    make_env: t.Callable[..., Environment],
+    make_engine: t.Callable[..., sa.Engine],
+    engine: sa.Engine,
+    revisions: t.Any,
+) -> None:
+    """The pooled connection a run migrated on goes back to the pool with
+    the limits it had before, after a run that succeeded and after one that
+    gave up.
+    """
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL sets its limit for the transaction alone")
+
+    pooled = make_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=5)
+
+    with pooled.connect() as connection:
+        connection.exec_driver_sql(
+            "SET SESSION lock_wait_timeout = 777, innodb_lock_wait_timeout = 77"
+        )
+        first = connection.connection.dbapi_connection
+
+    _history(revisions)
+    env = make_env(sa.MetaData(), pooled, {**RETRY, "lock": False})
+    env.upgrade("r2")
+    env.close()
+    blocker, _ = _hold(engine)
+
+    try:
+        with pytest.raises(MigrationError, match="lock on table"):
+            env.upgrade()
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    env.close()
+
+    with pooled.connect() as connection:
+        assert connection.connection.dbapi_connection is first
+        limits = connection.exec_driver_sql(
+            "SELECT @@SESSION.lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout"
+        ).one()
+
+    assert tuple(limits) == (777, 77)
