@@ -39,7 +39,7 @@ class DDLLockSettings:
 
     def wait(self, attempt: int) -> float:
         """The wait before retry number ``attempt`` (1 for the first)."""
-        return self.delay * 2 ** (attempt - 1)
+        return self.delay * float(2 ** (attempt - 1))
 
 
 def ddl_lock_settings(options: t.Mapping[str, t.Any]) -> DDLLockSettings | None:

@@ -105,7 +105,7 @@ class MySQLImpl(DialectImpl):
     def is_lock_timeout(self, error: BaseException) -> bool:
         # pymysql, aiomysql and mysqlclient give the error number first.
         orig = getattr(error, "orig", None) or error
-        args = getattr(orig, "args", ())
+        args: tuple[t.Any, ...] = getattr(orig, "args", ())
         return bool(args) and args[0] == LOCK_WAIT_TIMEOUT
 
     def retries_statements(self, connection: sa.Connection) -> bool:
