@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import re
 import typing as t
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
+from click.testing import Result
+from flask import Flask
 
 from alembic_envkit import Environment
+from alembic_envkit import make_group
 from alembic_envkit import MigrationError
 from alembic_envkit import MigrationEvent
+from flask_alembic import Alembic
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
 
@@ -313,3 +319,120 @@ def test_session_limits_put_back(
         ).one()
 
     assert tuple(limits) == (777, 77)
+
+
+def _cli_checks(result: Result, holder: str) -> None:
+    """The retry line, then one error line, exit 1, no traceback."""
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert (
+        '  upgrade r3: lock timeout on table "user" (attempt 1 of 2), retrying in 0 s'
+    ) in lines
+    assert lines[-1].startswith("Error: Migration failed on database 'default'")
+    assert 'for a lock on table "user" 2 times; held by ' in lines[-1]
+    assert holder in lines[-1]
+
+
+def test_cli_prints_retries(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: Tables,
+) -> None:
+    """``upgrade`` prints each retry on stderr, then the error in one line
+    and exit code 1.
+    """
+    _history(revisions)
+    options = {**RETRY, "ddl_lock_retries": 1}
+    env = make_env(sa.MetaData(), engine, options)
+    env.upgrade("r2")
+    blocker, holder = _hold(engine)
+
+    try:
+        result = CliRunner().invoke(make_group(lambda: env), ["upgrade"])
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    _cli_checks(result, holder)
+    assert versions(engine) == {"r2"}
+
+
+def test_flask_config_flows(
+    tmp_path: Path,
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: Tables,
+) -> None:
+    """The settings under ``app.config["ALEMBIC"]`` reach the runner:
+    ``flask db upgrade`` retries and gives up as configured.
+    """
+    _history(revisions)
+    app = Flask(__name__, root_path=str(tmp_path))
+    app.config["ALEMBIC"] = {**RETRY, "ddl_lock_retries": 1}
+    alembic = Alembic(metadatas=sa.MetaData(), engines=engine)
+    alembic.init_app(app)
+
+    with app.app_context():
+        alembic.upgrade("r2")
+
+    blocker, holder = _hold(engine)
+
+    try:
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    _cli_checks(result, holder)
+    assert versions(engine) == {"r2"}
+
+
+#: The async driver tested on each server dialect.
+ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "mariadb": "mysql+aiomysql"}
+
+
+def test_async_drivers(
+    dialect: str,
+    make_env: t.Callable[..., Environment],
+    make_async_engine: t.Callable[..., t.Any],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: Tables,
+) -> None:
+    """Through asyncpg and aiomysql a lock timeout is told from other errors
+    alike: retried, then named; and a retry succeeds once the lock is free.
+    """
+    _history(revisions)
+    async_engine = make_async_engine(engine.url.set(drivername=ASYNC_DRIVERS[dialect]))
+    env = make_env(sa.MetaData(), async_engine, {**RETRY, "ddl_lock_retries": 1})
+    env.upgrade("r2")
+    blocker, holder = _hold(engine)
+    events: list[MigrationEvent] = []
+    env.progress = events.append
+
+    try:
+        with pytest.raises(MigrationError, match='lock on table "user" 2 times'):
+            env.upgrade()
+
+        assert versions(engine) == {"r2"}
+
+        def progress(event: MigrationEvent) -> None:
+            events.append(event)
+
+            if event.retry is not None:
+                blocker.rollback()
+
+        blocker.rollback()
+        blocker.close()
+        blocker, holder = _hold(engine)
+        env.progress = progress
+        env.upgrade()
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert versions(engine) == {"r4"}
+    assert _ledger(engine) == [(r, "upgrade") for r in ("r1", "r2", "r3", "r4")]
+    assert len([e for e in events if e.retry is not None]) == 2

@@ -5,6 +5,7 @@ for a lock.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from ._sql import _READ
@@ -30,6 +31,11 @@ def statement_tables(sql: str, dialect: str) -> list[tuple[str | None, str]]:
 
     found: list[tuple[str | None, str]] = []
 
+    # sqlglot logs a warning for each statement it reads as a bare command.
+    logger = logging.getLogger("sqlglot")
+    quiet = logging.Filter("nothing")
+    logger.addFilter(quiet)
+
     try:
         statement = sqlglot.parse_one(sql, read=_READ.get(dialect, dialect))
         tables = (
@@ -38,6 +44,8 @@ def statement_tables(sql: str, dialect: str) -> list[tuple[str | None, str]]:
         names = [(table.db or None, table.name) for table in tables if table.name]
     except (sqlglot.errors.SqlglotError, ValueError):
         names = []
+    finally:
+        logger.removeFilter(quiet)
 
     if not names:
         names = [_split(match) for match in _NAMED.findall(sql)]
