@@ -21,6 +21,7 @@ from alembic_envkit import Environment
 from alembic_envkit import make_group
 from alembic_envkit import MigrationError
 from alembic_envkit import MigrationEvent
+from alembic_envkit import RevisionError
 from flask_alembic import Alembic
 
 Tables: t.TypeAlias = t.Callable[..., set[str]]
@@ -436,3 +437,83 @@ def test_async_drivers(
     assert versions(engine) == {"r4"}
     assert _ledger(engine) == [(r, "upgrade") for r in ("r1", "r2", "r3", "r4")]
     assert len([e for e in events if e.retry is not None]) == 2
+
+
+def test_statements_before_timeout(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    tables: Tables,
+    versions: Tables,
+) -> None:
+    """A revision that made a table before its statement gave up: PostgreSQL
+    rolls all of it back and a rerun goes on; on MariaDB the table stays, the
+    error says so, and the revision stays marked as interrupted.
+    """
+    _history(revisions)
+    revisions.write(
+        "r3",
+        "r2",
+        "op.create_table('pre', sa.Column('id', sa.Integer))\n"
+        "op.add_column('user', sa.Column('email', sa.String(50)))",
+    )
+    env = make_env(sa.MetaData(), engine, {**RETRY, "ddl_lock_retries": 0})
+    env.upgrade("r2")
+    blocker, _ = _hold(engine)
+
+    try:
+        with pytest.raises(MigrationError, match='lock on table "user" once') as info:
+            env.upgrade()
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert versions(engine) == {"r2"}
+
+    if engine.dialect.name == "postgresql":
+        assert "pre" not in tables(engine)
+        assert "applied" not in str(info.value)
+        env.upgrade()
+        assert versions(engine) == {"r4"}
+        return
+
+    assert "pre" in tables(engine)
+    assert str(info.value).endswith(
+        " Its statements before that one stay applied, as each DDL statement commits."
+    )
+
+    with pytest.raises(RevisionError, match="middle of the upgrade of revision r3"):
+        env.upgrade()
+
+
+def test_downgrade_retries(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    versions: Tables,
+) -> None:
+    """A downgrade is retried as an upgrade is, and its events say so."""
+    _history(revisions)
+    env = make_env(sa.MetaData(), engine, RETRY)
+    env.upgrade()
+    blocker, _ = _hold(engine)
+    retries: list[str] = []
+
+    def progress(event: MigrationEvent) -> None:
+        if event.retry is not None:
+            retries.append(f"{event.direction} {event.revision}: {event.retry}")
+            blocker.rollback()
+
+    env.progress = progress
+
+    try:
+        env.downgrade("r2")
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert versions(engine) == {"r2"}
+    assert "email" not in _columns(engine, "user")
+    assert retries == [
+        'downgrade r3: lock timeout on table "user" (attempt 1 of 3), retrying in 0 s'
+    ]
