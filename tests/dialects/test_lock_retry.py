@@ -320,6 +320,8 @@ def test_session_limits_put_back(
         ).one()
 
     assert tuple(limits) == (777, 77)
+    # The statement retries listened only during the runs.
+    assert not pooled.dialect.dispatch.do_execute
 
 
 def _cli_checks(result: Result, holder: str) -> None:

@@ -80,6 +80,27 @@ class LockRetry:
             ("do_executemany", self._executemany),
         ]
 
+    @classmethod
+    def make(
+        cls,
+        name: str,
+        context: MigrationContext,
+        settings: DDLLockSettings | None,
+        progress: t.Callable[[MigrationEvent], None] | None,
+    ) -> LockRetry | None:
+        """The retries of a run on one database; ``None`` when the settings
+        are off, for an offline script, and where the dialect has no limit
+        (SQLite locks the whole file; its driver's busy timeout says how
+        long it waits).
+        """
+        if settings is None or context.as_sql or context.connection is None:
+            return None
+
+        if not impl_for(context.dialect.name).limits_lock_waits:
+            return None
+
+        return cls(name, context, settings, progress)
+
     def begin(self) -> t.Callable[[], None]:
         """Set the connection's limits for the run, and return what puts
         them back.

@@ -311,8 +311,9 @@ def run_migrations(
             run.recorder = recorder(context) if recorder is not None else None
             runs[name] = run
 
-            if ddl_locks is not None and not context.as_sql:
-                run.retry = LockRetry(name, context, ddl_locks, progress)
+            run.retry = LockRetry.make(name, context, ddl_locks, progress)
+
+            if run.retry is not None:
                 stack.callback(run.retry.begin())
 
             if plan:

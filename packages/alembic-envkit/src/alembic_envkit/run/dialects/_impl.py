@@ -53,6 +53,10 @@ class DialectImpl:
     #: :meth:`interrupted_revision` may find one.
     marks_revisions: t.ClassVar[bool] = False
 
+    #: Whether statements can be made to give up waiting for a lock (see
+    #: :meth:`limit_lock_waits`).
+    limits_lock_waits: t.ClassVar[bool] = False
+
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float
     ) -> Lock | None:

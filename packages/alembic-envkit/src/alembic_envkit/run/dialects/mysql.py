@@ -40,6 +40,7 @@ class MySQLImpl(DialectImpl):
     """MariaDB and MySQL."""
 
     marks_revisions = True
+    limits_lock_waits = True
 
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float

@@ -26,6 +26,7 @@ class PostgreSQLImpl(DialectImpl):
     """PostgreSQL."""
 
     two_phase = True
+    limits_lock_waits = True
 
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float
