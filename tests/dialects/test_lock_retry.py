@@ -519,3 +519,71 @@ def test_downgrade_retries(
     assert retries == [
         'downgrade r3: lock timeout on table "user" (attempt 1 of 3), retrying in 0 s'
     ]
+
+
+@pytest.fixture
+def metadata_lock_info(
+    engine: sa.Engine, unavailable: t.Callable[[str], t.NoReturn]
+) -> t.Iterator[None]:
+    """MariaDB's metadata_lock_info plugin, installed for the test when the
+    server has it and it is not installed yet, and uninstalled after.
+    """
+    with engine.connect() as connection:
+        status = connection.execute(
+            sa.text(
+                "SELECT PLUGIN_STATUS FROM information_schema.ALL_PLUGINS"
+                " WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO'"
+            )
+        ).scalar()
+
+        if status is None:
+            unavailable("MariaDB has no metadata_lock_info plugin")
+
+        if status == "ACTIVE":
+            yield
+            return
+
+        connection.exec_driver_sql("INSTALL SONAME 'metadata_lock_info'")
+
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql("UNINSTALL SONAME 'metadata_lock_info'")
+
+
+def test_mariadb_names_metadata_lock_holder(
+    make_env: t.Callable[..., Environment],
+    engine: sa.Engine,
+    revisions: t.Any,
+    request: pytest.FixtureRequest,
+) -> None:
+    """With the metadata_lock_info plugin, MariaDB's error names the session
+    holding the table's metadata lock, not every session with a transaction
+    open.
+    """
+    if engine.dialect.name == "postgresql":
+        pytest.skip("MariaDB's plugin")
+
+    request.getfixturevalue("metadata_lock_info")
+    _history(revisions)
+    env = make_env(sa.MetaData(), engine, {**RETRY, "ddl_lock_retries": 0})
+    env.upgrade("r2")
+    blocker, holder = _hold(engine)
+    # Another open transaction, on no table of the revision's.
+    bystander = engine.connect()
+    bystander.exec_driver_sql("START TRANSACTION")
+    bystander.exec_driver_sql("SELECT * FROM other").all()
+    other = bystander.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+
+    try:
+        with pytest.raises(MigrationError) as info:
+            env.upgrade()
+    finally:
+        for connection in (blocker, bystander):
+            connection.rollback()
+            connection.close()
+
+    message = str(info.value)
+    assert holder in message
+    assert f"connection {other} " not in message
+    assert "one of the sessions" not in message
