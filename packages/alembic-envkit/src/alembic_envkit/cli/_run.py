@@ -73,13 +73,21 @@ def _reporting(env: Environment, quiet: bool) -> t.Iterator[list[MigrationEvent]
         log_warnings_only()
 
     def report(event: MigrationEvent) -> None:
+        where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
+
+        if event.retry is not None:
+            if not quiet:
+                head = f"  {event.direction} {event.revision}{where}"
+                click.echo(f"{head}: {event.retry}", err=True)
+
+            return
+
         if event.seconds is None:
             return
 
         done.append(event)
 
         if not quiet:
-            where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
             took = f"took {event.seconds:.2f}s"
             click.echo(f"  {event.direction} {event.revision}{where} {took}", err=True)
 

@@ -14,14 +14,15 @@ from .._errors import ConfigurationError
 from .._errors import MigrationError
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
+from ..settings import ddl_lock_settings
 from ..settings import ledger_settings
 from ..settings import snapshot_settings
 from ._create import create_databases
+from ._events import MigrationEvent
 from ._ledger import Recorder
 from ._ledger_check import check_before_upgrade
 from ._reading import current_by_database
 from ._reading import positions
-from ._runner import MigrationEvent
 from ._runner import run_migrations
 from ._snapshot import is_empty
 from ._snapshot import preload
@@ -71,6 +72,8 @@ def migrate(
     settings = connections.settings
     multidb = connections.targets.multidb
     table = ledger_settings(settings.options).table
+    # Stamps run no revision: nothing waits for a table lock.
+    ddl_locks = ddl_lock_settings(settings.options) if write and not repair else None
     recorder = None
 
     if table is not None and write and not repair:
@@ -113,6 +116,7 @@ def migrate(
                 progress=progress,
                 plan=plan,
                 recorder=recorder,
+                ddl_locks=ddl_locks,
                 **kwargs,
             )
         except MigrationError as e:

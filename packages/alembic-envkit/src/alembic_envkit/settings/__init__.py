@@ -3,6 +3,8 @@ validated. Nothing here imports Alembic.
 """
 
 from ._context import context_options
+from ._ddl_lock import ddl_lock_settings
+from ._ddl_lock import DDLLockSettings
 from ._ledger import DEFAULT_TABLE as DEFAULT_LEDGER_TABLE
 from ._ledger import ledger_settings
 from ._ledger import LedgerSettings
@@ -19,6 +21,7 @@ from ._targets import Targets
 from ._values import check_branch_name
 
 __all__ = [
+    "DDLLockSettings",
     "DEFAULT_BRANCH",
     "DEFAULT_LEDGER_TABLE",
     "EngineArg",
@@ -31,6 +34,7 @@ __all__ = [
     "Targets",
     "check_branch_name",
     "context_options",
+    "ddl_lock_settings",
     "ledger_settings",
     "snapshot_settings",
     "sync_engine",
