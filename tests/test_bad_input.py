@@ -171,6 +171,31 @@ def _assert_refused_unchanged(
 
 
 @pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("args", [("upgrade",), ("downgrade", "base")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ddl_lock_timeout", 0),
+        ("ddl_lock_retries", -2),
+        ("ddl_lock_retry_delay", "later"),
+    ],
+)
+def test_bad_ddl_lock_setting(
+    app: Flask,
+    invoke: Invoke,
+    snapshot: t.Callable[[], State],
+    args: tuple[str, ...],
+    key: str,
+    value: t.Any,
+) -> None:
+    """A bad DDL lock setting under ``ALEMBIC`` is named in one line, and
+    nothing runs.
+    """
+    app.config["ALEMBIC"].update({"ddl_lock_timeout": 1, key: value})
+    _assert_refused_unchanged(invoke, snapshot, args, f"The '{key}' setting is")
+
+
+@pytest.mark.usefixtures("history")
 @pytest.mark.parametrize(
     "args",
     [

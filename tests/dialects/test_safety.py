@@ -734,8 +734,10 @@ def test_two_phase_needs_postgresql(
         env.upgrade()
 
 
+@pytest.mark.parametrize("ddl_lock", [{}, {"ddl_lock_timeout": 5}], ids=["", "retry"])
 @pytest.mark.parametrize("mode", [None, "savepoint", "revision", "run"])
 def test_autocommit_block_in_every_mode(
+    ddl_lock: dict[str, t.Any],
     mode: str | None,
     make_env: t.Callable[..., Environment],
     engine: sa.Engine,
@@ -745,8 +747,9 @@ def test_autocommit_block_in_every_mode(
 ) -> None:
     """A revision that builds an index in an autocommit block (on
     PostgreSQL, CONCURRENTLY, which no transaction may hold) runs in every
-    transaction mode, the revisions around it too; a failure after it keeps
-    what the block committed and names the revision.
+    transaction mode, the revisions around it too, with lock timeouts
+    retried or not; a failure after it keeps what the block committed and
+    names the revision.
     """
     postgresql = engine.dialect.name == "postgresql"
     concurrently = ", postgresql_concurrently=True" * postgresql
@@ -767,7 +770,7 @@ def test_autocommit_block_in_every_mode(
         "r3", "r2", FAILING.replace("r2", "r3"), "op.drop_table('half')"
     )
     options = {} if mode is None else {"transaction_mode": mode}
-    env = make_env(sa.MetaData(), engine, options)
+    env = make_env(sa.MetaData(), engine, {**options, **ddl_lock})
 
     with pytest.raises(MigrationError, match="upgrade of revision r3.*boom in r3"):
         env.upgrade()

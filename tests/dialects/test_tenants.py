@@ -566,6 +566,7 @@ def test_cli_upgrade_current_and_report(
         (["current", "--tenants", "all", "--workers", "-1"], "number of workers"),
         (["upgrade", "--workers", "4"], "--workers works on tenants"),
         (["upgrade", "--tenants", "all", "--plan"], "--plan does not work with"),
+        (["upgrade", "--tenant", "x", "--phase", "expand"], "--phase does not work"),
         (["stamp", "--tenants", "some"], "'some' is not 'all'"),
         (["tenant", "create", "bad-name"], "Tenant name 'bad-name' is not allowed"),
     ],

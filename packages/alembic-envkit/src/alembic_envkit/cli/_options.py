@@ -38,6 +38,14 @@ rev_id_option = click.option(
     "--rev-id", help="Id of the new revision, instead of a timestamp."
 )
 
+
+def phase_option(help: str) -> t.Callable[[t.Callable[..., t.Any]], t.Any]:
+    """``--phase expand|contract``, with ``help``."""
+    return click.option(
+        "--phase", type=click.Choice(["expand", "contract"]), default=None, help=help
+    )
+
+
 label_option = click.option(
     "-l", "--label", "--branch-label", multiple=True, help="Branch label(s)."
 )

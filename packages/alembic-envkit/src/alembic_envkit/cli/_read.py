@@ -13,6 +13,7 @@ import click
 from .._errors import EnvkitError
 from ._context import pass_env
 from ._options import format_option
+from ._options import phase_option
 from ._options import verbose_option
 from ._output import describe_diff
 from ._output import dot
@@ -20,6 +21,7 @@ from ._output import echo_json
 from ._output import format_revision
 from ._output import mermaid
 from ._output import revisions_json
+from ._phase import echo_phase_gate
 
 if t.TYPE_CHECKING:
     from .._environment import Environment
@@ -253,9 +255,17 @@ def list_templates() -> None:
 
 @click.command()
 @format_option
+@phase_option(
+    "Instead of the models, check the deploy phase: expand exits 1 when a"
+    " contract step has not run; contract, when any revision has not."
+)
 @pass_env
-def check(env: Environment, output_format: str) -> None:
+def check(env: Environment, output_format: str, phase: str | None) -> None:
     """Exit 1 if the models differ from the database."""
+    if phase is not None:
+        echo_phase_gate(env, phase, output_format)
+        return
+
     if output_format == "json":
         behind = env.behind_heads()
         diffs = {} if behind else env.check()

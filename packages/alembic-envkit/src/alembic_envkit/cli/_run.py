@@ -18,9 +18,11 @@ from .._errors import MigrationError
 from ._context import log_warnings_only
 from ._context import pass_env
 from ._options import format_option
+from ._options import phase_option
 from ._options import x_option
 from ._output import echo_json
 from ._output import revisions_json
+from ._phase import echo_held_back
 from ._sql import check_offline_options
 from ._sql import echo_scripts
 from ._sql import offline_options
@@ -71,13 +73,21 @@ def _reporting(env: Environment, quiet: bool) -> t.Iterator[list[MigrationEvent]
         log_warnings_only()
 
     def report(event: MigrationEvent) -> None:
+        where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
+
+        if event.retry is not None:
+            if not quiet:
+                head = f"  {event.direction} {event.revision}{where}"
+                click.echo(f"{head}: {event.retry}", err=True)
+
+            return
+
         if event.seconds is None:
             return
 
         done.append(event)
 
         if not quiet:
-            where = f" on {event.database!r}" if len(env.database_names) > 1 else ""
             took = f"took {event.seconds:.2f}s"
             click.echo(f"  {event.direction} {event.revision}{where} {took}", err=True)
 
@@ -133,8 +143,10 @@ _plan = click.option(
 )
 
 
-def _echo_plan(env: Environment, target: str, down: bool, output_format: str) -> None:
-    planned = env.plan(target, down=down)
+def _echo_plan(
+    env: Environment, target: str, down: bool, output_format: str, phase: str | None
+) -> None:
+    planned = env.plan(target, down=down, phase=phase)
     direction = "downgrade" if down else "upgrade"
 
     if output_format == "json":
@@ -163,6 +175,7 @@ def _move(
     tag: str | None,
     output_dir: str | None,
     verbose: bool,
+    phase: str | None = None,
 ) -> None:
     """Upgrade or downgrade (``move``): plan it, write its SQL, or run it."""
     down = move == env.downgrade
@@ -176,11 +189,11 @@ def _move(
     direction = "downgrade" if down else "upgrade"
 
     if sql:
-        echo_scripts(env, direction, target, tag, output_dir, quiet)
+        echo_scripts(env, direction, target, tag, output_dir, quiet, phase=phase)
         return
 
     if plan:
-        _echo_plan(env, target, down, output_format)
+        _echo_plan(env, target, down, output_format, phase)
         return
 
     try:
@@ -263,6 +276,10 @@ _verbose_errors = click.option(
     help="Load the newest snapshot into an empty database first (the"
     " default, unless the 'snapshots' setting is off), or always replay.",
 )
+@phase_option(
+    "expand: hold back each contract revision and what comes after it, to run"
+    " before the new code is deployed; contract (or no --phase): run all."
+)
 @offline_options
 @x_option
 @pass_env
@@ -274,6 +291,7 @@ def upgrade(
     quiet: bool,
     verbose: bool,
     snapshot: bool | None,
+    phase: str | None,
     sql: bool,
     tag: str | None,
     output_dir: str | None,
@@ -282,8 +300,12 @@ def upgrade(
     --sql, write the SQL instead, from an empty database or a FROM:TO range.
     An empty database first gets the newest snapshot at or below TARGET.
     """
-    move = functools.partial(env.upgrade, snapshot=snapshot)
-    _move(env, target, move, plan, output_format, quiet, sql, tag, output_dir, verbose)
+    move = functools.partial(env.upgrade, snapshot=snapshot, phase=phase)
+    args = (plan, output_format, quiet, sql, tag, output_dir, verbose)
+    _move(env, target, move, *args, phase=phase)
+
+    if phase == "expand" and not (plan or sql or quiet) and output_format == "text":
+        echo_held_back(env)
 
 
 @click.command(cls=_StepsCommand)

@@ -91,15 +91,17 @@ def echo_scripts(
     tag: str | None,
     output_dir: str | None,
     quiet: bool = False,
+    *,
+    phase: str | None = None,
 ) -> None:
-    """Make the offline scripts of ``upgrade``, ``downgrade`` or ``stamp``
-    and write them to stdout or to ``output_dir``.
+    """Make the offline scripts of ``upgrade`` (of ``phase``), ``downgrade``
+    or ``stamp`` and write them to stdout or to ``output_dir``.
     """
     if quiet:
         log_warnings_only()
 
     if command == "upgrade":
-        scripts = env.upgrade_sql(target, tag=tag)
+        scripts = env.upgrade_sql(target, tag=tag, phase=phase)
     elif command == "downgrade":
         scripts = env.downgrade_sql(target, tag=tag)
     else:

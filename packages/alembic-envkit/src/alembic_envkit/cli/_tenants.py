@@ -50,7 +50,7 @@ _DEFAULTS: dict[str, t.Any] = {
 }
 
 #: The options of the commands that run revisions that tenants do not take.
-_NOT_WITH_TENANTS = {"plan": "--plan", "purge": "--purge"}
+_NOT_WITH_TENANTS = {"plan": "--plan", "purge": "--purge", "phase": "--phase"}
 
 
 def with_tenants(command: click.Command) -> click.Command:

@@ -21,6 +21,12 @@ from ._findings import Finding
 from ._graph import RevisionGraph
 from ._history import History
 from ._history import saves_cache
+from ._phase import check_merge_phase
+from ._phase import check_phase_value
+from ._phase import held_back
+from ._phase import merge_contradiction
+from ._phase import write_phase
+from ._phase_read import PHASES
 from ._rebase import applied as applied_revisions
 from ._rebase import rebase
 from ._rebase import Rebased
@@ -37,10 +43,13 @@ if t.TYPE_CHECKING:
 else:
     _NEW = {
         "RevisionPlan",
+        "check_merge_phase",
         "check_message",
+        "check_phase_value",
         "choose_rev_id",
         "plan_revision",
         "write_merge",
+        "write_phase",
     }
 
     def __getattr__(name: str) -> t.Any:
@@ -61,6 +70,7 @@ else:
 
 __all__ = [
     "CHECKSUM_ALGORITHM",
+    "PHASES",
     "Finding",
     "History",
     "Rebased",
@@ -70,10 +80,14 @@ __all__ = [
     "RevisionPlan",
     "TargetArg",
     "applied_revisions",
+    "check_merge_phase",
     "check_message",
+    "check_phase_value",
     "choose_rev_id",
     "deferred_write_hooks",
     "file_checksums",
+    "held_back",
+    "merge_contradiction",
     "new_rev_id",
     "plan_revision",
     "rebase",
@@ -84,4 +98,5 @@ __all__ = [
     "step_target",
     "verify",
     "write_merge",
+    "write_phase",
 ]

@@ -19,7 +19,8 @@ class Finding:
     #: What kind of problem: ``duplicate-id``, ``duplicate-label``,
     #: ``missing-parent``, ``missing-dependency``, ``cycle``,
     #: ``multiple-heads``, ``multiple-roots``, ``file-name``,
-    #: ``unreadable``, ``id-scheme`` or ``placeholder-id``.
+    #: ``unreadable``, ``id-scheme``, ``placeholder-id``,
+    #: ``phase-contradiction`` or ``invalid-phase``.
     kind: str
     #: ``"error"`` or ``"warning"``.
     severity: str

@@ -16,6 +16,9 @@ from ..settings import check_branch_name
 from ..settings import DEFAULT_BRANCH
 from ._arguments import revision_ids
 from ._arguments import RevisionArg
+from ._phase import check_merge_phase
+from ._phase import check_phase_value
+from ._phase import write_phase
 from ._writes import deferred_write_hooks
 
 if t.TYPE_CHECKING:
@@ -224,14 +227,25 @@ def write_merge(
     message: str | None,
     label: str | t.Sequence[str] | None,
     rev_id: str | None,
+    phase: str | None = None,
 ) -> Script | None:
-    """Write a revision whose parents are the given revisions."""
+    """Write a revision whose parents are the given revisions, with
+    ``phase`` in its header if given.
+    """
     ids = revision_ids(revisions)
     check_message(message)
+    check_phase_value(phase)
     script = history.script_directory
 
     if ids == ["heads"]:
         refuse_independent_heads(history)
+
+    if phase is not None:
+        with translate_alembic_errors():
+            parents = script.get_revisions(ids)
+
+        what = "The merge of " + ", ".join(str(p.revision) for p in parents)
+        check_merge_phase(phase, parents, what)  # type: ignore[arg-type]
 
     labels = [label] if isinstance(label, str) else list(label or ())
 
@@ -246,6 +260,9 @@ def write_merge(
             )
 
         if merged is not None:
+            if phase is not None:
+                write_phase(str(merged.path), phase)
+
             written.append(str(merged.path))
 
     return merged

@@ -23,6 +23,7 @@ from .._alembic import indicators
 from .._alembic import load_module
 from .._alembic import script_state
 from .._errors import translate_load_errors
+from ._phase_read import read_phase
 
 if t.TYPE_CHECKING:
     from types import ModuleType
@@ -33,6 +34,7 @@ if t.TYPE_CHECKING:
 
 
 _NO_LABELS: frozenset[str] = frozenset()
+_UNREAD = object()
 
 
 class PendingScript:
@@ -176,6 +178,22 @@ class Revision(_Base):
                 self._module = load_module(self.path)
 
         return self._module
+
+    _phase: object = _UNREAD
+
+    @property
+    def phase(self) -> str | None:
+        """The deploy phase the file declares, ``phase = "expand"`` or
+        ``"contract"``, or ``None``; read from the source on first use
+        (imported only where it is not a literal). See
+        ``docs/deploying.md``.
+
+        .. versionadded:: 0.3
+        """
+        if self._phase is _UNREAD:
+            self._phase = read_phase(self.path, lambda: self.module)
+
+        return t.cast("str | None", self._phase)
 
     @property
     def log_entry(self) -> str:

@@ -19,6 +19,8 @@ from ._head_files import head_file_name
 from ._naming import check_file_names
 from ._naming import check_ids
 from ._naming import id_pattern_setting
+from ._phase import merge_contradiction
+from ._phase import MERGE_FIX
 from ._revision import as_tuple
 
 if t.TYPE_CHECKING:
@@ -51,6 +53,39 @@ def verify(history: History) -> list[Finding]:
         id_pattern=id_pattern_setting(history.settings.options),
         head_files=None if name is None or unreadable else (history.folders, name),
     )
+
+    if not any(f.severity == "error" for f in findings):
+        findings += _check_merge_phases(history.graph)
+
+    return findings
+
+
+def _check_merge_phases(graph: RevisionGraph) -> list[Finding]:
+    """A merge marked expand after a contract parent; a merge whose phase
+    can't be read. Only merges' files (and their parents') are read.
+    """
+    findings = []
+
+    for rev in graph.revisions:
+        merge = graph[rev]
+
+        if not merge.is_merge_point:
+            continue
+
+        parents = [graph[p] for p in as_tuple(merge.down_revision)]
+
+        try:
+            reason = merge_contradiction(merge.phase, parents, f"Merge {rev}")
+        except EnvkitError as e:  # An unreadable phase.
+            findings.append(
+                error("invalid-phase", (merge.path,), str(e), "Fix the phase.")
+            )
+            continue
+
+        if reason is not None:
+            paths = (merge.path, *(p.path for p in parents if p.phase == "contract"))
+            findings.append(error("phase-contradiction", paths, reason, MERGE_FIX))
+
     return findings
 
 

@@ -12,6 +12,7 @@ from ._report import LintReport
 from ._rules import Rule
 from ._rules import RULES
 from ._source import Suppression
+from ._tables import statement_tables
 
 __all__ = [
     "DIALECTS",
@@ -23,4 +24,5 @@ __all__ = [
     "Suppression",
     "lint_paths",
     "lint_revisions",
+    "statement_tables",
 ]

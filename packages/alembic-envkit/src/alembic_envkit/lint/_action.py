@@ -13,8 +13,8 @@ class Action:
     ``kind`` is one of: ``create_table``, ``drop_table``, ``rename_table``,
     ``add_column``, ``drop_column``, ``rename_column``, ``alter_type``,
     ``set_not_null``, ``create_index``, ``add_foreign_key``, ``add_unique``,
-    ``add_check``, ``add_primary_key``, ``data_change``, ``unreadable_sql``,
-    ``unreadable_revision``.
+    ``add_check``, ``add_primary_key``, ``validate_constraint``,
+    ``data_change``, ``unreadable_sql``, ``unreadable_revision``.
     """
 
     kind: str
@@ -23,8 +23,8 @@ class Action:
     column: str = ""
     #: The constraint's or index's name, "" when it has none.
     name: str = ""
-    #: The new name of a renamed table or column; the statement of a data
-    #: change; the reason SQL couldn't be read.
+    #: The new name of a renamed table or column; the condition of a check;
+    #: the statement of a data change; the reason SQL couldn't be read.
     detail: str = ""
     #: The SQL of a new column's server default.
     default: str = ""

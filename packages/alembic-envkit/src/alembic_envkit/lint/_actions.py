@@ -102,6 +102,14 @@ def _default_sql(arg: t.Any) -> str:
     return str(arg)
 
 
+def _condition_sql(arg: t.Any) -> str:
+    if isinstance(arg, str):
+        return arg  # A string is SQL here.
+
+    text = getattr(arg, "text", None)
+    return text if isinstance(text, str) else str(arg)
+
+
 def _alter_column(op: t.Any) -> list[Action]:
     found = []
     table, column = op.table_name, op.column_name
@@ -144,7 +152,8 @@ def _add_constraint(op: t.Any) -> list[Action]:
     elif isinstance(op, ops.CreateUniqueConstraintOp):
         action = Action("add_unique", op.table_name, name=name)
     elif isinstance(op, ops.CreateCheckConstraintOp):
-        action = Action("add_check", op.table_name, name=name)
+        condition = _condition_sql(op.condition)
+        action = Action("add_check", op.table_name, name=name, detail=condition)
     elif isinstance(op, ops.CreatePrimaryKeyOp):
         action = Action("add_primary_key", op.table_name, name=name)
     else:

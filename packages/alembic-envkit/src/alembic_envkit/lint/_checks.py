@@ -14,12 +14,14 @@ if t.TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a check knows besides the action: the dialect and what the
-    revision created before it.
+    """What a check knows besides the action: the dialect, what the
+    revision created before it, and the columns a validated
+    ``CHECK (col IS NOT NULL)`` covers, as ``(table, column)``.
     """
 
     dialect: str
     new_tables: frozenset[str]
+    checked_not_null: frozenset[tuple[str, str]] = frozenset()
 
 
 def _qualified(action: Action) -> str:
@@ -57,7 +59,9 @@ def check_rename_column(a: Action, s: Scope) -> str | None:
 
 
 def check_alter_type(a: Action, s: Scope) -> str | None:
-    if a.table in s.new_tables:
+    # With LOCK=NONE, MariaDB and MySQL refuse a change they can't make
+    # while writes go on, rather than block them.
+    if a.table in s.new_tables or _online(a, s):
         return None
 
     return (
@@ -79,13 +83,18 @@ def check_not_null_without_default(a: Action, s: Scope) -> str | None:
 
 
 def check_set_not_null(a: Action, s: Scope) -> str | None:
-    if a.table in s.new_tables:
+    if a.table in s.new_tables or _online(a, s):
+        return None
+
+    # PostgreSQL 12+ trusts a valid check and does not scan the table.
+    if (a.table, a.column) in s.checked_not_null:
         return None
 
     if s.dialect == "postgresql":
         instead = (
-            "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later"
-            " revision, then SET NOT NULL (PostgreSQL 12+ uses the check)"
+            "before it in the same revision, add CHECK (col IS NOT NULL) NOT"
+            " VALID and VALIDATE it, each in op.get_context().autocommit_block()"
+            " (PostgreSQL 12+ then trusts the check)"
         )
     else:
         instead = "backfill first and run it with ALGORITHM=INPLACE, LOCK=NONE"
@@ -94,6 +103,25 @@ def check_set_not_null(a: Action, s: Scope) -> str | None:
         f"setting NOT NULL on {_qualified(a)} scans the whole table under an"
         f" exclusive lock; {instead}"
     )
+
+
+def _online(a: Action, s: Scope) -> bool:
+    return s.dialect != "postgresql" and "online" in a.flags
+
+
+#: ``col IS NOT NULL``, the column maybe qualified or quoted.
+_NOT_NULL = re.compile(
+    r"^\s*\(?\s*(?:[\w\"`]+\.)?[\"`]?(\w+)[\"`]?\s+IS\s+NOT\s+NULL\s*\)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def not_null_column(condition: str) -> str | None:
+    """The column a check condition ``col IS NOT NULL`` is about, if it is
+    one.
+    """
+    match = _NOT_NULL.match(condition)
+    return match.group(1) if match else None
 
 
 def check_index(a: Action, s: Scope) -> str | None:

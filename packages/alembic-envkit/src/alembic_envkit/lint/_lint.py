@@ -13,6 +13,7 @@ from .._alembic import load_module
 from .._errors import translate_load_errors
 from ._action import Action
 from ._actions import actions
+from ._checks import not_null_column
 from ._checks import Scope
 from ._record import Recorder
 from ._report import LintFinding
@@ -172,6 +173,10 @@ def _lint_one(
 
     recording = recorder.record(path, module)
     new_tables: set[str] = set()
+    # NOT VALID checks "col IS NOT NULL" by (table, name), and the columns
+    # whose check was then validated.
+    pending: dict[tuple[str, str], str] = {}
+    checked: set[tuple[str, str]] = set()
     done: list[Action] = []
 
     for recorded in recording.operations:
@@ -182,7 +187,7 @@ def _lint_one(
         done.append(Action("unreadable_revision", line=line, detail=reason))
 
     for action in done:
-        scope = Scope(dialect, frozenset(new_tables))
+        scope = Scope(dialect, frozenset(new_tables), frozenset(checked))
 
         for rule_id in BY_KIND.get(action.kind, ()):
             rule = RULES[rule_id]
@@ -204,6 +209,12 @@ def _lint_one(
 
         if action.kind == "create_table":
             new_tables.add(action.table)
+        elif action.kind == "add_check" and "not_valid" in action.flags:
+            if column := not_null_column(action.detail):
+                pending[(action.table, action.name)] = column
+        elif action.kind == "validate_constraint":
+            if column := pending.get((action.table, action.name)):
+                checked.add((action.table, column))
         elif action.kind == "rename_table" and action.table in new_tables:
             new_tables.add(action.detail)
 

@@ -150,8 +150,8 @@ RULES: dict[str, Rule] = {
             SERVERS,
             (
                 "Setting NOT NULL scans the table under an exclusive lock; on "
-                "PostgreSQL add CHECK ... NOT VALID, VALIDATE it, then SET NOT "
-                "NULL."
+                "PostgreSQL add CHECK ... NOT VALID and VALIDATE it first in the "
+                "same revision, on MariaDB use ALGORITHM=INPLACE, LOCK=NONE."
             ),
             destructive=True,
             check=check_set_not_null,

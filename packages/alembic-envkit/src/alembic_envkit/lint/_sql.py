@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ._sql_commands import command_actions
+from ._sql_commands import is_routine
+from ._sql_commands import short
+
 if t.TYPE_CHECKING:
     from sqlglot import exp
 
@@ -16,37 +20,6 @@ if t.TYPE_CHECKING:
 
 #: sqlglot's names of the dialects.
 _READ = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
-
-#: Statements sqlglot reads only as opaque commands, read here by pattern:
-#: (pattern, kind, flags).
-_COMMANDS = [
-    (r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+VALIDATE\s+CONSTRAINT\s+(\S+)", "", ()),
-    (
-        r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ADD\s+CONSTRAINT\s+(\S+)\s+"
-        r"(?:UNIQUE|PRIMARY\s+KEY)\s+USING\s+INDEX",
-        "add_unique",
-        ("from_index",),
-    ),
-    (
-        r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\S+)\s+ON\s+(\S+)"
-        r".*ALGORITHM\s*=?\s*(?:INPLACE|INSTANT|NOCOPY).*LOCK\s*=?\s*NONE",
-        "create_index",
-        ("online",),
-    ),
-    (
-        r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\S+)\s+ON\s+(\S+)",
-        "create_index",
-        (),
-    ),
-    (
-        r"(?:ANALYZE|VACUUM|COMMENT\s+ON|GRANT|REVOKE|SET|RESET|"
-        r"CREATE\s+(?:EXTENSION|TYPE|SCHEMA|SEQUENCE|(?:OR\s+REPLACE\s+)?"
-        r"(?:FUNCTION|VIEW|TRIGGER))|REFRESH\s+MATERIALIZED\s+VIEW|"
-        r"ALTER\s+(?:TYPE|SEQUENCE)|DROP\s+(?:TYPE|VIEW|FUNCTION|TRIGGER|INDEX))\b",
-        "",
-        (),
-    ),
-]
 
 
 def sql_actions(sql: str, dialect: str) -> list[Action]:
@@ -60,11 +33,14 @@ def sql_actions(sql: str, dialect: str) -> list[Action]:
 
     from ._action import Action
 
+    if is_routine(sql):
+        return []
+
     try:
         statements = sqlglot.parse(sql, read=_READ.get(dialect, dialect))
     except sqlglot.errors.SqlglotError as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        return [Action("unreadable_sql", detail=_short(reason))]
+        return [Action("unreadable_sql", detail=short(reason))]
 
     found: list[Action] = []
 
@@ -73,12 +49,14 @@ def sql_actions(sql: str, dialect: str) -> list[Action]:
             continue
 
         if isinstance(statement, exp.Command):
-            found.extend(_command(statement.sql(dialect=_READ.get(dialect, dialect))))
+            found.extend(
+                command_actions(statement.sql(dialect=_READ.get(dialect, dialect)))
+            )
         elif isinstance(statement, _statements()):
             found.extend(_statement(statement, _READ.get(dialect, dialect)))
         else:  # An expression, not a statement: a typo sqlglot forgave.
             found.append(
-                Action("unreadable_sql", detail=f"not a statement: {_short(sql)}")
+                Action("unreadable_sql", detail=f"not a statement: {short(sql)}")
             )
 
     return found
@@ -93,44 +71,6 @@ def _statements() -> tuple[type[exp.Expression], ...]:
     )
     found = (getattr(exp, name, None) for name in names.split())
     return tuple(c for c in found if isinstance(c, type))
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _command(text: str) -> list[Action]:
-    from ._action import Action
-
-    flat = " ".join(text.split())
-
-    for pattern, kind, flags in _COMMANDS:
-        match = re.match(pattern, flat, re.IGNORECASE)
-
-        if match is None:
-            continue
-
-        if not kind:
-            return []
-
-        if kind == "create_index":
-            name, table = match.group(1), match.group(2)
-        else:
-            table, name = match.group(1), match.group(2)
-
-        action = Action(kind, _ident(table), name=_ident(name), flags=set(flags))
-
-        if re.match(r"CREATE\s+UNIQUE", flat, re.IGNORECASE):
-            action.flags.add("unique")
-
-        return [action]
-
-    return [Action("unreadable_sql", detail=f"not understood: {_short(flat)}")]
-
-
-def _ident(text: str) -> str:
-    return text.strip("`\"'[]").split("(")[0]
 
 
 def _table(node: exp.Expression | None) -> str:
@@ -220,11 +160,12 @@ def _alter(statement: exp.Alter, read: str) -> list[Action]:
 
     table = _table(statement.this)
     options = " ".join(o.sql() for o in statement.args.get("options") or [])
+    # ALGORITHM and LOCK bind the whole statement: with LOCK=NONE, MariaDB
+    # refuses what it can't do without blocking writes.
     online = bool(
         re.search(r"ALGORITHM\s*=\s*(INPLACE|INSTANT|NOCOPY)", options, re.I)
         and re.search(r"LOCK\s*=\s*NONE", options, re.I)
     )
-    not_valid = bool(statement.args.get("not_valid"))
     found: list[Action] = []
 
     for action in statement.args.get("actions") or []:
@@ -253,7 +194,14 @@ def _alter(statement: exp.Alter, read: str) -> list[Action]:
         elif isinstance(action, exp.ColumnDef):
             found.append(_add_column(table, action, read))
         elif isinstance(action, exp.AddConstraint):
-            found.extend(_add_constraint(table, action, not_valid, online))
+            found.extend(_add_constraint(table, action, read))
+
+    for each in found:
+        if online:
+            each.flags.add("online")
+
+        if statement.args.get("not_valid"):
+            each.flags.add("not_valid")
 
     return found
 
@@ -320,9 +268,7 @@ def _add_column(table: str, definition: exp.ColumnDef, read: str) -> Action:
     return action
 
 
-def _add_constraint(
-    table: str, action: exp.AddConstraint, not_valid: bool, online: bool
-) -> list[Action]:
+def _add_constraint(table: str, action: exp.AddConstraint, read: str) -> list[Action]:
     from sqlglot import exp
 
     from ._action import Action
@@ -336,20 +282,19 @@ def _add_constraint(
         if isinstance(inner, exp.ForeignKey):
             found.append(Action("add_foreign_key", table, name=name))
         elif isinstance(inner, exp.UniqueColumnConstraint):
+            # MariaDB's ADD UNIQUE [INDEX|KEY] name (col) names it inside.
+            index = inner.this
+            if not name and isinstance(index, exp.Schema) and index.this is not None:
+                name = index.this.name
+
             found.append(Action("add_unique", table, name=name))
         elif isinstance(inner, exp.CheckColumnConstraint):
-            found.append(Action("add_check", table, name=name))
+            condition = inner.this.sql(read) if inner.this is not None else ""
+            found.append(Action("add_check", table, name=name, detail=condition))
         elif isinstance(inner, exp.IndexColumnConstraint):
             found.append(Action("create_index", table, name=inner.name))
         elif isinstance(inner, exp.PrimaryKey):
             found.append(Action("add_primary_key", table, name=name))
-
-    for added in found:
-        if not_valid:
-            added.flags.add("not_valid")
-
-        if online:
-            added.flags.add("online")
 
     return found
 

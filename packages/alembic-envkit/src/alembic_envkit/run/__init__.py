@@ -40,6 +40,7 @@ if t.TYPE_CHECKING:
     from ._autogenerate import write_revision
     from ._compare import diffs_by_database
     from ._compare import produce_migrations
+    from ._events import MigrationEvent
     from ._lint_range import lint
     from ._offline import downgrade_sql
     from ._offline import stamp_sql
@@ -51,7 +52,6 @@ if t.TYPE_CHECKING:
     from ._online import stamp
     from ._online import upgrade
     from ._operations import CommittingOperations
-    from ._runner import MigrationEvent
     from ._snapshot import is_empty
     from ._snapshot_build import build as build_snapshots
     from ._snapshot_check import check as check_snapshots
@@ -109,9 +109,9 @@ else:
             return _operations.CommittingOperations
 
         if name == "MigrationEvent":
-            from . import _runner
+            from ._events import MigrationEvent
 
-            return _runner.MigrationEvent
+            return MigrationEvent
 
         if name == "StepsFn":
             from . import _steps

@@ -27,6 +27,8 @@ from ._offline_dialect import SERVER_VERSION
 from ._offline_dialect import set_server_version
 from ._runner import run_migrations
 from ._snapshot import newest_snapshot
+from ._steps import check_run_phase
+from ._steps import phase_steps
 from ._steps import stamp_steps
 from ._steps import steps_to
 from ._steps import StepsFn
@@ -53,6 +55,7 @@ def upgrade_sql(
     target: TargetArg,
     start: RevisionArg | None,
     tag: str | None,
+    phase: str | None = None,
     *,
     settings: Settings | None = None,
 ) -> dict[str, str]:
@@ -63,7 +66,8 @@ def upgrade_sql(
     settings = settings or history.settings
     script = history.script_directory
     target, start = split_range(target, start)
-    steps = steps_to(script, target, down=False)
+    check_run_phase(phase)
+    steps = phase_steps(steps_to(script, target, down=False), phase)
     start_ids = _start_ids(script, start)
     result = {}
 
@@ -73,7 +77,7 @@ def upgrade_sql(
 
         if not start_ids and snapshot_settings(settings).load:
             dialect = targets[name].engine.dialect.name
-            found = newest_snapshot(history, name, dialect, target)
+            found = newest_snapshot(history, name, dialect, target, phase=phase)
 
         ids = list(found.revisions) if found else start_ids
         text = _scripts(

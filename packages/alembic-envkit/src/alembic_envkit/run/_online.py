@@ -14,17 +14,20 @@ from .._errors import ConfigurationError
 from .._errors import MigrationError
 from .._errors import translate_alembic_errors
 from ..history import revision_ids
+from ..settings import ddl_lock_settings
 from ..settings import ledger_settings
 from ..settings import snapshot_settings
 from ._create import create_databases
+from ._events import MigrationEvent
 from ._ledger import Recorder
 from ._ledger_check import check_before_upgrade
 from ._reading import current_by_database
 from ._reading import positions
-from ._runner import MigrationEvent
 from ._runner import run_migrations
 from ._snapshot import is_empty
 from ._snapshot import preload
+from ._steps import check_run_phase
+from ._steps import phase_steps
 from ._steps import purging
 from ._steps import stamp_steps
 from ._steps import steps_to
@@ -69,6 +72,8 @@ def migrate(
     settings = connections.settings
     multidb = connections.targets.multidb
     table = ledger_settings(settings.options).table
+    # Stamps run no revision: nothing waits for a table lock.
+    ddl_locks = ddl_lock_settings(settings.options) if write and not repair else None
     recorder = None
 
     if table is not None and write and not repair:
@@ -111,6 +116,7 @@ def migrate(
                 progress=progress,
                 plan=plan,
                 recorder=recorder,
+                ddl_locks=ddl_locks,
                 **kwargs,
             )
         except MigrationError as e:
@@ -138,17 +144,20 @@ def upgrade(
     names: t.Sequence[str],
     progress: Progress = None,
     snapshots: bool | None = None,
+    phase: str | None = None,
 ) -> None:
     """Run revisions up to ``target`` on the named databases, once the
     ledger (where it is kept) has been compared with the files. An empty
     database first gets the newest snapshot at or below the target: with
     ``snapshots`` ``None`` as the ``snapshots`` setting says, with ``True``
     always (every database must be empty and have one), with ``False``
-    never.
+    never. With ``phase`` ``"expand"``, contract revisions and what comes
+    after them are held back (see :func:`.phase_steps`).
     """
     script = history.script_directory
     history.check_template()
-    steps = steps_to(script, target, down=False)
+    check_run_phase(phase)
+    steps = phase_steps(steps_to(script, target, down=False), phase)
     check_before_upgrade(history, connections, names)
 
     required = snapshots is True
@@ -157,7 +166,7 @@ def upgrade(
         snapshots = snapshot_settings(history.settings).load
 
     def before(environments: t.Mapping[str, EnvironmentContext]) -> None:
-        preload(history, environments, target, required=required)
+        preload(history, environments, target, required=required, phase=phase)
 
     migrate(
         history,
@@ -258,11 +267,17 @@ def plan(
     *,
     down: bool,
     names: t.Sequence[str],
+    phase: str | None = None,
 ) -> dict[str, list[Script]]:
     """The revisions an upgrade (or downgrade) to ``target`` would run on
-    each named database, without the lock or any change.
+    each named database, without the lock or any change; with ``phase``
+    ``"expand"``, those an expand run would.
     """
+    check_run_phase(phase)
     steps = steps_to(history.script_directory, target, down=down)
+
+    if not down:
+        steps = phase_steps(steps, phase)
 
     result = {}
 

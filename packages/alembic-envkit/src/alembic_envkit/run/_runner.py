@@ -11,7 +11,6 @@ import time
 import traceback
 import typing as t
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -24,7 +23,10 @@ from .._errors import LockError
 from .._errors import MigrationError
 from .._errors import translate_alembic_errors
 from .._revision_error import RevisionError
+from ._events import MigrationEvent
+from ._events import step_event
 from ._ledger import recording
+from ._lock_retry import LockRetry
 from ._steps import fill_missing_function
 from ._steps import StepsFn
 from ._transactions import leftover_ender
@@ -36,29 +38,12 @@ if t.TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
     from alembic.runtime.migration import MigrationStep
 
+    from ..settings import DDLLockSettings
     from ._ledger import Recorder
     from .dialects import Lock
     from .dialects import Marker
 
 logger = logging.getLogger("alembic_envkit")
-
-
-@dataclass(frozen=True)
-class MigrationEvent:
-    """A revision starting (``seconds`` is ``None``) or done on one
-    database, as passed to :attr:`.Environment.progress`.
-    """
-
-    #: Name of the database.
-    database: str
-    #: Revision id.
-    revision: str | None
-    #: The revision's message.
-    message: str
-    #: ``"upgrade"`` or ``"downgrade"``.
-    direction: str
-    #: How long the revision took, once done.
-    seconds: float | None
 
 
 class Run:
@@ -85,6 +70,7 @@ class Run:
         self.started = 0.0
         self.planned: list[MigrationStep] | None = None
         self.recorder: Recorder | None = None
+        self.retry: LockRetry | None = None
 
     def plan(self, fn: StepsFn, context: MigrationContext) -> None:
         """Work out the steps before any database runs one, so that a target
@@ -154,6 +140,9 @@ class Run:
                 if self.savepoints and context.connection is not None:
                     self.savepoint = context.connection.begin_nested()
 
+                if self.retry is not None:
+                    self.retry.wrap(step, marker)
+
                 self.step = step
                 self._report(step, None)
 
@@ -194,19 +183,8 @@ class Run:
         if self.progress is None:
             return
 
-        revision = getattr(step, "revision", None)
         self.started = time.monotonic()
-        self.progress(
-            MigrationEvent(
-                database=self.name,
-                revision=getattr(revision, "revision", None),
-                message=getattr(revision, "doc", "") or "",
-                direction="upgrade"
-                if getattr(step, "is_upgrade", True)
-                else "downgrade",
-                seconds=seconds,
-            )
-        )
+        self.progress(step_event(self.name, step, seconds))
 
     def _report_done(self) -> None:
         if self.progress is not None and self.step is not None:
@@ -269,6 +247,7 @@ def run_migrations(
     progress: t.Callable[[MigrationEvent], None] | None = None,
     plan: bool = False,
     recorder: t.Callable[[MigrationContext], Recorder | None] | None = None,
+    ddl_locks: DDLLockSettings | None = None,
     **kwargs: t.Any,
 ) -> None:
     """Run a work function on every database.
@@ -297,6 +276,8 @@ def run_migrations(
         just read the graph, since ``fn`` is then not called again.
     :param recorder: Makes the ledger's recorder for a database's context,
         or ``None`` for no ledger.
+    :param ddl_locks: How long statements wait for table locks, and how
+        often what gave up is retried; ``None`` leaves the databases' own.
     :param kwargs: Passed to each revision's ``upgrade()`` or ``downgrade()``.
     """
     failure: Exception | None = None
@@ -329,6 +310,11 @@ def run_migrations(
             run.progress = progress
             run.recorder = recorder(context) if recorder is not None else None
             runs[name] = run
+
+            run.retry = LockRetry.make(name, context, ddl_locks, progress)
+
+            if run.retry is not None:
+                stack.callback(run.retry.begin())
 
             if plan:
                 run.plan(fn, context)

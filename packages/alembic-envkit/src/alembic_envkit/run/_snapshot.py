@@ -14,6 +14,7 @@ from .._alembic import upgrade_revs
 from .._errors import ConfigurationError
 from .._errors import translate_alembic_errors
 from ..history import applied_revisions
+from ..history import held_back
 from ..history import step_target
 from ..settings import snapshot_settings
 from ..snapshot import copy_template
@@ -54,6 +55,7 @@ def preload(
     target: TargetArg,
     *,
     required: bool = False,
+    phase: str | None = None,
 ) -> None:
     """Load into each empty database the newest snapshot at or below
     ``target``, so that the upgrade runs only the revisions after it.
@@ -92,7 +94,7 @@ def preload(
 
         try:
             found = newest_snapshot(
-                history, name, connection.dialect.name, target, files
+                history, name, connection.dialect.name, target, files, phase=phase
             )
         except ConfigurationError:
             raise
@@ -129,6 +131,8 @@ def newest_snapshot(
     dialect: str,
     target: TargetArg,
     files: list[Snapshot] | None = None,
+    *,
+    phase: str | None = None,
 ) -> Snapshot | None:
     """The newest snapshot of database ``name`` at or below what an upgrade
     to ``target`` takes an empty database to, checked against the history
@@ -136,6 +140,8 @@ def newest_snapshot(
 
     :param files: The database's snapshot files, when the caller has read
         them already.
+    :param phase: With ``"expand"``, only what an expand run applies counts
+        as within the target.
     :raises ConfigurationError: If it was built from another history, or
         on another dialect.
     """
@@ -145,7 +151,12 @@ def newest_snapshot(
     if not files:
         return None
 
-    found = newest_within(history.graph, files, _within(history, target))
+    within = _within(history, target)
+
+    if phase == "expand":
+        within -= held_back(history.graph[r] for r in within)
+
+    found = newest_within(history.graph, files, within)
 
     if found is not None:
         _check(history, found, dialect)

@@ -16,8 +16,11 @@ from .._alembic import downgrade_revs
 from .._alembic import set_purge
 from .._alembic import stamp_revs
 from .._alembic import upgrade_revs
+from .._errors import ConfigurationError
 from .._errors import revision_error
 from .._revision_error import RevisionError
+from ..history import held_back
+from ..history import PHASES
 from ..history import step_target
 
 if t.TYPE_CHECKING:
@@ -62,6 +65,31 @@ def upgrade_steps(script: ScriptDirectory, target: str | list[str]) -> StepsFn:
 
     def steps(heads: str | t.Sequence[str], context: MigrationContext) -> list[t.Any]:
         return upgrade_revs(script, target, heads)
+
+    return steps
+
+
+def check_run_phase(phase: str | None) -> None:
+    """Refuse a run phase other than ``"expand"`` or ``"contract"``."""
+    if phase is not None and phase not in PHASES:
+        raise ConfigurationError(
+            f"Unknown phase {phase!r}: an upgrade runs phase 'expand' (contract"
+            " revisions held back) or 'contract' (every revision)."
+        )
+
+
+def phase_steps(fn: StepsFn, phase: str | None) -> StepsFn:
+    """The work function ``fn`` for a run of ``phase``: for ``"expand"``,
+    its steps without those an expand run holds back (each contract
+    revision and, on every path, what comes after it); otherwise ``fn``.
+    """
+    if phase != "expand":
+        return fn
+
+    def steps(heads: str | t.Sequence[str], context: MigrationContext) -> list[t.Any]:
+        planned = list(fn(heads, context))
+        held = held_back(s.revision for s in planned)  # type: ignore[attr-defined]
+        return [s for s in planned if s.revision.revision not in held]  # type: ignore[attr-defined]
 
     return steps
 

@@ -3,6 +3,8 @@ validated. Nothing here imports Alembic.
 """
 
 from ._context import context_options
+from ._ddl_lock import ddl_lock_settings
+from ._ddl_lock import DDLLockSettings
 from ._ledger import DEFAULT_TABLE as DEFAULT_LEDGER_TABLE
 from ._ledger import ledger_settings
 from ._ledger import LedgerSettings
@@ -23,6 +25,7 @@ from ._tenants import TenantSource
 from ._values import check_branch_name
 
 __all__ = [
+    "DDLLockSettings",
     "DEFAULT_BRANCH",
     "DEFAULT_LEDGER_TABLE",
     "EngineArg",
@@ -38,6 +41,7 @@ __all__ = [
     "check_branch_name",
     "check_tenant_name",
     "context_options",
+    "ddl_lock_settings",
     "ledger_settings",
     "snapshot_settings",
     "sync_engine",

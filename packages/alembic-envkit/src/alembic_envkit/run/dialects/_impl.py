@@ -58,6 +58,10 @@ class DialectImpl:
     #: dialect has no tenants.
     tenants: t.ClassVar[TenantLayout | None] = None
 
+    #: Whether statements can be made to give up waiting for a lock (see
+    #: :meth:`limit_lock_waits`).
+    limits_lock_waits: t.ClassVar[bool] = False
+
     def lock(
         self, name: str, engine: sa.Engine, digest: str, timeout: float
     ) -> Lock | None:
@@ -105,6 +109,66 @@ class DialectImpl:
         it back as it was before it returns to the user's pool.
         """
         return _nothing
+
+    def limit_lock_waits(
+        self, connection: sa.Connection, seconds: float
+    ) -> t.Callable[[], None]:
+        """Make statements on ``connection`` give up waiting for a lock on a
+        table after ``seconds``, for the whole run, and return what puts the
+        connection's own limits back before it returns to the user's pool.
+        Nothing here: SQLite locks the whole file, and how long it waits is
+        the driver's busy timeout.
+        """
+        return _nothing
+
+    def lock_wait(self, seconds: float) -> float:
+        """The limit the database keeps for ``seconds``, which it may round."""
+        return seconds
+
+    def limit_lock_waits_here(self, connection: sa.Connection, seconds: float) -> None:
+        """The same limit, for the transaction (or savepoint) open on
+        ``connection``, where the dialect sets it per transaction; called as
+        each attempt at a revision begins.
+        """
+
+    def is_lock_timeout(self, error: BaseException) -> bool:
+        """Whether ``error`` (SQLAlchemy's, or the driver's it wraps) says a
+        statement gave up waiting for a lock.
+        """
+        return False
+
+    def retries_statements(self, connection: sa.Connection) -> bool:
+        """Whether a statement that gave up waiting for a lock may simply run
+        again: the database undid that statement alone, and not the
+        transaction around it.
+        """
+        return False
+
+    def lock_holders(
+        self, connection: sa.Connection, tables: t.Sequence[tuple[str | None, str]]
+    ) -> list[str]:
+        """The other sessions holding locks on ``tables`` (``(schema,
+        name)`` pairs), each described in a few words, as far as the database
+        tells. May raise; the caller then names the tables alone.
+        """
+        return []
+
+
+def quoted_line(query: str | None, limit: int = 80) -> str:
+    """The first line of a session's query, shortened and quoted, or
+    nothing.
+    """
+    lines = (query or "").strip().splitlines()
+
+    if not lines:
+        return ""
+
+    line = lines[0].strip()
+
+    if len(line) > limit:
+        line = line[: limit - 3] + "..."
+
+    return f'"{line}"'
 
 
 def _nothing() -> None:

@@ -1,0 +1,100 @@
+"""``check --phase``: the gate of a deploy in phases. ``expand`` fails when
+a contract revision (or one after it) has not run; ``contract`` when any
+revision has not run. See ``docs/deploying.md``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import click
+
+from ._output import echo_json
+from ._output import revisions_json
+
+if t.TYPE_CHECKING:
+    from alembic.script import Script
+
+    from .._environment import Environment
+
+
+def echo_phase_gate(env: Environment, phase: str, output_format: str) -> None:
+    """Print what the phase still needs on each database; exit 1 if any.
+
+    :raises click.exceptions.Exit: With 1, when a step is pending.
+    """
+    pending = _pending(env, phase)
+    failed = any(pending.values())
+
+    if output_format == "json":
+        echo_json(
+            "check",
+            phase=phase,
+            changed=failed,
+            databases={
+                name: {"pending": revisions_json(items)}
+                for name, items in pending.items()
+            },
+        )
+    elif not failed:
+        what = "contract step" if phase == "expand" else "revision"
+        click.echo(f"No {what} pending.")
+    else:
+        click.echo(
+            "Contract step pending:" if phase == "expand" else "Revisions pending:"
+        )
+
+        for name, items in pending.items():
+            if items:
+                listed = ", ".join(_describe(s) for s in items)
+                click.echo(f"  {name}: {listed}")
+
+        click.echo(
+            "  Run 'upgrade' once the new code is deployed everywhere."
+            if phase == "expand"
+            else "  Run 'upgrade'."
+        )
+
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def echo_held_back(env: Environment) -> None:
+    """After an expand run, say on stderr what it held back, if anything."""
+    held = [s for items in _pending(env, "expand").values() for s in items]
+
+    if held:
+        first = held[0]
+        noun = "revision" if len(held) == 1 else "revisions"
+        click.echo(
+            f"Held back for the contract step: {len(held)} {noun}, from"
+            f" {_describe(first)}. Run 'upgrade' once the new code is deployed"
+            " everywhere.",
+            err=True,
+        )
+
+
+def _pending(env: Environment, phase: str) -> dict[str, list[Script]]:
+    """The revisions a plain upgrade would run on each database that the
+    phase's run would not: for ``expand``, what its run holds back; for
+    ``contract``, everything not applied.
+    """
+    everything = env.plan()
+
+    if phase != "expand":
+        return everything
+
+    expand = {
+        name: {s.revision for s in items}
+        for name, items in env.plan(phase="expand").items()
+    }
+    return {
+        name: [s for s in items if s.revision not in expand[name]]
+        for name, items in everything.items()
+    }
+
+
+def _describe(script: Script) -> str:
+    phase = getattr(script, "phase", None)
+    doc = f" {script.doc}" if script.doc else ""
+    return f"{script.revision}{doc}" + (f" ({phase})" if phase else "")

@@ -1,0 +1,25 @@
+"""Accounts with an email.
+
+Revision ID: add_not_null_before
+Revises:
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "add_not_null_before"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "account",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(200), nullable=False),
+    )
+
+
+def downgrade():
+    op.drop_table("account")
