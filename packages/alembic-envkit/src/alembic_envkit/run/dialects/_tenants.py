@@ -7,6 +7,7 @@ preparer before they reach SQL all the same.
 
 from __future__ import annotations
 
+import abc
 import os
 import typing as t
 
@@ -21,7 +22,7 @@ Restore: t.TypeAlias = t.Callable[[], None]
 _BATCH = 250
 
 
-class TenantLayout:
+class TenantLayout(abc.ABC):
     """Tenants that share the primary database's engine, one namespace of
     the server each; the subclasses say which.
     """
@@ -43,12 +44,14 @@ class TenantLayout:
         """The schema the tenant's version table is in."""
         return tenant
 
+    @abc.abstractmethod
     def enter(self, connection: sa.Connection, tenant: str) -> Restore:
         """Point a connection at the tenant, and return what points it back
         before it returns to the pool.
         """
         raise NotImplementedError
 
+    @abc.abstractmethod
     def existing(
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
     ) -> set[str]:
@@ -59,10 +62,12 @@ class TenantLayout:
         """
         raise NotImplementedError
 
+    @abc.abstractmethod
     def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
         """Make the tenant's namespace, empty, unless it exists."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def prelude(self, dialect: sa.Dialect, tenant: str) -> str:
         """What a tenant's offline script starts with: making its namespace
         unless it exists, and pointing the session at it.
