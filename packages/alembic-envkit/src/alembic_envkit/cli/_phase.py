@@ -9,6 +9,7 @@ import typing as t
 
 import click
 
+from ..history import held_back
 from ._output import echo_json
 from ._output import revisions_json
 
@@ -84,14 +85,14 @@ def _pending(env: Environment, phase: str) -> dict[str, list[Script]]:
     if phase != "expand":
         return everything
 
-    expand = {
-        name: {s.revision for s in items}
-        for name, items in env.plan(phase="expand").items()
-    }
-    return {
-        name: [s for s in items if s.revision not in expand[name]]
-        for name, items in everything.items()
-    }
+    # What an expand run leaves out of the same plan (see phase_steps).
+    pending = {}
+
+    for name, items in everything.items():
+        held = held_back(items)  # type: ignore[arg-type]
+        pending[name] = [s for s in items if s.revision in held]
+
+    return pending
 
 
 def _describe(script: Script) -> str:
