@@ -565,8 +565,10 @@ def test_cli_upgrade_current_and_report(
         (["upgrade", "--tenants", "all", "--workers", "0"], "number of workers is 0"),
         (["current", "--tenants", "all", "--workers", "-1"], "number of workers"),
         (["upgrade", "--workers", "4"], "--workers works on tenants"),
-        (["upgrade", "--tenants", "all", "--plan"], "--plan does not work with"),
-        (["upgrade", "--tenant", "x", "--phase", "expand"], "--phase does not work"),
+        (["upgrade", "--tenants", "all", "--snapshot"], "--snapshot is for one"),
+        (["upgrade", "--tenants", "all", "--plan", "--sql"], "--sql and --plan"),
+        (["stamp", "--tenants", "all", "--purge", "--sql"], "--sql and --purge"),
+        (["upgrade", "--tenants", "all", "--phase", "later"], "'later' is not one of"),
         (["stamp", "--tenants", "some"], "'some' is not 'all'"),
         (["tenant", "create", "bad-name"], "Tenant name 'bad-name' is not allowed"),
     ],
@@ -750,3 +752,147 @@ def test_cli_sql_writes_one_script_per_tenant(
     result = _invoke(env, "upgrade", "--tenants", "all", "--sql", "--workers", "2")
     assert result.exit_code == 2
     assert "--sql and --workers cannot be used together" in result.stderr
+
+
+def _contract_r3(revisions: t.Any) -> None:
+    """Add r3, a contract revision after r2 that drops the email column's
+    index, to the history of ``tenant_env``.
+    """
+    path: Path = revisions.write(
+        "r3",
+        "r2",
+        "op.drop_index('account_email', 'account')",
+        "op.create_index('account_email', 'account', ['email'], unique=True)",
+    )
+    text = path.read_text()
+    path.write_text(
+        text.replace("depends_on = None\n", "depends_on = None\nphase = 'contract'\n")
+    )
+
+
+def test_expand_phase_over_tenants(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """``upgrade --tenants all --phase expand`` brings each tenant, whatever
+    its revision, up to the contract step and no further, says how many it
+    held back, and records the phase in the report; the plan shows what the
+    contract step will run; a plain upgrade then runs it.
+    """
+    env, found = tenant_env(3)
+    _contract_r3(revisions)
+    one, two, three = found.names
+    env.tenants.upgrade("r1", tenants=[two])
+    report = tmp_path / "expand.json"
+    args = ["upgrade", "--tenants", "all", "--phase", "expand", "--report", str(report)]
+    result = _invoke(env, *args)
+    assert result.exit_code == 0, result.output
+    assert "Held back for the contract step on 3 tenants" in result.stderr
+
+    for name in found.names:
+        assert found.versions(name) == ["r2"]
+        assert found.rows(name, "SELECT count(*) FROM {}account") == [0]
+
+    assert json.loads(report.read_text())["phase"] == "expand"
+    again = env.tenants.upgrade(phase="expand")
+    assert again.counts() == {"skipped": 3}
+
+    planned = env.tenants.plan()
+    assert {n: [r.revision for r in items] for n, items in planned.items()} == {
+        n: ["r3"] for n in found.names
+    }
+    assert env.tenants.plan(phase="expand") == {n: [] for n in found.names}
+
+    # A report of the expand run is not resumed by a plain one.
+    args = ["upgrade", "--tenants", "all", "--resume", str(report)]
+    result = _invoke(env, *args)
+    assert result.exit_code == 1
+    assert "is of 'upgrade heads --phase expand', not 'upgrade heads'" in result.stderr
+
+    final = env.tenants.upgrade(workers=2)
+    assert final.counts() == {"migrated": 3}
+    assert final.phase is None
+
+    for name in found.names:
+        assert found.versions(name) == ["r3"]
+
+
+def test_plan_over_tenants_changes_nothing(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``upgrade --plan`` and ``downgrade --plan`` with tenants list what each
+    would run, tenants alike together in text and each in JSON, without
+    making a schema, database or file, or changing a version table.
+    """
+    env, found = tenant_env(3)
+    one, two, three = found.names
+    env.tenants.upgrade(tenants=[one])
+    env.tenants.upgrade("r1", tenants=[two])
+    result = _invoke(env, "upgrade", "--tenants", "all", "--plan")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"1 tenant ({one}): nothing to run",
+        f"1 tenant ({two}):",
+        "  upgrade r2",
+        f"1 tenant ({three}):",
+        "  upgrade r1",
+        "  upgrade r2",
+    ]
+    args = ["downgrade", "base", "--tenant", one, "--tenant", two, "--plan"]
+    result = _invoke(env, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["direction"] == "downgrade"
+    assert {
+        n: [r["revision"] for r in items] for n, items in data["tenants"].items()
+    } == {
+        one: ["r2", "r1"],
+        two: ["r1"],
+    }
+    assert env.tenancy.existing(found.names) == {one, two}
+    assert found.versions(one) == ["r2"]
+    assert found.versions(two) == ["r1"]
+
+
+def test_stamp_purge_over_tenants(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A tenant whose version table names a revision that no longer exists
+    can't be stamped; ``stamp --purge`` empties each version table first,
+    and the stamp then records the target on every tenant.
+    """
+    env, found = tenant_env(2)
+    one, two = found.names
+    env.tenants.upgrade("r1")
+    found.execute(two, "UPDATE {}alembic_version SET version_num = 'gone'")
+    result = _invoke(env, "stamp", "r2", "--tenants", "all")
+    assert result.exit_code == 1
+    assert f"1 tenant not at the target ({two})" in result.stderr
+    assert found.versions(one) == ["r2"]
+    assert found.versions(two) == ["gone"]
+    result = _invoke(env, "stamp", "r1", "--tenants", "all", "--purge")
+    assert result.exit_code == 0, result.output
+    assert found.versions(one) == ["r1"]
+    assert found.versions(two) == ["r1"]
+    assert found.tables(two) == {"account", "alembic_version"}
+
+
+def test_sql_over_tenants_in_the_expand_phase(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+) -> None:
+    """``upgrade --sql --phase expand`` writes each tenant's script without
+    the contract revision; without the phase, the script has it.
+    """
+    env, found = tenant_env(1)
+    _contract_r3(revisions)
+    args = ["upgrade", "--tenants", "all", "--sql"]
+    expand = _invoke(env, *args, "--phase", "expand")
+    assert expand.exit_code == 0, expand.output
+    everything = _invoke(env, *args)
+    assert everything.exit_code == 0, everything.output
+    assert "Running upgrade r2 -> r3" not in expand.stdout
+    assert "DROP INDEX" not in expand.stdout.upper()
+    assert "Running upgrade r2 -> r3" in everything.stdout
+    assert env.tenancy.existing(found.names) == set()

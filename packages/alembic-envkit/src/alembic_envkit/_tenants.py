@@ -13,6 +13,7 @@ from .settings import check_tenant_name
 if t.TYPE_CHECKING:
     from ._base import BaseEnvironment
     from .history import History
+    from .history import Revision
     from .history import RevisionArg
     from .history import TargetArg
     from .run import Tenancy
@@ -80,6 +81,8 @@ class Tenants:
         stop_on_error: bool = False,
         resume: TenantReport | None = None,
         progress: TenantCallback = None,
+        phase: str | None = None,
+        snapshot: bool | None = None,
     ) -> TenantReport:
         """Upgrade the tenants to ``target``. A tenant at the target already
         is skipped after one read of its version table; each other takes
@@ -98,9 +101,28 @@ class Tenants:
             only the tenants it did not finish.
         :param progress: Called with a :class:`.TenantProgress` as each
             tenant finishes.
+        :param phase: ``"expand"`` holds back, on each tenant, every
+            contract revision and what comes after it; ``"contract"`` or
+            ``None`` runs every revision (see ``docs/zero-downtime.md``).
+        :param snapshot: ``False`` replays every revision on new tenants
+            instead of loading a snapshot; ``None`` as the ``snapshots``
+            setting says.
+        :raises ConfigurationError: For ``snapshot=True``, which is for one
+            database: an empty tenant gets a snapshot by default.
         """
+        if snapshot:
+            raise ConfigurationError(
+                "snapshot=True makes every database load a snapshot, and tenants"
+                " are at different revisions: an empty tenant gets the newest"
+                " snapshot unless the 'snapshots' setting is off. Leave it out,"
+                " or pass False to replay."
+            )
+
         options = _options(tenants, workers, canary, stop_on_error, resume, progress)
-        return self._fan_out("upgrade", str(target), **options)
+        replay = snapshot is False
+        return self._fan_out(
+            "upgrade", str(target), phase=phase, replay=replay, **options
+        )
 
     def downgrade(
         self,
@@ -129,13 +151,43 @@ class Tenants:
         stop_on_error: bool = False,
         resume: TenantReport | None = None,
         progress: TenantCallback = None,
+        purge: bool = False,
     ) -> TenantReport:
         """Record ``target`` as current on the tenants, running nothing (and
         clearing the mark of a revision a MariaDB tenant was left in the
         middle of); the options of :meth:`upgrade`.
+
+        :param purge: Empty each version table first, for tables that name
+            revisions that no longer exist.
         """
         options = _options(tenants, workers, canary, stop_on_error, resume, progress)
-        return self._fan_out("stamp", str(target), **options)
+        return self._fan_out("stamp", str(target), purge=purge, **options)
+
+    @saves_cache
+    def plan(
+        self,
+        target: TargetArg = "heads",
+        *,
+        down: bool = False,
+        tenants: t.Sequence[str] | None = None,
+        workers: int = 1,
+        phase: str | None = None,
+    ) -> dict[str, list[Revision]]:
+        """The revisions an upgrade (or, with ``down``, a downgrade) to
+        ``target`` would run on each tenant, in order, from one read of
+        each version table, changing nothing; with ``phase="expand"``,
+        those an expand run would.
+
+        :param tenants: Some of the tenants; all by default.
+        :raises ConfigurationError: For a name the source does not list.
+        """
+        _run.check_counts(workers, 0)
+        names = self.tenancy.choose(tenants)
+        action = "downgrade" if down else "upgrade"
+        work = _run.job(self.history, action, str(target), snapshots=False, phase=phase)
+        planned = _run.tenant_plan(self.tenancy, names, work, workers=workers)
+        graph = self.history.graph
+        return {name: [graph[i] for i in ids] for name, ids in planned.items()}
 
     @saves_cache
     def create(self, name: str) -> TenantResult:
@@ -177,14 +229,16 @@ class Tenants:
         *,
         tenants: t.Sequence[str] | None = None,
         tag: str | None = None,
+        phase: str | None = None,
     ) -> dict[str, str]:
         """The SQL an upgrade to ``target`` (or ``"FROM:TO"``) would run on
         each tenant, by name, without connecting: each script first makes
         the tenant's schema or database unless it exists and points the
         session at it (``SET search_path``, ``USE``); on SQLite it names
-        the file to run it on.
+        the file to run it on. ``phase="expand"`` holds back contract
+        revisions, as :meth:`upgrade` does.
         """
-        return self._sql("upgrade", str(target), tenants, tag)
+        return self._sql("upgrade", str(target), tenants, tag, phase)
 
     @saves_cache
     def downgrade_sql(
@@ -218,9 +272,10 @@ class Tenants:
         target: str,
         tenants: t.Sequence[str] | None,
         tag: str | None,
+        phase: str | None = None,
     ) -> dict[str, str]:
         names = self.tenancy.choose(tenants)
-        return _run.tenant_scripts(self.tenancy, names, action, target, tag)
+        return _run.tenant_scripts(self.tenancy, names, action, target, tag, phase)
 
     def close(self) -> None:
         """Dispose the engines made for tenants (SQLite files)."""
@@ -238,22 +293,35 @@ class Tenants:
         stop_on_error: bool = False,
         resume: TenantReport | None = None,
         progress: TenantCallback = None,
+        phase: str | None = None,
+        purge: bool = False,
+        replay: bool = False,
     ) -> TenantReport:
         _run.check_counts(workers, canary)
         tenancy = self.tenancy
         names = tenancy.choose(tenants)
 
         if resume is not None:
-            if (resume.action, resume.target) != (action, target):
+            ran = _command(resume.action, resume.target, resume.phase)
+            asked = _command(action, target, phase)
+
+            if ran != asked:
                 raise ConfigurationError(
-                    f"The report to resume is of '{resume.action} {resume.target}',"
-                    f" not '{action} {target}'; resume it with its own command."
+                    f"The report to resume is of {ran}, not {asked}; resume it"
+                    " with its own command."
                 )
 
             unfinished = set(resume.unfinished)
             names = [n for n in names if n in unfinished]
 
-        work = _run.job(self.history, action, target, snapshots=self._snapshots)
+        work = _run.job(
+            self.history,
+            action,
+            target,
+            snapshots=False if replay else self._snapshots,
+            phase=phase,
+            purge=purge,
+        )
         return _run.fan_out(
             tenancy,
             names,
@@ -268,6 +336,11 @@ class Tenants:
     def _snapshots(self) -> bool | None:
         """As the ``snapshots`` setting says, where the layout can load one."""
         return None if self.tenancy.layout.snapshots else False
+
+
+def _command(action: str, target: str, phase: str | None) -> str:
+    """A run as its command line starts, for messages."""
+    return f"'{action} {target}" + (f" --phase {phase}'" if phase else "'")
 
 
 def _options(

@@ -18,6 +18,8 @@ from ._context import pass_env
 from ._output import echo_json
 from ._sql import check_offline_options
 from ._sql import write_each
+from ._tenant_plan import echo_tenant_plan
+from ._tenant_plan import echo_tenants_held_back
 
 if t.TYPE_CHECKING:
     from .._environment import Environment
@@ -50,7 +52,7 @@ _DEFAULTS: dict[str, t.Any] = {
 }
 
 #: The options of the commands that run revisions that tenants do not take.
-_NOT_WITH_TENANTS = {"plan": "--plan", "purge": "--purge", "phase": "--phase"}
+_NOT_WITH_TENANTS = {"snapshot": "--snapshot"}
 
 
 def with_tenants(command: click.Command) -> click.Command:
@@ -90,7 +92,11 @@ def with_tenants(command: click.Command) -> click.Command:
 
         for key, flag in _NOT_WITH_TENANTS.items():
             if kwargs.get(key):
-                raise click.UsageError(f"{flag} does not work with tenants yet.")
+                raise click.UsageError(
+                    f"{flag} is for one database: an empty tenant gets the newest"
+                    " snapshot unless the 'snapshots' setting is off. Leave it out,"
+                    " or give --no-snapshot to replay."
+                )
 
         on_tenants = t.cast("t.Callable[..., None]", pass_env(_on_tenants))
         return on_tenants(name, options, kwargs)
@@ -118,12 +124,17 @@ def _on_tenants(
         _echo_sql(env, name, chosen, options, kwargs)
         return
 
+    if kwargs.get("plan"):
+        echo_tenant_plan(env, name, chosen, options, kwargs)
+        return
+
     quiet = bool(kwargs.get("quiet") or options.get("tenant_quiet"))
     # One line per tenant says what ran; Alembic's own lines would repeat
     # for each of them.
     log_warnings_only()
     resume = _read_report(options["resume"]) if options["resume"] else None
     run = getattr(env.tenants, name)
+    own = {key: kwargs[key] for key in ("phase", "purge", "snapshot") if key in kwargs}
     report: TenantReport = run(
         kwargs["target"],
         tenants=chosen,
@@ -132,6 +143,7 @@ def _on_tenants(
         stop_on_error=options["stop_on_error"],
         resume=resume,
         progress=None if quiet else _progress,
+        **own,
     )
 
     if options["report_file"]:
@@ -147,6 +159,9 @@ def _on_tenants(
             f"{_tenants(len(report.results))} in {report.seconds:.2f}s: {counts}.",
             err=True,
         )
+
+        if report.phase == "expand":
+            echo_tenants_held_back(env, report)
 
     if not report.ok:
         unfinished = report.unfinished
@@ -172,10 +187,14 @@ def _echo_sql(
         _FLAGS[key]: options.get(key, default) != default
         for key, default in _DEFAULTS.items()
     }
+    fan_out["--plan"] = bool(kwargs.get("plan"))
+    fan_out["--purge"] = bool(kwargs.get("purge"))
+    fan_out["--format json"] = kwargs.get("output_format") == "json"
     output_dir = kwargs.get("output_dir")
     check_offline_options(kwargs["target"], True, kwargs["tag"], output_dir, fan_out)
     make = getattr(env.tenants, f"{name}_sql")
-    scripts = make(kwargs["target"], tenants=chosen, tag=kwargs["tag"])
+    phase = {"phase": kwargs["phase"]} if kwargs.get("phase") else {}
+    scripts = make(kwargs["target"], tenants=chosen, tag=kwargs["tag"], **phase)
 
     if output_dir is not None:
         write_each(scripts, output_dir)

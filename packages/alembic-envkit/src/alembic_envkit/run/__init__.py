@@ -14,10 +14,8 @@ from ._connections import Bound
 from ._connections import close_scope
 from ._connections import Connections
 from ._connections import Scope
-from ._fanout import ACTIONS as TENANT_ACTIONS
 from ._fanout import check_counts
 from ._fanout import fan_out
-from ._fanout import job
 from ._fanout import run_one
 from ._fanout import TenantCallback
 from ._ledger_check import ledger_findings
@@ -28,10 +26,13 @@ from ._reading import interrupted_by_database
 from ._reading import rows_by_database
 from ._reading import wait_for_head
 from ._tenancy import Tenancy
+from ._tenant_job import ACTIONS as TENANT_ACTIONS
+from ._tenant_job import job
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
 from ._tenant_report import TenantResult
 from ._tenant_sql import tenant_scripts
+from ._tenant_status import tenant_plan
 from ._tenant_status import tenant_status
 from ._tenant_status import TenantStatus
 
@@ -139,6 +140,7 @@ __all__ = [
     "job",
     "run_one",
     "tenant_scripts",
+    "tenant_plan",
     "tenant_status",
     "StepsFn",
     "autogenerate_diffs",

@@ -19,11 +19,13 @@ def tenant_scripts(
     action: str,
     target: str,
     tag: str | None,
+    phase: str | None = None,
 ) -> dict[str, str]:
     """The script of ``action`` (``upgrade``, ``downgrade`` or ``stamp``)
     to ``target`` (or a ``FROM:TO`` range) for each tenant, by name. No
     database is connected to. A snapshot starts a tenant's upgrade script
-    from empty where the layout can load one.
+    from empty where the layout can load one. ``phase`` ``"expand"``
+    holds back contract revisions from an upgrade, as online.
     """
     # Imports Alembic's runtime, which reading where tenants stand never needs.
     from ._offline import downgrade_sql
@@ -46,7 +48,10 @@ def tenant_scripts(
 
         targets = tenancy.targets_for(tenant)
         history = tenancy.history
-        text = make(history, targets, [name], target, None, tag, settings=settings)
+        extra = {"phase": phase} if phase is not None else {}
+        text = make(
+            history, targets, [name], target, None, tag, settings=settings, **extra
+        )
         result[tenant] = layout.prelude(dialect, tenant) + text[name]
 
     return result
