@@ -896,3 +896,82 @@ def test_sql_over_tenants_in_the_expand_phase(
     assert "DROP INDEX" not in expand.stdout.upper()
     assert "Running upgrade r2 -> r3" in everything.stdout
     assert env.tenancy.existing(found.names) == set()
+
+
+class _CountingConnection(sqlite3.Connection):
+    """A pysqlite connection that counts how many were opened."""
+
+    opened = 0
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        type(self).opened += 1
+
+
+def test_tenant_engine_options_reach_tenant_engines(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+    dialect: str,
+) -> None:
+    """The ``tenant_engine_options`` setting is given to ``create_engine``
+    for the engines made for tenants: MariaDB's ``init_command`` runs on a
+    tenant's connections, SQLite's connection factory makes them. On
+    PostgreSQL, tenants use the primary's engine and its own options; the
+    setting, which would break a connection there, is not used.
+    """
+    probe = {
+        "mariadb": {"connect_args": {"init_command": "SET @envkit_probe = 'set'"}},
+        "sqlite": {"connect_args": {"factory": _CountingConnection}},
+        "postgresql": {"connect_args": {"options": "-c no_such_setting=1"}},
+    }
+    env, found = tenant_env(1, tenant_engine_options=probe[dialect])
+    (name,) = found.names
+
+    if dialect == "mariadb":
+        revisions.write(
+            "r3",
+            "r2",
+            """
+            op.create_table("probe", sa.Column("value", sa.String(10)))
+            op.execute("INSERT INTO probe (value) SELECT @envkit_probe")
+            """,
+            "op.drop_table('probe')",
+        )
+
+    before = _CountingConnection.opened
+    report = env.tenants.upgrade()
+    assert report.ok, report.results
+    assert found.versions(name) == (["r3"] if dialect == "mariadb" else ["r2"])
+
+    if dialect == "mariadb":
+        assert found.rows(name, "SELECT value FROM {}probe") == ["set"]
+    elif dialect == "sqlite":
+        assert _CountingConnection.opened > before
+
+
+def test_tenant_engine_options_refused_change_nothing(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    dialect: str,
+) -> None:
+    """Options ``create_engine`` refuses (on the dialects that make engines
+    for tenants), or a setting that is not a dict, stop the command with
+    one line naming the setting, before any tenant is made.
+    """
+    if dialect == "postgresql":
+        options: t.Any = ["connect_args"]
+        message = "'tenant_engine_options' setting must be a dict"
+    else:
+        options = {"pool_size": 5}
+        message = "create_engine refuses the 'tenant_engine_options' setting"
+
+    env, found = tenant_env(2, tenant_engine_options=options)
+    result = _invoke(env, "upgrade", "--tenants", "all")
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+    if dialect == "sqlite":
+        assert list(found.folder.glob("*.sqlite")) == []
+    else:
+        made = set(sa.inspect(found.engine).get_schema_names())
+        assert made.isdisjoint(found.names)

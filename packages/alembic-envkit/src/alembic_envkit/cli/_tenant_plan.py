@@ -43,8 +43,8 @@ def echo_tenant_plan(
     )
 
     if kwargs.get("output_format") == "json":
-        tenants = {tenant: revisions_json(items) for tenant, items in planned.items()}
-        echo_json("plan", direction=name, tenants=tenants)
+        each = {tenant: revisions_json(items) for tenant, items in planned.items()}
+        echo_json("plan", direction=name, tenants=each)
         return
 
     alike: dict[tuple[str, ...], list[str]] = {}

@@ -104,6 +104,10 @@ class Tenancy:
         """
         names = self.names()
 
+        if names:
+            # Options create_engine refuses stop here, not on each tenant.
+            self.engine(names[0])
+
         if chosen is None:
             return names
 
@@ -129,7 +133,10 @@ class Tenancy:
 
             if engine is None:
                 primary = self.primary.engine
-                engine = self.layout.engine(primary, tenant, self.config.folder)
+                config = self.config
+                engine = self.layout.engine(
+                    primary, tenant, config.folder, config.engine_options
+                )
                 self._engines[tenant] = engine
 
             return engine

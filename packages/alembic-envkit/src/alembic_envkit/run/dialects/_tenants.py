@@ -34,9 +34,18 @@ class TenantLayout(abc.ABC):
     #: statements must not name the primary database's own namespace.
     snapshots: t.ClassVar[bool] = True
 
-    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
+    def engine(
+        self,
+        engine: sa.Engine,
+        tenant: str,
+        folder: str | None,
+        options: t.Mapping[str, t.Any],
+    ) -> sa.Engine:
         """The engine to reach ``tenant`` with: the primary's own, whose pool
         every tenant shares.
+
+        :param options: The ``tenant_engine_options`` setting, for an
+            engine made for the tenant.
         """
         return engine
 
@@ -160,10 +169,14 @@ class DatabaseLayout(TenantLayout):
 
     kind = "database"
 
-    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
-        return sa.create_engine(
-            engine.url.set(database=tenant), poolclass=sa.pool.NullPool
-        )
+    def engine(
+        self,
+        engine: sa.Engine,
+        tenant: str,
+        folder: str | None,
+        options: t.Mapping[str, t.Any],
+    ) -> sa.Engine:
+        return _create_engine(engine.url.set(database=tenant), options)
 
     def schema(self, tenant: str) -> str | None:
         return None
@@ -193,11 +206,15 @@ class FileLayout(TenantLayout):
 
     kind = "file"
 
-    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
+    def engine(
+        self,
+        engine: sa.Engine,
+        tenant: str,
+        folder: str | None,
+        options: t.Mapping[str, t.Any],
+    ) -> sa.Engine:
         path = self.path(engine, tenant, folder)
-        return sa.create_engine(
-            engine.url.set(database=path), poolclass=sa.pool.NullPool
-        )
+        return _create_engine(engine.url.set(database=path), options)
 
     def path(self, engine: sa.Engine, tenant: str, folder: str | None) -> str:
         """The file of ``tenant``."""
@@ -239,6 +256,23 @@ class FileLayout(TenantLayout):
         # The file is made on the first connection; its folder is not.
         path = str(tenant_engine.url.database)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+
+
+def _create_engine(url: sa.URL, options: t.Mapping[str, t.Any]) -> sa.Engine:
+    """An engine on a tenant, without a pool unless ``options`` (the
+    ``tenant_engine_options`` setting) say otherwise.
+
+    :raises ConfigurationError: If ``create_engine`` refuses the options.
+    """
+    try:
+        return sa.create_engine(url, **{"poolclass": sa.pool.NullPool, **options})
+    except (TypeError, sa.exc.ArgumentError) as e:
+        reason = str(e).split(".  ")[0].rstrip(".")
+        raise ConfigurationError(
+            f"create_engine refuses the 'tenant_engine_options' setting: {reason}."
+            " Give only options the tenants' engines take: they have no pool"
+            " unless you give a 'poolclass'."
+        ) from e
 
 
 def _quote(connection: sa.Connection, name: str) -> str:
