@@ -975,3 +975,42 @@ def test_tenant_engine_options_refused_change_nothing(
     else:
         made = set(sa.inspect(found.engine).get_schema_names())
         assert made.isdisjoint(found.names)
+
+
+def test_tenants_of_a_multidb_environment(
+    tenancy: t.Callable[..., Tenancy],
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+    tables: t.Callable[..., set[str]],
+    versions: t.Callable[..., set[str]],
+) -> None:
+    """With several databases (the ``multidb`` template), tenants are copies
+    of the primary one: a tenant runs each revision's ``upgrade_default()``
+    alone, and the other databases and the primary are left to the
+    commands without ``--tenant``.
+    """
+    found = tenancy(2)
+    auth = make_engine(database_url("auth"))
+    env = make_env(
+        {"default": sa.MetaData(), "auth": sa.MetaData()},
+        {"default": found.engine, "auth": auth},
+        {"tenants": found.source},
+    )
+    revisions.write_multidb("r1", None)
+    revisions.write_multidb("r2", "r1")
+    report = env.tenants.upgrade(workers=2)
+    assert report.counts() == {"migrated": 2}
+
+    for name in found.names:
+        assert found.tables(name) == {"d_r1", "d_r2", "alembic_version"}
+        assert found.versions(name) == ["r2"]
+
+    assert tables(auth) == set()
+    assert tables(found.engine) == set()
+    env.upgrade()
+    assert versions(auth) == {"r2"}
+    assert {"a_r1", "a_r2"} <= tables(auth)
+    assert {"d_r1", "d_r2"} <= tables(found.engine)
+    assert [s.behind for s in env.tenants.status()] == [0, 0]

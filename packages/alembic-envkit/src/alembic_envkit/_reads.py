@@ -18,6 +18,7 @@ from .history import RevisionArg
 from .history import saves_cache
 from .run import operation
 from .settings import ledger_settings
+from .settings import tenant_settings
 
 if t.TYPE_CHECKING:
     from .lint import LintReport
@@ -152,12 +153,25 @@ class ReadingEnvironment(BaseEnvironment):
         database has applied, and those after them, on the head of their
         branch, rewriting their ``down_revision``; return those moved (new
         in 0.2). An unknown revision, a merge or root, one applied in any
-        database, or one that could go on several heads is refused with a
+        database or any tenant (where tenants are configured), or one that
+        could go on several heads is refused with a
         :exc:`.RevisionError`, changing nothing.
         """
         ids = [revisions] if isinstance(revisions, str) else list(revisions)
         rows = _run.rows_by_database(self.connections, self.database_names)
-        return _history.rebase(self.history, ids, rows)
+        return _history.rebase(self.history, ids, {**rows, **self._tenant_rows()})
+
+    def _tenant_rows(self) -> dict[str, tuple[str, ...]]:
+        """Each tenant's version table rows, named ``"<database> (tenant
+        <name>)"``; none when no tenants are configured.
+        """
+        if tenant_settings(self.settings) is None:
+            return {}
+
+        tenancy = self.tenancy
+        found = _run.tenant_versions(tenancy, tenancy.names())
+        primary = tenancy.primary.name
+        return {f"{primary} (tenant {name})": ids for name, ids in found.items()}
 
     @saves_cache
     @operation

@@ -34,6 +34,7 @@ from ._tenant_report import TenantResult
 from ._tenant_sql import tenant_scripts
 from ._tenant_status import tenant_plan
 from ._tenant_status import tenant_status
+from ._tenant_status import tenant_versions
 from ._tenant_status import TenantStatus
 
 if t.TYPE_CHECKING:
@@ -142,6 +143,7 @@ __all__ = [
     "tenant_scripts",
     "tenant_plan",
     "tenant_status",
+    "tenant_versions",
     "StepsFn",
     "autogenerate_diffs",
     "behind_heads",
