@@ -1014,3 +1014,33 @@ def test_tenants_of_a_multidb_environment(
     assert {"a_r1", "a_r2"} <= tables(auth)
     assert {"d_r1", "d_r2"} <= tables(found.engine)
     assert [s.behind for s in env.tenants.status()] == [0, 0]
+
+
+def test_wait_for_tenants_at_head(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``wait --tenants all`` exits 0 once every tenant is at head, and 1
+    naming the tenants behind when the time runs out; a wait started
+    before another runner upgrades the last tenant returns once it has.
+    """
+    env, found = tenant_env(2)
+    one, two = found.names
+    env.tenants.upgrade(tenants=[one])
+    result = _invoke(env, "wait", "--tenants", "all", "--timeout", "0")
+    assert result.exit_code == 1
+    assert f"Not at head after 0s: 1 tenant ({two})." in result.stderr
+    result = _invoke(env, "wait", "--tenant", one, "--timeout", "0")
+    assert result.exit_code == 0, result.output
+    assert "Every tenant is at head." in result.stderr
+
+    waited: list[bool] = []
+    waiting = threading.Thread(
+        target=lambda: waited.append(
+            env.tenants.wait_for_head(60, interval=0.05, tenants=[two])
+        )
+    )
+    waiting.start()
+    env.tenants.upgrade(tenants=[two])
+    waiting.join()
+    assert waited == [True]
+    assert found.versions(two) == ["r2"]

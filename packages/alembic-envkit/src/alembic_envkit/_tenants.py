@@ -71,6 +71,30 @@ class Tenants:
         names = self.tenancy.choose(tenants)
         return _run.tenant_status(self.tenancy, names, workers=workers)
 
+    def wait_for_head(
+        self,
+        timeout: float,
+        *,
+        interval: float = 1.0,
+        tenants: t.Sequence[str] | None = None,
+    ) -> bool:
+        """Wait at most ``timeout`` seconds, reading where the tenants stand
+        every ``interval``, until each is at head, as another process
+        upgrades them; only reads. Returns whether they all reached head in
+        time. A server that can't be reached yet counts as behind.
+
+        :param tenants: Some of the tenants; all by default, as the source
+            lists them at each read.
+        :raises ConfigurationError: For a name the source does not list.
+        """
+
+        def behind() -> list[str]:
+            names = self.tenancy.choose(tenants)
+            statuses = _run.tenant_status(self.tenancy, names)
+            return [s.tenant for s in statuses if not s.at_head]
+
+        return _run.wait_for_head(behind, self.close, timeout, interval)
+
     def upgrade(
         self,
         target: TargetArg = "heads",

@@ -12,7 +12,9 @@ import typing as t
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
+from .._errors import EnvkitError
 from ._context import log_warnings_only
 from ._context import pass_env
 from ._output import echo_json
@@ -28,7 +30,10 @@ if t.TYPE_CHECKING:
     from ..run import TenantStatus
 
 #: The commands that take ``--tenant`` and ``--tenants all``.
-TENANT_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "current"})
+TENANT_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "current", "wait"})
+
+#: Those of them that only read.
+_READING = frozenset({"current", "wait"})
 
 #: What each option is called on the command line, for messages.
 _FLAGS = {
@@ -120,6 +125,10 @@ def _on_tenants(
 
         return
 
+    if name == "wait":
+        _wait(env, chosen, kwargs["timeout"], kwargs["interval"])
+        return
+
     if kwargs.get("sql"):
         _echo_sql(env, name, chosen, options, kwargs)
         return
@@ -205,6 +214,30 @@ def _echo_sql(
         click.echo(text, nl=False)
 
 
+def _wait(
+    env: Environment, chosen: list[str] | None, timeout: float, interval: float
+) -> None:
+    """Wait for the tenants to reach head; exit 1 naming those that did not."""
+    if env.tenants.wait_for_head(timeout, interval=interval, tenants=chosen):
+        click.echo("Every tenant is at head.", err=True)
+        return
+
+    try:
+        statuses = env.tenants.status(chosen)
+    except (EnvkitError, sa.exc.DBAPIError) as e:
+        reason = str(e).strip().splitlines()[0]
+        click.echo(f"Not at head after {timeout:g}s: {reason}", err=True)
+        raise click.exceptions.Exit(1) from None
+
+    behind = [s.tenant for s in statuses if not s.at_head]
+    listed = ", ".join(behind[:10]) + (", ..." if len(behind) > 10 else "")
+    click.echo(
+        f"Not at head after {timeout:g}s: {_tenants(len(behind))} ({listed}).",
+        err=True,
+    )
+    raise click.exceptions.Exit(1)
+
+
 def _tenants(count: int) -> str:
     return f"{count} tenant" + ("" if count == 1 else "s")
 
@@ -264,7 +297,7 @@ def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
         ),
     ]
 
-    if name == "current":
+    if name in _READING:
         return params
 
     params += [
