@@ -88,10 +88,10 @@ class Tenants:
         :raises ConfigurationError: For a name the source does not list.
         """
 
-        def behind() -> list[str]:
+        def behind() -> dict[str, TenantStatus]:
             names = self.tenancy.choose(tenants)
             statuses = _run.tenant_status(self.tenancy, names)
-            return [s.tenant for s in statuses if not s.at_head]
+            return {s.tenant: s for s in statuses if not s.at_head}
 
         return _run.wait_for_head(behind, self.close, timeout, interval)
 
