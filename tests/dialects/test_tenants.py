@@ -4,6 +4,7 @@ files on SQLite, migrated by the fan-out with the history read once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -146,27 +147,32 @@ def tenant_env(
         env = make_env(
             sa.MetaData(), found.engine, {"tenants": found.source, **options}
         )
-        revisions.write(
-            "r1",
-            None,
-            """
-            op.create_table(
-                "account",
-                sa.Column("id", sa.Integer, primary_key=True),
-                sa.Column("email", sa.String(50)),
-            )
-            """,
-            "op.drop_table('account')",
-        )
-        revisions.write(
-            "r2",
-            "r1",
-            "op.create_index('account_email', 'account', ['email'], unique=True)",
-            "op.drop_index('account_email', 'account')",
-        )
+        _write_history(revisions)
         return env, found
 
     return make
+
+
+def _write_history(revisions: t.Any) -> None:
+    """r1 (table ``account``) and r2 (a unique index on its email)."""
+    revisions.write(
+        "r1",
+        None,
+        """
+        op.create_table(
+            "account",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("email", sa.String(50)),
+        )
+        """,
+        "op.drop_table('account')",
+    )
+    revisions.write(
+        "r2",
+        "r1",
+        "op.create_index('account_email', 'account', ['email'], unique=True)",
+        "op.drop_index('account_email', 'account')",
+    )
 
 
 def test_upgrade_migrates_each_tenant(
@@ -1044,3 +1050,63 @@ def test_wait_for_tenants_at_head(
     waiting.join()
     assert waited == [True]
     assert found.versions(two) == ["r2"]
+
+
+#: The async driver of each dialect.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+def test_tenants_on_an_async_engine(
+    tenancy: t.Callable[..., Tenancy],
+    make_env: t.Callable[..., Environment],
+    make_async_engine: t.Callable[..., t.Any],
+    revisions: t.Any,
+    dialect: str,
+) -> None:
+    """With an async engine for the primary database, tenants are reached
+    through async engines too: the fan-out runs each tenant on an event
+    loop of its worker thread, and the reads, the plan, ``tenant create``
+    and the CLI work as with sync engines, from sync code and from a
+    running event loop through ``run_async``.
+    """
+    found = tenancy(3)
+    primary = make_async_engine(found.url.set(drivername=ASYNC_DRIVERS[dialect]))
+    env = make_env(sa.MetaData(), primary, {"tenants": found.source})
+    _write_history(revisions)
+    one, two, three = found.names
+    report = env.tenants.upgrade(tenants=[one, two], workers=2)
+    assert report.counts() == {"migrated": 2}, report.results
+
+    for name in (one, two):
+        assert found.versions(name) == ["r2"]
+        assert found.tables(name) == {"account", "alembic_version"}
+
+    assert env.tenants.create(three).after == ["r2"]
+    assert env.tenants.downgrade("r1", tenants=[two]).counts() == {"migrated": 1}
+    planned = env.tenants.plan()
+    assert {n: [r.revision for r in items] for n, items in planned.items()} == {
+        one: [],
+        two: ["r2"],
+        three: [],
+    }
+
+    async def read() -> list[t.Any]:
+        # On the caller's loop, with the engine's own pool: emptied on the
+        # same loop, before it closes.
+        try:
+            return await env.run_async(env.tenants.status)
+        finally:
+            await primary.dispose()
+
+    statuses = asyncio.run(read())
+    assert [s.behind for s in statuses] == [0, 1, 0]
+    result = _invoke(env, "upgrade", "--tenants", "all", "--workers", "3")
+    assert result.exit_code == 0, result.output
+    assert "3 tenants in" in result.stderr
+    assert [found.versions(n) for n in found.names] == [["r2"]] * 3
+    result = _invoke(env, "current", "--tenants", "all", "--check-heads")
+    assert result.exit_code == 0, result.output

@@ -8,6 +8,7 @@ from . import run as _run
 from ._errors import ConfigurationError
 from ._errors import MigrationError
 from .history import saves_cache
+from .run import operation
 from .settings import check_tenant_name
 
 if t.TYPE_CHECKING:
@@ -21,6 +22,7 @@ if t.TYPE_CHECKING:
     from .run import TenantReport
     from .run import TenantResult
     from .run import TenantStatus
+    from .settings import Targets
 
 
 class Tenants:
@@ -45,6 +47,11 @@ class Tenants:
         return self._environment.history
 
     @property
+    def targets(self) -> Targets:
+        """The environment's databases; tenants are copies of the primary."""
+        return self._environment.targets
+
+    @property
     def tenancy(self) -> Tenancy:
         return self._environment.tenancy
 
@@ -57,6 +64,7 @@ class Tenants:
         return self.tenancy.names()
 
     @saves_cache
+    @operation
     def status(
         self, tenants: t.Sequence[str] | None = None, *, workers: int = 1
     ) -> list[TenantStatus]:
@@ -71,6 +79,7 @@ class Tenants:
         names = self.tenancy.choose(tenants)
         return _run.tenant_status(self.tenancy, names, workers=workers)
 
+    @operation
     def wait_for_head(
         self,
         timeout: float,
@@ -95,6 +104,7 @@ class Tenants:
 
         return _run.wait_for_head(behind, self.close, timeout, interval)
 
+    @operation
     def upgrade(
         self,
         target: TargetArg = "heads",
@@ -148,6 +158,7 @@ class Tenants:
             "upgrade", str(target), phase=phase, replay=replay, **options
         )
 
+    @operation
     def downgrade(
         self,
         target: TargetArg,
@@ -165,6 +176,7 @@ class Tenants:
         options = _options(tenants, workers, canary, stop_on_error, resume, progress)
         return self._fan_out("downgrade", str(target), **options)
 
+    @operation
     def stamp(
         self,
         target: RevisionArg = "heads",
@@ -188,6 +200,7 @@ class Tenants:
         return self._fan_out("stamp", str(target), purge=purge, **options)
 
     @saves_cache
+    @operation
     def plan(
         self,
         target: TargetArg = "heads",
@@ -214,6 +227,7 @@ class Tenants:
         return {name: [graph[i] for i in ids] for name, ids in planned.items()}
 
     @saves_cache
+    @operation
     def create(self, name: str) -> TenantResult:
         """Make a new tenant's schema, database or file, and bring it to the
         heads, from the newest snapshot where its layout allows. The source

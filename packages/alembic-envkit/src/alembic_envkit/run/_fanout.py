@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .._errors import ConfigurationError
 from .._errors import EnvkitError
+from ._async import own_operation
 from ._reading import rows_by_database
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
@@ -31,6 +32,7 @@ if t.TYPE_CHECKING:
     from ._tenant_job import Job
 
 _T = t.TypeVar("_T")
+_P = t.ParamSpec("_P")
 
 #: Called as each tenant finishes, or ``None``.
 TenantCallback: t.TypeAlias = "t.Callable[[TenantProgress], None] | None"
@@ -69,8 +71,14 @@ def fan_out(
         if stop.is_set():
             return
 
-        result = run_one(
-            tenancy, name, work, exists=name in existing, before=known.get(name)
+        result = in_worker(
+            tenancy,
+            run_one,
+            tenancy,
+            name,
+            work,
+            exists=name in existing,
+            before=known.get(name),
         )
         results[name].__dict__.update(result.__dict__)
 
@@ -169,6 +177,18 @@ def run_one(
         result.seconds = time.monotonic() - started
 
     return result
+
+
+def in_worker(
+    tenancy: Tenancy, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+) -> _T:
+    """``fn`` called in a worker thread: where the primary database's engine
+    is async, as an operation of its own on an event loop of the thread.
+    """
+    if tenancy.is_async:
+        return own_operation(fn, *args, **kwargs)
+
+    return fn(*args, **kwargs)
 
 
 def each(

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from dataclasses import dataclass
 
 from ._fanout import each
+from ._fanout import in_worker
 from ._reading import rows_by_database
 
 if t.TYPE_CHECKING:
@@ -102,13 +103,18 @@ def tenant_versions(
             return ()
 
         connections = tenancy.connections(tenant)
-        return rows_by_database(connections, [name])[name]
+
+        try:
+            return rows_by_database(connections, [name])[name]
+        finally:
+            connections.close()
 
     if workers == 1:
         return {tenant: one(tenant) for tenant in tenants}
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return dict(zip(tenants, each(pool, one, tenants), strict=True))
+        found = each(pool, lambda n: in_worker(tenancy, one, n), tenants)
+        return dict(zip(tenants, found, strict=True))
 
 
 def _below(graph: RevisionGraph, ids: t.Iterable[str]) -> set[str]:

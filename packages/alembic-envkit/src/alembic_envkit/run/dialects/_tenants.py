@@ -15,6 +15,9 @@ import sqlalchemy as sa
 
 from ..._errors import ConfigurationError
 
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 #: What puts a connection back as it was.
 Restore: t.TypeAlias = t.Callable[[], None]
 
@@ -34,20 +37,15 @@ class TenantLayout(abc.ABC):
     #: statements must not name the primary database's own namespace.
     snapshots: t.ClassVar[bool] = True
 
-    def engine(
-        self,
-        engine: sa.Engine,
-        tenant: str,
-        folder: str | None,
-        options: t.Mapping[str, t.Any],
-    ) -> sa.Engine:
-        """The engine to reach ``tenant`` with: the primary's own, whose pool
-        every tenant shares.
+    def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
+        """The URL of an engine of the tenant's own, or ``None`` where the
+        tenant is reached through the primary's engine, whose pool every
+        tenant shares.
 
-        :param options: The ``tenant_engine_options`` setting, for an
-            engine made for the tenant.
+        :param primary: The primary engine's URL.
+        :param folder: The ``tenant_folder`` setting.
         """
-        return engine
+        return None
 
     def schema(self, tenant: str) -> str | None:
         """The schema the tenant's version table is in."""
@@ -169,14 +167,8 @@ class DatabaseLayout(TenantLayout):
 
     kind = "database"
 
-    def engine(
-        self,
-        engine: sa.Engine,
-        tenant: str,
-        folder: str | None,
-        options: t.Mapping[str, t.Any],
-    ) -> sa.Engine:
-        return _create_engine(engine.url.set(database=tenant), options)
+    def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
+        return primary.set(database=tenant)
 
     def schema(self, tenant: str) -> str | None:
         return None
@@ -206,20 +198,13 @@ class FileLayout(TenantLayout):
 
     kind = "file"
 
-    def engine(
-        self,
-        engine: sa.Engine,
-        tenant: str,
-        folder: str | None,
-        options: t.Mapping[str, t.Any],
-    ) -> sa.Engine:
-        path = self.path(engine, tenant, folder)
-        return _create_engine(engine.url.set(database=path), options)
+    def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
+        return primary.set(database=self.path(primary, tenant, folder))
 
-    def path(self, engine: sa.Engine, tenant: str, folder: str | None) -> str:
-        """The file of ``tenant``."""
+    def path(self, url: sa.URL, tenant: str, folder: str | None) -> str:
+        """The file of ``tenant``; ``url`` is the primary engine's."""
         if folder is None:
-            primary = engine.url.database
+            primary = url.database
 
             if not primary or primary == ":memory:" or primary.startswith("file:"):
                 raise ConfigurationError(
@@ -249,7 +234,9 @@ class FileLayout(TenantLayout):
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
     ) -> set[str]:
         return {
-            name for name in tenants if os.path.exists(self.path(primary, name, folder))
+            name
+            for name in tenants
+            if os.path.exists(self.path(primary.url, name, folder))
         }
 
     def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
@@ -258,14 +245,33 @@ class FileLayout(TenantLayout):
         os.makedirs(os.path.dirname(path), exist_ok=True)
 
 
-def _create_engine(url: sa.URL, options: t.Mapping[str, t.Any]) -> sa.Engine:
-    """An engine on a tenant, without a pool unless ``options`` (the
-    ``tenant_engine_options`` setting) say otherwise.
+@t.overload
+def create_tenant_engine(
+    url: sa.URL, options: t.Mapping[str, t.Any], is_async: t.Literal[False]
+) -> sa.Engine: ...
+
+
+@t.overload
+def create_tenant_engine(
+    url: sa.URL, options: t.Mapping[str, t.Any], is_async: t.Literal[True]
+) -> AsyncEngine: ...
+
+
+def create_tenant_engine(
+    url: sa.URL, options: t.Mapping[str, t.Any], is_async: bool
+) -> sa.Engine | AsyncEngine:
+    """An engine of a tenant's own, sync or async, without a pool unless
+    ``options`` (the ``tenant_engine_options`` setting) say otherwise.
 
     :raises ConfigurationError: If ``create_engine`` refuses the options.
     """
+    if is_async:
+        from sqlalchemy.ext.asyncio import create_async_engine as create
+    else:
+        create = sa.create_engine  # type: ignore[assignment]
+
     try:
-        return sa.create_engine(url, **{"poolclass": sa.pool.NullPool, **options})
+        return create(url, **{"poolclass": sa.pool.NullPool, **options})
     except (TypeError, sa.exc.ArgumentError) as e:
         reason = str(e).split(".  ")[0].rstrip(".")
         raise ConfigurationError(
