@@ -9,17 +9,22 @@ from ._errors import ConfigurationError
 from ._errors import MigrationError
 from .history import saves_cache
 from .settings import check_tenant_name
+from .settings import ledger_settings
 
 if t.TYPE_CHECKING:
     from ._base import BaseEnvironment
     from .history import History
+    from .history import Revision
     from .history import RevisionArg
     from .history import TargetArg
     from .run import Tenancy
     from .run import TenantCallback
+    from .run import TenantCheck
+    from .run import TenantLint
     from .run import TenantReport
     from .run import TenantResult
     from .run import TenantStatus
+    from .run import TenantVerification
 
 
 class Tenants:
@@ -69,6 +74,78 @@ class Tenants:
         _run.check_counts(workers, 0)
         names = self.tenancy.choose(tenants)
         return _run.tenant_status(self.tenancy, names, workers=workers)
+
+    @saves_cache
+    def check(
+        self, tenants: t.Sequence[str] | None = None, *, workers: int = 1
+    ) -> list[TenantCheck]:
+        """Whether each tenant is at head, and, for those that are, how the
+        models differ from it, compared as :meth:`.Environment.check`
+        compares them with a database, on the tenant's own tables alone.
+        A tenant's failure is in its result, not raised.
+
+        :param tenants: Some of the tenants; all by default.
+        :raises ConfigurationError: For a name the source does not list, or
+            fewer than one worker.
+        """
+        _run.check_counts(workers, 0)
+        names = self.tenancy.choose(tenants)
+        return _run.check_tenants(self.tenancy, names, workers=workers)
+
+    @saves_cache
+    def pending(
+        self,
+        phase: str | None = None,
+        *,
+        tenants: t.Sequence[str] | None = None,
+        workers: int = 1,
+    ) -> dict[str, list[Revision]]:
+        """The revisions each tenant has not applied, by name, parents
+        first; with ``phase="expand"``, those an expand run holds back (what
+        the contract step still has to run). The gate of ``check --phase``.
+
+        :raises ConfigurationError: For an unknown phase or tenant, or
+            fewer than one worker.
+        """
+        _run.check_counts(workers, 0)
+        names = self.tenancy.choose(tenants)
+        return _run.pending_by_tenant(
+            self.tenancy, names, phase=phase, workers=workers
+        )
+
+    @saves_cache
+    def verify(
+        self, tenants: t.Sequence[str] | None = None, *, workers: int = 1
+    ) -> TenantVerification:
+        """Check the history once, as :meth:`.Environment.verify` does, and,
+        where the ledger is kept, each tenant's applied revisions against
+        their files; each ledger finding names its tenant.
+
+        :raises ConfigurationError: For an unknown tenant, or fewer than one
+            worker.
+        """
+        _run.check_counts(workers, 0)
+        names = self.tenancy.choose(tenants)
+        ledger = ledger_settings(self._environment.settings.options).table
+        return _run.verify_tenants(
+            self.tenancy, names, ledger=ledger is not None, workers=workers
+        )
+
+    @saves_cache
+    def lint(
+        self, tenants: t.Sequence[str] | None = None, *, workers: int = 1
+    ) -> TenantLint:
+        """Lint the revisions any tenant has not applied, each once, for the
+        tenants' dialect; the result says which tenants have each pending.
+        To lint revisions by range, without a database, use
+        :meth:`.Environment.lint` with ``since`` or ``every``.
+
+        :raises ConfigurationError: For an unknown tenant, or fewer than one
+            worker.
+        """
+        _run.check_counts(workers, 0)
+        names = self.tenancy.choose(tenants)
+        return _run.lint_tenants(self.tenancy, names, workers=workers)
 
     def upgrade(
         self,
