@@ -109,9 +109,7 @@ class Tenants:
         """
         _run.check_counts(workers, 0)
         names = self.tenancy.choose(tenants)
-        return _run.pending_by_tenant(
-            self.tenancy, names, phase=phase, workers=workers
-        )
+        return _run.pending_by_tenant(self.tenancy, names, phase=phase, workers=workers)
 
     @saves_cache
     def verify(

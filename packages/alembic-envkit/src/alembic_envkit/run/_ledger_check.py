@@ -100,8 +100,7 @@ def _edited(
     accept = (
         f"if the edit is meant, accept it with 'rehash {rev} --reason ...'."
         if rehash
-        else "'rehash' accepts an edit on the configured databases, not on"
-        " tenants yet."
+        else "'rehash' accepts an edit on the configured databases, not on tenants yet."
     )
     return Finding(
         "edited-after-apply",
