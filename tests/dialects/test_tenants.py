@@ -1042,3 +1042,47 @@ def test_cli_checks_bad_input(
     assert len(result.stderr.strip().splitlines()) == 1 or result.exit_code == 2
     assert "Traceback" not in result.output
     assert env.tenancy.existing(found.names) == set()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_postgresql_check_with_include_schemas_compares_the_tenant_alone(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """With ``include_schemas``, a tenant's comparison leaves out the other
+    tenants' schemas, its own schema by name (its tables are compared as
+    the default schema's) and the primary's ``public``; a schema of the
+    application's own is still compared.
+    """
+    env, found = checked_env(2)
+    settings = env.settings
+    context = {**settings.context, "include_schemas": True}
+    wide = Environment(
+        settings.__class__(settings.options, context, settings.root),
+        Targets(_models(), found.engine),
+    )
+
+    with found.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE public_only (id INTEGER)")
+
+    try:
+        results = wide.tenants.check()
+        assert [r.differences for r in results] == [(), ()]
+        schema = f"{found.prefix}_extra"
+        found.made.add(schema)
+
+        with found.engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            conn.exec_driver_sql(f'CREATE TABLE "{schema}".other (id INTEGER)')
+
+        try:
+            results = wide.tenants.check()
+        finally:
+            with found.engine.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+        kinds = [
+            [(d[0], d[1].schema, d[1].name) for d in r.differences] for r in results
+        ]
+        assert kinds == [[("remove_table", schema, "other")]] * 2
+    finally:
+        wide.close()

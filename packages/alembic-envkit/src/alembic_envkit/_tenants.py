@@ -36,7 +36,9 @@ class Tenants:
 
     The commands that change tenants run over them in a pool of
     ``workers`` threads and return a :class:`.TenantReport`; a tenant's
-    failure is in the report, not raised.
+    failure is in the report, not raised. The checks (:meth:`check`,
+    :meth:`pending`, :meth:`verify`, :meth:`lint`) change nothing and take
+    no lock.
 
     .. versionadded:: 0.3
     """
