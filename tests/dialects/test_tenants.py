@@ -1086,3 +1086,21 @@ def test_postgresql_check_with_include_schemas_compares_the_tenant_alone(
         assert kinds == [[("remove_table", schema, "other")]] * 2
     finally:
         wide.close()
+
+
+def test_checks_make_no_tenant(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """check, verify and lint on tenants not made yet read nothing they
+    would have to make: check exits 1 saying so, and no schema, database or
+    file appears.
+    """
+    env, found = tenant_env(2, ledger_table=True)
+    result = _invoke(env, "check", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    assert [line.split()[1:] for line in result.stdout.splitlines()[1:3]] == [
+        ["no", "(not", "made)", "-"]
+    ] * 2
+    assert _invoke(env, "verify", "--tenants", "all").exit_code == 0
+    assert env.tenants.lint().pending == {"r1": found.names, "r2": found.names}
+    assert env.tenancy.existing(found.names) == set()
