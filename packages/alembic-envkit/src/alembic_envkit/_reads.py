@@ -129,12 +129,10 @@ class ReadingEnvironment(BaseEnvironment):
         also each database's applied revisions (see ``docs/history.md``).
         Every finding, errors and warnings; empty when all is well.
         """
-        found = _history.verify(self.history)
+        found = _run.verify_files(self.history, self.settings)
 
         if any(f.severity == "error" for f in found):
             return found  # A history that won't read.
-
-        found += self.snapshots.stale()
 
         if ledger_settings(self.settings.options).table is None:
             return found  # No database needed.

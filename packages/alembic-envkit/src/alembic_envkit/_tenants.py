@@ -7,25 +7,20 @@ import typing as t
 from . import run as _run
 from ._errors import ConfigurationError
 from ._errors import MigrationError
+from ._tenant_reads import TenantReads
 from .history import saves_cache
 from .run import operation
 from .settings import check_tenant_name
 
 if t.TYPE_CHECKING:
-    from ._base import BaseEnvironment
-    from .history import History
-    from .history import Revision
     from .history import RevisionArg
     from .history import TargetArg
-    from .run import Tenancy
     from .run import TenantCallback
     from .run import TenantReport
     from .run import TenantResult
-    from .run import TenantStatus
-    from .settings import Targets
 
 
-class Tenants:
+class Tenants(TenantReads):
     """The tenants of an environment: copies of its primary database, each
     in a PostgreSQL schema, a MariaDB or MySQL database, or an SQLite file,
     listed by the ``tenants`` setting. The history is read once for all of
@@ -34,75 +29,12 @@ class Tenants:
 
     The commands that change tenants run over them in a pool of
     ``workers`` threads and return a :class:`.TenantReport`; a tenant's
-    failure is in the report, not raised.
+    failure is in the report, not raised. The checks (:meth:`check`,
+    :meth:`pending`, :meth:`verify`, :meth:`lint`) change nothing and take
+    no lock.
 
     .. versionadded:: 0.3
     """
-
-    def __init__(self, environment: BaseEnvironment) -> None:
-        self._environment = environment
-
-    @property
-    def history(self) -> History:
-        return self._environment.history
-
-    @property
-    def targets(self) -> Targets:
-        """The environment's databases; tenants are copies of the primary."""
-        return self._environment.targets
-
-    @property
-    def tenancy(self) -> Tenancy:
-        return self._environment.tenancy
-
-    def names(self) -> list[str]:
-        """The tenant names, as the ``tenants`` source lists them.
-
-        :raises ConfigurationError: If no tenants are configured, the source
-            raises, or lists a name that is not allowed.
-        """
-        return self.tenancy.names()
-
-    @saves_cache
-    @operation
-    def status(
-        self, tenants: t.Sequence[str] | None = None, *, workers: int = 1
-    ) -> list[TenantStatus]:
-        """Where each tenant stands (its revisions, the heads, how many
-        revisions it is behind), read without a lock or a migration
-        transaction, ``workers`` tenants at a time.
-
-        :param tenants: Some of the tenants; all by default.
-        :raises ConfigurationError: For a name the source does not list.
-        """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
-        return _run.tenant_status(self.tenancy, names, workers=workers)
-
-    @operation
-    def wait_for_head(
-        self,
-        timeout: float,
-        *,
-        interval: float = 1.0,
-        tenants: t.Sequence[str] | None = None,
-    ) -> bool:
-        """Wait at most ``timeout`` seconds, reading where the tenants stand
-        every ``interval``, until each is at head, as another process
-        upgrades them; only reads. Returns whether they all reached head in
-        time. A server that can't be reached yet counts as behind.
-
-        :param tenants: Some of the tenants; all by default, as the source
-            lists them at each read.
-        :raises ConfigurationError: For a name the source does not list.
-        """
-
-        def behind() -> dict[str, TenantStatus]:
-            names = self.tenancy.choose(tenants)
-            statuses = _run.tenant_status(self.tenancy, names)
-            return {s.tenant: s for s in statuses if not s.at_head}
-
-        return _run.wait_for_head(behind, self.close, timeout, interval)
 
     @operation
     def upgrade(
@@ -201,33 +133,6 @@ class Tenants:
 
     @saves_cache
     @operation
-    def plan(
-        self,
-        target: TargetArg = "heads",
-        *,
-        down: bool = False,
-        tenants: t.Sequence[str] | None = None,
-        workers: int = 1,
-        phase: str | None = None,
-    ) -> dict[str, list[Revision]]:
-        """The revisions an upgrade (or, with ``down``, a downgrade) to
-        ``target`` would run on each tenant, in order, from one read of
-        each version table, changing nothing; with ``phase="expand"``,
-        those an expand run would.
-
-        :param tenants: Some of the tenants; all by default.
-        :raises ConfigurationError: For a name the source does not list.
-        """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
-        action = "downgrade" if down else "upgrade"
-        work = _run.job(self.history, action, str(target), snapshots=False, phase=phase)
-        planned = _run.tenant_plan(self.tenancy, names, work, workers=workers)
-        graph = self.history.graph
-        return {name: [graph[i] for i in ids] for name, ids in planned.items()}
-
-    @saves_cache
-    @operation
     def create(self, name: str) -> TenantResult:
         """Make a new tenant's schema, database or file, and bring it to the
         heads, from the newest snapshot where its layout allows. The source
@@ -314,10 +219,6 @@ class Tenants:
     ) -> dict[str, str]:
         names = self.tenancy.choose(tenants)
         return _run.tenant_scripts(self.tenancy, names, action, target, tag, phase)
-
-    def close(self) -> None:
-        """Dispose the engines made for tenants (SQLite files)."""
-        self.tenancy.dispose()
 
     @saves_cache
     def _fan_out(

@@ -274,8 +274,9 @@ def _echo_status(statuses: list[TenantStatus], output_format: str) -> None:
         click.echo("  ".join([*cells, row[3]]).rstrip())
 
 
-def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
-    params: list[click.Parameter] = [
+def choice_params() -> list[click.Parameter]:
+    """``--tenant NAME`` (repeatable), ``--tenants all`` and ``--workers``."""
+    return [
         click.Option(
             ["--tenant", "tenant_names"],
             multiple=True,
@@ -296,6 +297,10 @@ def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
             help="How many tenants to work on at once.",
         ),
     ]
+
+
+def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
+    params = choice_params()
 
     if name in _READING:
         return params

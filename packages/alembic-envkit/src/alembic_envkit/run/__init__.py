@@ -26,6 +26,14 @@ from ._reading import interrupted_by_database
 from ._reading import rows_by_database
 from ._reading import wait_for_head
 from ._tenancy import Tenancy
+from ._tenant_checks import check_tenants
+from ._tenant_checks import lint_tenants
+from ._tenant_checks import pending_by_tenant
+from ._tenant_checks import TenantCheck
+from ._tenant_checks import TenantLint
+from ._tenant_checks import TenantVerification
+from ._tenant_checks import verify_files
+from ._tenant_checks import verify_tenants
 from ._tenant_job import ACTIONS as TENANT_ACTIONS
 from ._tenant_job import job
 from ._tenant_report import TenantProgress
@@ -132,13 +140,19 @@ __all__ = [
     "TENANT_ACTIONS",
     "Tenancy",
     "TenantCallback",
+    "TenantCheck",
+    "TenantLint",
     "TenantProgress",
     "TenantReport",
     "TenantResult",
     "TenantStatus",
+    "TenantVerification",
     "check_counts",
+    "check_tenants",
     "fan_out",
     "job",
+    "lint_tenants",
+    "pending_by_tenant",
     "run_one",
     "tenant_scripts",
     "tenant_plan",
@@ -170,6 +184,8 @@ __all__ = [
     "stamp_sql",
     "upgrade",
     "upgrade_sql",
+    "verify_files",
+    "verify_tenants",
     "wait_for_head",
     "write_revision",
 ]

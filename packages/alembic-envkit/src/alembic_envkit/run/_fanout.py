@@ -31,6 +31,7 @@ if t.TYPE_CHECKING:
     from ._tenancy import Tenancy
     from ._tenant_job import Job
 
+_A = t.TypeVar("_A")
 _T = t.TypeVar("_T")
 _P = t.ParamSpec("_P")
 
@@ -172,7 +173,7 @@ def run_one(
                 lock.release()
     except Exception as e:
         result.outcome = "failed"
-        result.error = _first_line(e)
+        result.error = first_line(e)
     finally:
         result.seconds = time.monotonic() - started
 
@@ -192,11 +193,11 @@ def in_worker(
 
 
 def each(
-    pool: ThreadPoolExecutor, fn: t.Callable[[str], _T], names: t.Iterable[str]
+    pool: ThreadPoolExecutor, fn: t.Callable[[_A], _T], names: t.Iterable[_A]
 ) -> list[_T]:
-    """``fn`` of each name in the pool, in order; each call sees the context
-    variables of the caller (the command being run), as a call in this
-    thread would.
+    """``fn`` of each name (or other item) in the pool, in order; each call
+    sees the context variables of the caller (the command being run), as a
+    call in this thread would.
     """
     futures = [pool.submit(contextvars.copy_context().run, fn, n) for n in names]
     return [future.result() for future in futures]
@@ -233,7 +234,10 @@ def _lock(tenancy: Tenancy, connections: Connections, tenant: str) -> t.Any:
     )
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The error on one line, with its type unless it is written for the
+    user already.
+    """
     text = str(error).strip()
     line = text.splitlines()[0] if text else ""
 

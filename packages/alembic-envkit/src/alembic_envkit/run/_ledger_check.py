@@ -30,11 +30,18 @@ logger = logging.getLogger("alembic_envkit")
 
 
 def ledger_findings(
-    history: History, connections: Connections, names: t.Sequence[str]
+    history: History,
+    connections: Connections,
+    names: t.Sequence[str],
+    *,
+    tenant: str | None = None,
 ) -> list[Finding]:
     """For each named database with a ledger: a finding for each applied
     revision whose file changed what it runs since, or is gone. None when
     the ledger is off.
+
+    :param tenant: The tenant the connections point at, named in each
+        finding instead of the database.
     """
     table = ledger_settings(history.settings.options).table
 
@@ -50,9 +57,11 @@ def ledger_findings(
 
     graph = history.graph
     findings = []
+    rehash = tenant is None
 
     for name, (rows, entries) in connections.read_version_tables(read, names).items():
         applied = applied_revisions(graph, rows)
+        where = f"database {name!r}" if tenant is None else f"tenant {tenant!r}"
 
         for rev, entry in sorted((entries or {}).items()):
             if not entry.applied:
@@ -61,12 +70,12 @@ def ledger_findings(
             revision = graph.revisions.get(rev)
 
             if revision is None:
-                findings.append(_gone(rev, name, history))
+                findings.append(_gone(rev, where, history))
             elif rev in applied and entry.checksum_version == CHECKSUM_ALGORITHM:
                 changed = _changed(entry, history.checksums.get(revision.path))
 
                 if changed:
-                    findings.append(_edited(rev, name, revision.path, changed))
+                    findings.append(_edited(rev, where, revision.path, changed, rehash))
 
     return findings
 
@@ -84,26 +93,32 @@ def _changed(entry: Entry, sums: tuple[str, str]) -> list[str]:
     return changed
 
 
-def _edited(rev: str, name: str, path: str, changed: list[str]) -> Finding:
+def _edited(
+    rev: str, where: str, path: str, changed: list[str], rehash: bool
+) -> Finding:
     what = " and ".join(changed)
+    accept = (
+        f"if the edit is meant, accept it with 'rehash {rev} --reason ...'."
+        if rehash
+        else "'rehash' accepts an edit on the configured databases, not on tenants yet."
+    )
     return Finding(
         "edited-after-apply",
         "error",
         (path,),
-        f"Revision {rev!r} was edited after it was applied to database"
-        f" {name!r}: its {what} runs something else now.",
-        "Undo the edit and write a new revision for the change; if the edit"
-        f" is meant, accept it with 'rehash {rev} --reason ...'.",
+        f"Revision {rev!r} was edited after it was applied to {where}: its"
+        f" {what} runs something else now.",
+        f"Undo the edit and write a new revision for the change; {accept}",
     )
 
 
-def _gone(rev: str, name: str, history: History) -> Finding:
+def _gone(rev: str, where: str, history: History) -> Finding:
     return Finding(
         "applied-file-gone",
         "error",
         (history.settings.script_location,),
-        f"Revision {rev!r} is applied to database {name!r}, and no revision"
-        " file declares it any more.",
+        f"Revision {rev!r} is applied to {where}, and no revision file"
+        " declares it any more.",
         "Restore its file (from version control), or downgrade the database"
         " below it with the file still there.",
     )

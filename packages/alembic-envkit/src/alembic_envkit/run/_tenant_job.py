@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from .._errors import ConfigurationError
 from .._errors import translate_alembic_errors
 from ._reading import interrupted_by_database
-from ._steps import check_run_phase
-from ._steps import phase_steps
-from ._steps import steps_to
 
 if t.TYPE_CHECKING:
     from ..history import History
@@ -61,6 +58,11 @@ def job(
         or purge the action does not take.
     :raises RevisionError: For a target the history does not have.
     """
+    # Imports Alembic's runtime, which reading where tenants stand never needs.
+    from ._steps import check_run_phase
+    from ._steps import phase_steps
+    from ._steps import steps_to
+
     if action not in ACTIONS:
         raise ConfigurationError(f"No tenant command {action!r}; use {ACTIONS}.")
 
