@@ -1319,6 +1319,20 @@ def test_verify_reports_the_ledger_of_the_tenant_that_applied_an_edit(
     assert [(f["kind"], f["tenant"]) for f in document["findings"]] == [
         ("edited-after-apply", one)
     ]
+    assert "accept it with 'rehash r2 --reason ...'" in lines[0]
+
+    # rehash accepts the edit on the tenant that applied it, and only there.
+    result = _invoke(env, "rehash", "r2", "--reason", "index not unique")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Accepted revision r2 as it is now on database 'default (tenant {one})'.\n"
+    )
+    result = _invoke(env, "verify", "--tenants", "all")
+    assert result.exit_code == 0, result.output
+    reasons = found.rows(
+        one, "SELECT reason FROM {}alembic_ledger WHERE reason IS NOT NULL"
+    )
+    assert reasons == ["index not unique"]
 
 
 def test_lint_tenants_lints_each_pending_revision_once(

@@ -11,6 +11,7 @@ import typing as t
 from . import history as _history
 from . import run as _run
 from ._base import BaseEnvironment
+from ._errors import revision_error
 from ._snapshots import Snapshots
 from ._tenants import Tenants
 from .history import Revision
@@ -188,10 +189,25 @@ class ReadingEnvironment(BaseEnvironment):
     def rehash(self, revision: str, reason: str) -> list[str]:
         """Accept an edit to an applied revision: record its checksums as
         they are now, with ``reason``, in the ledger of every database that
-        applied it. Returns those databases.
+        applied it, and of every tenant that did where tenants are
+        configured (named ``"<database> (tenant <name>)"``). Returns those
+        databases.
         """
         names = self.database_names
-        return _run.rehash(self.history, self.connections, revision, reason, names)
+        done = _run.rehash(
+            self.history, self.connections, revision, reason, names, required=False
+        )
+
+        if tenant_settings(self.settings) is not None:
+            done += _run.rehash_tenants(self.tenancy, revision, reason)
+
+        if not done:
+            raise revision_error(
+                f"Revision {revision!r} is applied to no database; there is nothing"
+                " to accept."
+            )
+
+        return done
 
     @property
     def snapshots(self) -> Snapshots:

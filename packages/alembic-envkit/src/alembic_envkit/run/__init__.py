@@ -20,6 +20,7 @@ from ._fanout import run_one
 from ._fanout import TenantCallback
 from ._ledger_check import ledger_findings
 from ._ledger_check import rehash
+from ._ledger_check import rehash_tenants
 from ._reading import behind_heads
 from ._reading import current_by_database
 from ._reading import interrupted_by_database
@@ -169,6 +170,7 @@ __all__ = [
     "ledger_findings",
     "lint",
     "rehash",
+    "rehash_tenants",
     "rows_by_database",
     "diffs_by_database",
     "downgrade",

@@ -25,6 +25,7 @@ from ._version_table import version_rows
 if t.TYPE_CHECKING:
     from ..history import History
     from ._connections import Connections
+    from ._tenancy import Tenancy
 
 logger = logging.getLogger("alembic_envkit")
 
@@ -57,7 +58,6 @@ def ledger_findings(
 
     graph = history.graph
     findings = []
-    rehash = tenant is None
 
     for name, (rows, entries) in connections.read_version_tables(read, names).items():
         applied = applied_revisions(graph, rows)
@@ -75,7 +75,7 @@ def ledger_findings(
                 changed = _changed(entry, history.checksums.get(revision.path))
 
                 if changed:
-                    findings.append(_edited(rev, where, revision.path, changed, rehash))
+                    findings.append(_edited(rev, where, revision.path, changed))
 
     return findings
 
@@ -93,15 +93,10 @@ def _changed(entry: Entry, sums: tuple[str, str]) -> list[str]:
     return changed
 
 
-def _edited(
-    rev: str, where: str, path: str, changed: list[str], rehash: bool
-) -> Finding:
+def _edited(rev: str, where: str, path: str, changed: list[str]) -> Finding:
     what = " and ".join(changed)
-    accept = (
-        f"if the edit is meant, accept it with 'rehash {rev} --reason ...'."
-        if rehash
-        else "'rehash' accepts an edit on the configured databases, not on tenants yet."
-    )
+    # rehash accepts it on every database and tenant that applied it.
+    accept = f"if the edit is meant, accept it with 'rehash {rev} --reason ...'."
     return Finding(
         "edited-after-apply",
         "error",
@@ -154,13 +149,17 @@ def rehash(
     rev: str,
     reason: str,
     names: t.Sequence[str],
+    *,
+    required: bool = True,
 ) -> list[str]:
     """Accept a revision's files as they are now on every named database
     that has applied it: its new checksums are recorded with the reason.
 
+    :param required: Whether a revision no named database has applied is an
+        error; without it, the result is empty.
     :return: The databases where it was recorded.
     :raises RevisionError: If the ledger is off, the reason is empty, or the
-        revision is unknown or applied nowhere.
+        revision is unknown or (``required``) applied nowhere.
     """
     table = ledger_settings(history.settings.options).table
 
@@ -196,9 +195,34 @@ def rehash(
 
         done.append(name)
 
-    if not done:
+    if not done and required:
         raise revision_error(
             f"Revision {rev!r} is applied to no database; there is nothing to accept."
         )
+
+    return done
+
+
+def rehash_tenants(tenancy: Tenancy, rev: str, reason: str) -> list[str]:
+    """:func:`rehash` on each tenant made that has applied ``rev``, in the
+    source's order; returns them, named ``"<database> (tenant <name>)"``.
+    """
+    primary = tenancy.primary.name
+    names = tenancy.names()
+    made = tenancy.existing(names)
+    done = []
+
+    for tenant in (n for n in names if n in made):
+        connections = tenancy.connections(tenant)
+
+        try:
+            found = rehash(
+                tenancy.history, connections, rev, reason, [primary], required=False
+            )
+        finally:
+            connections.close()
+
+        if found:
+            done.append(f"{primary} (tenant {tenant})")
 
     return done
