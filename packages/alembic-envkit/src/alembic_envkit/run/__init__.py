@@ -35,6 +35,7 @@ from ._tenant_checks import TenantLint
 from ._tenant_checks import TenantVerification
 from ._tenant_checks import verify_files
 from ._tenant_checks import verify_tenants
+from ._tenant_compare import comparing_connections
 from ._tenant_job import ACTIONS as TENANT_ACTIONS
 from ._tenant_job import job
 from ._tenant_report import TenantProgress
@@ -150,6 +151,7 @@ __all__ = [
     "TenantVerification",
     "check_counts",
     "check_tenants",
+    "comparing_connections",
     "fan_out",
     "job",
     "lint_tenants",

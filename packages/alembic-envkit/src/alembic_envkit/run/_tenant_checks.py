@@ -16,15 +16,14 @@ from dataclasses import field
 from ..history import applied_revisions
 from ..history import held_back
 from ..history import verify as verify_history
-from ..settings import LazyTargets
 from ..settings import Settings
 from ..settings import snapshot_settings
 from ..snapshot import stale_findings
-from ._connections import Connections
 from ._fanout import each
 from ._fanout import first_line
 from ._fanout import in_worker
 from ._ledger_check import ledger_findings
+from ._tenant_compare import compare_tenant
 from ._tenant_status import tenant_status
 from ._threads import per_thread
 
@@ -149,60 +148,6 @@ def check_tenants(
         return TenantCheck(name, current, 0, tuple(diffs))
 
     return _each(tenancy, statuses, one, workers)
-
-
-def compare_tenant(
-    tenancy: Tenancy, tenant: str, every: t.Collection[str]
-) -> list[t.Any]:
-    """Alembic's diff tuples between the models and ``tenant``, which must
-    be at head. Only the tenant's own tables are compared: not its version
-    table (kept in its schema on PostgreSQL), and, with ``include_schemas``,
-    not the schemas or databases of ``every`` tenant.
-    """
-    from ._autogenerate import autogenerate_diffs
-
-    name = tenancy.primary.name
-    settings = compare_settings(tenancy, tenant, every)
-    data: dict[t.Any, t.Any] = {}
-    targets = LazyTargets(tenancy.targets_for(tenant))
-    connections = Connections(settings, targets, tenancy.history, lambda: data)
-
-    try:
-        return autogenerate_diffs(tenancy.history, connections, [name])[name]
-    finally:
-        connections.close()
-
-
-def compare_settings(
-    tenancy: Tenancy, tenant: str, every: t.Collection[str]
-) -> Settings:
-    """The tenant's settings with an ``include_name`` hook that leaves out
-    its version table and the namespaces of ``every`` tenant, then asks
-    the configured hook, if any.
-    """
-    settings = tenancy.settings_for(tenant)
-    name = tenancy.primary.name
-    opts = settings.context_options_for(name)
-    table = opts.get("version_table") or "alembic_version"
-    schema = opts.get("version_table_schema")
-    configured = opts.get("include_name")
-    others = frozenset(every) | {tenant}
-
-    def include(item: str | None, type_: str, parent_names: t.Any) -> bool:
-        if type_ == "schema" and item in others:
-            return False  # Tenants, this one included: its tables are None's.
-
-        if type_ == "table" and item == table:
-            if parent_names.get("schema_name") in (None, schema):
-                return False
-
-        return configured is None or bool(configured(item, type_, parent_names))
-
-    context = dict(settings.context)
-    databases = dict(context.get("databases") or {})
-    databases[name] = {**(databases.get(name) or {}), "include_name": include}
-    context["databases"] = databases
-    return Settings(settings.options, context, settings.root)
 
 
 def pending_by_tenant(
