@@ -10,6 +10,9 @@ import typing as t
 from ..settings import Settings
 
 if t.TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..snapshot import Snapshot
     from ._tenancy import Tenancy
 
 
@@ -46,7 +49,37 @@ def tenant_scripts(
 
         targets = tenancy.targets_for(tenant)
         history = tenancy.history
-        text = make(history, targets, [name], target, None, tag, settings=settings)
+        extra = {}
+
+        if action == "upgrade" and layout.rehome:
+            extra["snapshot_body"] = _rehomed_body(dialect, tenant)
+
+        text = make(
+            history, targets, [name], target, None, tag, settings=settings, **extra
+        )
         result[tenant] = layout.prelude(dialect, tenant) + text[name]
 
     return result
+
+
+def _rehomed_body(
+    dialect: sa.Dialect, tenant: str
+) -> t.Callable[[Snapshot], str | None]:
+    """What a snapshot becomes in the tenant's script: its statements
+    rewritten to name the tenant's schema, or ``None`` (a replay) where they
+    cannot be.
+    """
+    from ..snapshot import Refused
+    from ..snapshot import rehomed
+
+    quoted = dialect.identifier_preparer.quote_identifier(tenant)
+
+    def body(snapshot: Snapshot) -> str | None:
+        try:
+            found = rehomed(snapshot).render(quoted)
+        except Refused:
+            return None
+
+        return "".join(f"{statement};\n" for statement in found)
+
+    return body
