@@ -67,7 +67,9 @@ def _rehomed_body(
 ) -> t.Callable[[Snapshot], str | None]:
     """What a snapshot becomes in the tenant's script: its statements
     rewritten to name the tenant's schema, or ``None`` (a replay) where they
-    cannot be.
+    cannot be. The dump empties the ``search_path`` for its transaction;
+    after it, the session's points at the tenant again, for the revisions'
+    SQL.
     """
     from ..snapshot import Refused
     from ..snapshot import rehomed
@@ -80,6 +82,7 @@ def _rehomed_body(
         except Refused:
             return None
 
+        found.append(f"SET search_path TO {quoted}")
         return "".join(f"{statement};\n" for statement in found)
 
     return body
