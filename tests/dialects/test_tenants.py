@@ -4,6 +4,7 @@ files on SQLite, migrated by the fan-out with the history read once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from alembic_envkit import ConfigurationError
 from alembic_envkit import Environment
 from alembic_envkit import RevisionError
+from alembic_envkit import Targets
 from alembic_envkit import TenantReport
 from alembic_envkit.run.dialects import acquire
 from alembic_envkit.snapshot import catalog
@@ -149,27 +151,32 @@ def tenant_env(
         env = make_env(
             sa.MetaData(), found.engine, {"tenants": found.source, **options}
         )
-        revisions.write(
-            "r1",
-            None,
-            """
-            op.create_table(
-                "account",
-                sa.Column("id", sa.Integer, primary_key=True),
-                sa.Column("email", sa.String(50)),
-            )
-            """,
-            "op.drop_table('account')",
-        )
-        revisions.write(
-            "r2",
-            "r1",
-            "op.create_index('account_email', 'account', ['email'], unique=True)",
-            "op.drop_index('account_email', 'account')",
-        )
+        _write_history(revisions)
         return env, found
 
     return make
+
+
+def _write_history(revisions: t.Any) -> None:
+    """r1 (table ``account``) and r2 (a unique index on its email)."""
+    revisions.write(
+        "r1",
+        None,
+        """
+        op.create_table(
+            "account",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("email", sa.String(50)),
+        )
+        """,
+        "op.drop_table('account')",
+    )
+    revisions.write(
+        "r2",
+        "r1",
+        "op.create_index('account_email', 'account', ['email'], unique=True)",
+        "op.drop_index('account_email', 'account')",
+    )
 
 
 def test_upgrade_migrates_each_tenant(
@@ -568,8 +575,10 @@ def test_cli_upgrade_current_and_report(
         (["upgrade", "--tenants", "all", "--workers", "0"], "number of workers is 0"),
         (["current", "--tenants", "all", "--workers", "-1"], "number of workers"),
         (["upgrade", "--workers", "4"], "--workers works on tenants"),
-        (["upgrade", "--tenants", "all", "--plan"], "--plan does not work with"),
-        (["upgrade", "--tenant", "x", "--phase", "expand"], "--phase does not work"),
+        (["upgrade", "--tenants", "all", "--snapshot"], "--snapshot is for one"),
+        (["upgrade", "--tenants", "all", "--plan", "--sql"], "--sql and --plan"),
+        (["stamp", "--tenants", "all", "--purge", "--sql"], "--sql and --purge"),
+        (["upgrade", "--tenants", "all", "--phase", "later"], "'later' is not one of"),
         (["stamp", "--tenants", "some"], "'some' is not 'all'"),
         (["tenant", "create", "bad-name"], "Tenant name 'bad-name' is not allowed"),
     ],
@@ -752,6 +761,711 @@ def test_cli_sql_writes_one_script_per_tenant(
     result = _invoke(env, "upgrade", "--tenants", "all", "--sql", "--workers", "2")
     assert result.exit_code == 2
     assert "--sql and --workers cannot be used together" in result.stderr
+
+
+def _contract_r3(revisions: t.Any) -> None:
+    """Add r3, a contract revision after r2 that drops the email column's
+    index, to the history of ``tenant_env``.
+    """
+    path: Path = revisions.write(
+        "r3",
+        "r2",
+        "op.drop_index('account_email', 'account')",
+        "op.create_index('account_email', 'account', ['email'], unique=True)",
+    )
+    text = path.read_text()
+    path.write_text(
+        text.replace("depends_on = None\n", "depends_on = None\nphase = 'contract'\n")
+    )
+
+
+def test_expand_phase_over_tenants(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+    tmp_path: Path,
+) -> None:
+    """``upgrade --tenants all --phase expand`` brings each tenant, whatever
+    its revision, up to the contract step and no further, says how many it
+    held back, and records the phase in the report; the plan shows what the
+    contract step will run; a plain upgrade then runs it.
+    """
+    env, found = tenant_env(3)
+    _contract_r3(revisions)
+    one, two, three = found.names
+    env.tenants.upgrade("r1", tenants=[two])
+    report = tmp_path / "expand.json"
+    args = ["upgrade", "--tenants", "all", "--phase", "expand", "--report", str(report)]
+    result = _invoke(env, *args)
+    assert result.exit_code == 0, result.output
+    assert "Held back for the contract step on 3 tenants" in result.stderr
+
+    for name in found.names:
+        assert found.versions(name) == ["r2"]
+        assert found.rows(name, "SELECT count(*) FROM {}account") == [0]
+
+    assert json.loads(report.read_text())["phase"] == "expand"
+    again = env.tenants.upgrade(phase="expand")
+    assert again.counts() == {"skipped": 3}
+
+    planned = env.tenants.plan()
+    assert {n: [r.revision for r in items] for n, items in planned.items()} == {
+        n: ["r3"] for n in found.names
+    }
+    assert env.tenants.plan(phase="expand") == {n: [] for n in found.names}
+
+    # A report of the expand run is not resumed by a plain one.
+    args = ["upgrade", "--tenants", "all", "--resume", str(report)]
+    result = _invoke(env, *args)
+    assert result.exit_code == 1
+    assert "is of 'upgrade heads --phase expand', not 'upgrade heads'" in result.stderr
+
+    final = env.tenants.upgrade(workers=2)
+    assert final.counts() == {"migrated": 3}
+    assert final.phase is None
+
+    for name in found.names:
+        assert found.versions(name) == ["r3"]
+
+
+def test_plan_over_tenants_changes_nothing(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``upgrade --plan`` and ``downgrade --plan`` with tenants list what each
+    would run, tenants alike together in text and each in JSON, without
+    making a schema, database or file, or changing a version table.
+    """
+    env, found = tenant_env(3)
+    one, two, three = found.names
+    env.tenants.upgrade(tenants=[one])
+    env.tenants.upgrade("r1", tenants=[two])
+    result = _invoke(env, "upgrade", "--tenants", "all", "--plan")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"1 tenant ({one}): nothing to run",
+        f"1 tenant ({two}):",
+        "  upgrade r2",
+        f"1 tenant ({three}):",
+        "  upgrade r1",
+        "  upgrade r2",
+    ]
+    args = ["downgrade", "base", "--tenant", one, "--tenant", two, "--plan"]
+    result = _invoke(env, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["direction"] == "downgrade"
+    assert {
+        n: [r["revision"] for r in items] for n, items in data["tenants"].items()
+    } == {
+        one: ["r2", "r1"],
+        two: ["r1"],
+    }
+    assert env.tenancy.existing(found.names) == {one, two}
+    assert found.versions(one) == ["r2"]
+    assert found.versions(two) == ["r1"]
+
+
+def test_stamp_purge_over_tenants(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A tenant whose version table names a revision that no longer exists
+    can't be stamped; ``stamp --purge`` empties each version table first,
+    and the stamp then records the target on every tenant.
+    """
+    env, found = tenant_env(2)
+    one, two = found.names
+    env.tenants.upgrade("r1")
+    found.execute(two, "UPDATE {}alembic_version SET version_num = 'gone'")
+    result = _invoke(env, "stamp", "r2", "--tenants", "all")
+    assert result.exit_code == 1
+    assert f"1 tenant not at the target ({two})" in result.stderr
+    assert found.versions(one) == ["r2"]
+    assert found.versions(two) == ["gone"]
+    result = _invoke(env, "stamp", "r1", "--tenants", "all", "--purge")
+    assert result.exit_code == 0, result.output
+    assert found.versions(one) == ["r1"]
+    assert found.versions(two) == ["r1"]
+    assert found.tables(two) == {"account", "alembic_version"}
+
+
+def test_sql_over_tenants_in_the_expand_phase(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+) -> None:
+    """``upgrade --sql --phase expand`` writes each tenant's script without
+    the contract revision; without the phase, the script has it.
+    """
+    env, found = tenant_env(1)
+    _contract_r3(revisions)
+    args = ["upgrade", "--tenants", "all", "--sql"]
+    expand = _invoke(env, *args, "--phase", "expand")
+    assert expand.exit_code == 0, expand.output
+    everything = _invoke(env, *args)
+    assert everything.exit_code == 0, everything.output
+    assert "Running upgrade r2 -> r3" not in expand.stdout
+    assert "DROP INDEX" not in expand.stdout.upper()
+    assert "Running upgrade r2 -> r3" in everything.stdout
+    assert env.tenancy.existing(found.names) == set()
+
+
+class _CountingConnection(sqlite3.Connection):
+    """A pysqlite connection that counts how many were opened."""
+
+    opened = 0
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        type(self).opened += 1
+
+
+def test_tenant_engine_options_reach_tenant_engines(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+    dialect: str,
+) -> None:
+    """The ``tenant_engine_options`` setting is given to ``create_engine``
+    for the engines made for tenants: MariaDB's ``init_command`` runs on a
+    tenant's connections, SQLite's connection factory makes them. On
+    PostgreSQL, tenants use the primary's engine and its own options; the
+    setting, which would break a connection there, is not used.
+    """
+    probe = {
+        "mariadb": {"connect_args": {"init_command": "SET @envkit_probe = 'set'"}},
+        "sqlite": {"connect_args": {"factory": _CountingConnection}},
+        "postgresql": {"connect_args": {"options": "-c no_such_setting=1"}},
+    }
+    env, found = tenant_env(1, tenant_engine_options=probe[dialect])
+    (name,) = found.names
+
+    if dialect == "mariadb":
+        revisions.write(
+            "r3",
+            "r2",
+            """
+            op.create_table("probe", sa.Column("value", sa.String(10)))
+            op.execute("INSERT INTO probe (value) SELECT @envkit_probe")
+            """,
+            "op.drop_table('probe')",
+        )
+
+    before = _CountingConnection.opened
+    report = env.tenants.upgrade()
+    assert report.ok, report.results
+    assert found.versions(name) == (["r3"] if dialect == "mariadb" else ["r2"])
+
+    if dialect == "mariadb":
+        assert found.rows(name, "SELECT value FROM {}probe") == ["set"]
+    elif dialect == "sqlite":
+        assert _CountingConnection.opened > before
+
+
+def test_tenant_engine_options_refused_change_nothing(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    dialect: str,
+) -> None:
+    """Options ``create_engine`` refuses (on the dialects that make engines
+    for tenants), or a setting that is not a dict, stop the command with
+    one line naming the setting, before any tenant is made.
+    """
+    if dialect == "postgresql":
+        options: t.Any = ["connect_args"]
+        message = "'tenant_engine_options' setting must be a dict"
+    else:
+        options = {"pool_size": 5}
+        message = "create_engine refuses the 'tenant_engine_options' setting"
+
+    env, found = tenant_env(2, tenant_engine_options=options)
+    result = _invoke(env, "upgrade", "--tenants", "all")
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+    if dialect == "sqlite":
+        assert list(found.folder.glob("*.sqlite")) == []
+    else:
+        made = set(sa.inspect(found.engine).get_schema_names())
+        assert made.isdisjoint(found.names)
+
+
+def test_tenants_of_a_multidb_environment(
+    tenancy: t.Callable[..., Tenancy],
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+    tables: t.Callable[..., set[str]],
+    versions: t.Callable[..., set[str]],
+) -> None:
+    """With several databases (the ``multidb`` template), tenants are copies
+    of the primary one: a tenant runs each revision's ``upgrade_default()``
+    alone, and the other databases and the primary are left to the
+    commands without ``--tenant``.
+    """
+    found = tenancy(2)
+    auth = make_engine(database_url("auth"))
+    env = make_env(
+        {"default": sa.MetaData(), "auth": sa.MetaData()},
+        {"default": found.engine, "auth": auth},
+        {"tenants": found.source},
+    )
+    revisions.write_multidb("r1", None)
+    revisions.write_multidb("r2", "r1")
+    report = env.tenants.upgrade(workers=2)
+    assert report.counts() == {"migrated": 2}
+
+    for name in found.names:
+        assert found.tables(name) == {"d_r1", "d_r2", "alembic_version"}
+        assert found.versions(name) == ["r2"]
+
+    assert tables(auth) == set()
+    assert tables(found.engine) == set()
+    env.upgrade()
+    assert versions(auth) == {"r2"}
+    assert {"a_r1", "a_r2"} <= tables(auth)
+    assert {"d_r1", "d_r2"} <= tables(found.engine)
+    assert [s.behind for s in env.tenants.status()] == [0, 0]
+
+
+def test_wait_for_tenants_at_head(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """``wait --tenants all`` exits 0 once every tenant is at head, and 1
+    naming the tenants behind when the time runs out; a wait started
+    before another runner upgrades the last tenant returns once it has.
+    """
+    env, found = tenant_env(2)
+    one, two = found.names
+    env.tenants.upgrade(tenants=[one])
+    result = _invoke(env, "wait", "--tenants", "all", "--timeout", "0")
+    assert result.exit_code == 1
+    assert f"Not at head after 0s: 1 tenant ({two})." in result.stderr
+    result = _invoke(env, "wait", "--tenant", one, "--timeout", "0")
+    assert result.exit_code == 0, result.output
+    assert "Every tenant is at head." in result.stderr
+
+    waited: list[bool] = []
+    waiting = threading.Thread(
+        target=lambda: waited.append(
+            env.tenants.wait_for_head(60, interval=0.05, tenants=[two])
+        )
+    )
+    waiting.start()
+    env.tenants.upgrade(tenants=[two])
+    waiting.join()
+    assert waited == [True]
+    assert found.versions(two) == ["r2"]
+
+
+#: The async driver of each dialect.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+def test_tenants_on_an_async_engine(
+    tenancy: t.Callable[..., Tenancy],
+    make_env: t.Callable[..., Environment],
+    make_async_engine: t.Callable[..., t.Any],
+    revisions: t.Any,
+    dialect: str,
+) -> None:
+    """With an async engine for the primary database, tenants are reached
+    through async engines too: the fan-out runs each tenant on an event
+    loop of its worker thread, and the reads, the plan, ``tenant create``
+    and the CLI work as with sync engines, from sync code and from a
+    running event loop through ``run_async``.
+    """
+    found = tenancy(3)
+    primary = make_async_engine(found.url.set(drivername=ASYNC_DRIVERS[dialect]))
+    env = make_env(sa.MetaData(), primary, {"tenants": found.source})
+    _write_history(revisions)
+    one, two, three = found.names
+    report = env.tenants.upgrade(tenants=[one, two], workers=2)
+    assert report.counts() == {"migrated": 2}, report.results
+
+    for name in (one, two):
+        assert found.versions(name) == ["r2"]
+        assert found.tables(name) == {"account", "alembic_version"}
+
+    assert env.tenants.create(three).after == ["r2"]
+    assert env.tenants.downgrade("r1", tenants=[two]).counts() == {"migrated": 1}
+    planned = env.tenants.plan()
+    assert {n: [r.revision for r in items] for n, items in planned.items()} == {
+        one: [],
+        two: ["r2"],
+        three: [],
+    }
+
+    async def read() -> list[t.Any]:
+        # On the caller's loop, with the engine's own pool: emptied on the
+        # same loop, before it closes.
+        try:
+            return await env.run_async(env.tenants.status)
+        finally:
+            await primary.dispose()
+
+    statuses = asyncio.run(read())
+    assert [s.behind for s in statuses] == [0, 1, 0]
+    result = _invoke(env, "upgrade", "--tenants", "all", "--workers", "3")
+    assert result.exit_code == 0, result.output
+    assert "3 tenants in" in result.stderr
+    assert [found.versions(n) for n in found.names] == [["r2"]] * 3
+    result = _invoke(env, "current", "--tenants", "all", "--check-heads")
+    assert result.exit_code == 0, result.output
+
+
+# check, verify and lint on tenants
+
+
+def _models() -> sa.MetaData:
+    """The models of r1 and r2: ``account`` with a unique index on email."""
+    metadata = sa.MetaData()
+    sa.Table(
+        "account",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(50)),
+        sa.Index("account_email", "email", unique=True),
+    )
+    return metadata
+
+
+@pytest.fixture
+def checked_env(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> t.Iterator[t.Callable[..., tuple[Environment, Tenancy]]]:
+    """Like ``tenant_env``, with the models of r1 and r2 as the metadata,
+    ids as the tests write them, and the tenants at head.
+    """
+    made: list[Environment] = []
+
+    def make(count: int = 3, **options: t.Any) -> tuple[Environment, Tenancy]:
+        options.setdefault("revision_id_pattern", "r[0-9]+")
+        env, found = tenant_env(count, **options)
+        models = Environment(env.settings, Targets(_models(), found.engine))
+        made.append(models)
+        models.tenants.upgrade()
+        return models, found
+
+    yield make
+
+    for env in made:
+        env.close()
+
+
+def test_check_tenants_at_head_with_matching_models(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """Tenants at head whose tables match the models: no differences, in
+    the API and on the command line, which exits 0; the primary database
+    and the other tenants' version tables are not compared.
+    """
+    env, found = checked_env(3)
+    results = env.tenants.check(workers=2)
+    assert [(r.tenant, r.at_head, r.differences, r.ok) for r in results] == [
+        (n, True, (), True) for n in found.names
+    ]
+    result = _invoke(env, "check", "--tenants", "all", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["tenant", "at", "head", "differences"]
+    assert [line.split() for line in lines[1:4]] == [
+        [n, "yes", "0"] for n in found.names
+    ]
+    assert lines[4:] == ["No changes detected."]
+
+
+def test_check_reports_one_tenants_extra_column(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A column added by hand to one tenant is that tenant's difference
+    alone; check exits 1 and lists it under that tenant.
+    """
+    env, found = checked_env(3)
+    one, two, three = found.names
+    found.execute(two, "ALTER TABLE {}account ADD COLUMN extra INTEGER")
+    results = env.tenants.check([one, two, three])
+    assert [len(r.differences) for r in results] == [0, 1, 0]
+    kind, *_, column = results[1].differences[0]
+    assert (kind, column.name) == ("remove_column", "extra")
+    result = _invoke(env, "check", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split() for line in lines[1:4]] == [
+        [one, "yes", "0"],
+        [two, "yes", "1"],
+        [three, "yes", "0"],
+    ]
+    assert lines[4:] == [
+        f"Changes detected on tenant {two}:",
+        "  remove_column account account.extra",
+    ]
+    result = _invoke(env, "check", "--tenant", one)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "No changes detected."
+
+
+def test_check_names_the_tenant_behind_and_prints_json(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A tenant behind is not compared: check exits 1 naming it; with
+    ``--format json`` each tenant has ``at_head`` and ``differences``.
+    """
+    env, found = checked_env(2)
+    one, two = found.names
+    env.tenants.downgrade("r1", tenants=[two])
+    result = _invoke(env, "check", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2].split() == [two, "no", "(1", "behind)", "-"]
+    assert lines[-1] == (
+        f"Not at head: {two}. Run 'upgrade' on them before checking the models"
+        " against them."
+    )
+    result = _invoke(env, "check", "--tenants", "all", "--format", "json")
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    assert document["command"] == "check"
+    assert document["changed"] is True
+    assert [
+        (r["tenant"], r["at_head"], r["behind"], r["differences"], r["error"])
+        for r in document["tenants"]
+    ] == [(one, True, 0, [], None), (two, False, 1, [], None)]
+    assert found.versions(two) == ["r1"]
+
+
+def test_check_phase_gate_per_tenant(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+) -> None:
+    """``check --phase`` with tenants: expand exits 1 naming the tenant
+    whose contract revision has not run, contract also names a tenant with
+    any revision pending; 0 once every tenant has run them.
+    """
+    env, found = checked_env(3)
+    one, two, three = found.names
+    _contract_r3(revisions)
+    env.tenants.upgrade(tenants=[one, three])
+    env.tenants.downgrade("r1", tenants=[three])
+    pending = env.tenants.pending("expand")
+    assert {n: [r.revision for r in p] for n, p in pending.items()} == {
+        one: [],
+        two: ["r3"],
+        three: ["r3"],
+    }
+    result = _invoke(env, "check", "--phase", "expand", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "Contract step pending:",
+        f"  {two}: r3 (contract)",
+        f"  {three}: r3 (contract)",
+        "  Run 'upgrade --tenants all' once the new code is deployed everywhere.",
+    ]
+    args = ["check", "--phase", "contract", "--tenant", three, "--format", "json"]
+    result = _invoke(env, *args)
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    assert (document["phase"], document["changed"]) == ("contract", True)
+    assert [r["revision"] for r in document["tenants"][three]["pending"]] == [
+        "r2",
+        "r3",
+    ]
+    result = _invoke(env, "check", "--phase", "expand", "--tenant", one)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No contract step pending.\n"
+    env.tenants.upgrade()
+    result = _invoke(env, "check", "--phase", "contract", "--tenants", "all")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No revision pending.\n"
+
+
+def test_verify_reports_the_ledger_of_the_tenant_that_applied_an_edit(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+) -> None:
+    """With the ledger kept, a revision edited after one tenant applied it
+    is reported for that tenant only, the history checked once; JSON names
+    each finding's tenant.
+    """
+    env, found = checked_env(2, ledger_table=True)
+    one, two = found.names
+    env.tenants.downgrade("r1", tenants=[two])
+    result = _invoke(env, "verify", "--tenants", "all")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "The history has no problems, and the 2 tenants applied what the files say.\n"
+    )
+    path = revisions.folder / "r2_step.py"
+    path.write_text(path.read_text().replace("unique=True", "unique=False"))
+    found_api = env.tenants.verify()
+    assert found_api.history == []
+    assert [(f.kind, n) for n, f in found_api.findings] == [("edited-after-apply", one)]
+    result = _invoke(env, "verify", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert f"applied to tenant '{one}'" in lines[0]
+    assert two not in lines[0]
+    assert lines[1] == "1 error, 0 warnings."
+    result = _invoke(env, "verify", "--tenant", two, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["ledger"], document["tenants"]) == (
+        True,
+        True,
+        [two],
+    )
+    result = _invoke(env, "verify", "--tenants", "all", "--format", "json")
+    document = json.loads(result.stdout)
+    assert [(f["kind"], f["tenant"]) for f in document["findings"]] == [
+        ("edited-after-apply", one)
+    ]
+    assert "accept it with 'rehash r2 --reason ...'" in lines[0]
+
+    # rehash accepts the edit on the tenant that applied it, and only there.
+    result = _invoke(env, "rehash", "r2", "--reason", "index not unique")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Accepted revision r2 as it is now on database 'default (tenant {one})'.\n"
+    )
+    result = _invoke(env, "verify", "--tenants", "all")
+    assert result.exit_code == 0, result.output
+    reasons = found.rows(
+        one, "SELECT reason FROM {}alembic_ledger WHERE reason IS NOT NULL"
+    )
+    assert reasons == ["index not unique"]
+
+
+def test_lint_tenants_lints_each_pending_revision_once(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+    revisions: t.Any,
+) -> None:
+    """``lint --tenants all`` lints the revisions any tenant has not
+    applied, each once, and says which tenants have each pending; --since
+    and --all are refused with tenants.
+    """
+    env, found = checked_env(3)
+    one, two, three = found.names
+    env.tenants.downgrade("r1", tenants=[two])
+    revisions.write("r3", "r2", "op.drop_column('account', 'email')")
+    found_api = env.tenants.lint()
+    assert found_api.pending == {"r2": [two], "r3": [one, two, three]}
+    assert found_api.report.revisions == 2
+    assert [
+        f.revision for f in found_api.report.findings if f.rule == "drop-column"
+    ] == ["r3"]
+    result = _invoke(env, "lint", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.count("drop-column") == 1
+    assert result.stdout.splitlines()[-3:] == [
+        "Pending on tenants:",
+        f"  r2: {two}",
+        f"  r3: {one}, {two}, {three}",
+    ]
+    result = _invoke(env, "lint", "--tenant", one, "--format", "json")
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["revisions"]) == (False, 1)
+    assert document["pending"] == {"r3": [one]}
+    env.tenants.upgrade("r2")
+    result = _invoke(env, "lint", "--tenant", two, "--format", "sarif")
+    assert json.loads(result.stdout)["version"] == "2.1.0"
+    result = _invoke(env, "lint", "--tenants", "all", "--all")
+    assert result.exit_code == 2
+    assert "leave out --tenant and --tenants" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--tenant", "ghost"], "No tenant named 'ghost'"),
+        (["check", "--tenants", "all", "--workers", "0"], "number of workers is 0"),
+        (["verify", "--tenant", "ghost"], "No tenant named 'ghost'"),
+        (["verify", "--tenants", "all", "--workers", "0"], "number of workers is 0"),
+        (["lint", "--tenant", "ghost"], "No tenant named 'ghost'"),
+        (["lint", "--tenants", "all", "--workers", "-2"], "number of workers is -2"),
+        (["lint", "--workers", "2"], "--workers works on tenants"),
+        (["check", "--tenant", "x", "--tenants", "all"], "not both"),
+        (["check", "--phase", "expand", "--tenant", "ghost"], "No tenant named"),
+    ],
+)
+def test_cli_checks_bad_input(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+    args: list[str],
+    message: str,
+) -> None:
+    """Bad tenant input to check, verify and lint: one line naming the
+    problem, a non-zero exit, no traceback, and no tenant made.
+    """
+    env, found = tenant_env(2)
+    result = _invoke(env, *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 or result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert env.tenancy.existing(found.names) == set()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_postgresql_check_with_include_schemas_compares_the_tenant_alone(
+    checked_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """With ``include_schemas``, a tenant's comparison leaves out the other
+    tenants' schemas, its own schema by name (its tables are compared as
+    the default schema's) and the primary's ``public``; a schema of the
+    application's own is still compared.
+    """
+    env, found = checked_env(2)
+    settings = env.settings
+    context = {**settings.context, "include_schemas": True}
+    wide = Environment(
+        settings.__class__(settings.options, context, settings.root),
+        Targets(_models(), found.engine),
+    )
+
+    with found.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE public_only (id INTEGER)")
+
+    try:
+        results = wide.tenants.check()
+        assert [r.differences for r in results] == [(), ()]
+        schema = f"{found.prefix}_extra"
+        found.made.add(schema)
+
+        with found.engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            conn.exec_driver_sql(f'CREATE TABLE "{schema}".other (id INTEGER)')
+
+        try:
+            results = wide.tenants.check()
+        finally:
+            with found.engine.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+        kinds = [
+            [(d[0], d[1].schema, d[1].name) for d in r.differences] for r in results
+        ]
+        assert kinds == [[("remove_table", schema, "other")]] * 2
+    finally:
+        wide.close()
+
+
+def test_checks_make_no_tenant(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """check, verify and lint on tenants not made yet read nothing they
+    would have to make: check exits 1 saying so, and no schema, database or
+    file appears.
+    """
+    env, found = tenant_env(2, ledger_table=True)
+    result = _invoke(env, "check", "--tenants", "all")
+    assert result.exit_code == 1, result.output
+    assert [line.split()[1:] for line in result.stdout.splitlines()[1:3]] == [
+        ["no", "(not", "made)", "-"]
+    ] * 2
+    assert _invoke(env, "verify", "--tenants", "all").exit_code == 0
+    assert env.tenants.lint().pending == {"r1": found.names, "r2": found.names}
+    assert env.tenancy.existing(found.names) == set()
 
 
 #: A first revision whose snapshot holds what a tenant's copy must get

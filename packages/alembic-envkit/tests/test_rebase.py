@@ -146,6 +146,37 @@ def test_rebase_refuses_applied_on_any_database(
         multi_env.rebase(C)
 
 
+def test_rebase_refuses_applied_on_a_tenant(
+    make_env: t.Callable[..., Environment],
+    metadata: sa.MetaData,
+    engine: sa.Engine,
+    forked: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    """Where tenants are configured, a revision one tenant has applied is
+    refused too, naming the tenant, though the primary database has not;
+    once no tenant has it, it moves.
+    """
+    env = make_env(
+        metadata, engine, {"tenants": lambda: ["acme", "initech"], "tenant_folder": "t"}
+    )
+    env.tenants.upgrade(D, tenants=["initech"])
+    files = {p: p.read_bytes() for p in forked.values()}
+
+    with pytest.raises(
+        RevisionError,
+        match=rf"{D}' is applied in database 'default \(tenant initech\)'",
+    ):
+        env.rebase(D)
+
+    assert {p: p.read_bytes() for p in forked.values()} == files
+    assert (tmp_path / "t" / "initech.sqlite").exists()
+    assert not (tmp_path / "t" / "acme.sqlite").exists()
+    env.tenants.downgrade(B, tenants=["initech"])
+    assert [r.revision for r in env.rebase(D)] == [D]
+    env.close()
+
+
 def test_bad_input_changes_nothing(env: Environment, forked: dict[str, Path]) -> None:
     """An unknown revision, a root, and a list with a bad revision after a
     good one: one clear error each, and every file as it was.

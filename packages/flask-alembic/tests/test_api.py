@@ -457,3 +457,29 @@ def test_rev_id_subclass(app: Flask, metadata: sa.MetaData, engine: sa.Engine) -
 
 def _ids(scripts: t.Iterable[Script | None]) -> list[str]:
     return [s.revision for s in scripts if s is not None]
+
+
+def test_tenants_check_verify_and_lint(
+    app: Flask, alembic: Alembic, runner: t.Any, tmp_path: Path
+) -> None:
+    """``Alembic.tenants`` is the core's facade: its checks work on the
+    tenants the app's config lists, and ``flask db check --tenants all``
+    prints them.
+    """
+    app.config["ALEMBIC"]["tenants"] = lambda: ["acme", "globex"]
+    alembic.revision("users")
+    report = alembic.tenants.upgrade()
+    assert report.ok
+    assert [r.ok for r in alembic.tenants.check()] == [True, True]
+    assert alembic.tenants.verify().ok
+    assert alembic.tenants.lint().pending == {}
+    extra = sa.create_engine(f"sqlite:///{tmp_path / 'globex.sqlite'}")
+
+    with extra.begin() as conn:
+        conn.exec_driver_sql('ALTER TABLE "user" ADD COLUMN extra INTEGER')
+
+    extra.dispose()
+    result = runner.invoke(args=["db", "check", "--tenants", "all"])
+    assert result.exit_code == 1, result.output
+    assert "Changes detected on tenant globex:" in result.stdout
+    assert "acme" not in result.stdout.split("Changes detected")[1]

@@ -28,10 +28,13 @@ from .history import RevisionGraph
 from .history import TargetArg
 from .run import close_scope
 from .run import Scope
+from .run import TenantCheck
+from .run import TenantLint
 from .run import TenantProgress
 from .run import TenantReport
 from .run import TenantResult
 from .run import TenantStatus
+from .run import TenantVerification
 from .settings import EngineArg
 from .settings import MetadataArg
 from .settings import Settings
@@ -109,10 +112,13 @@ __all__ = [
     "TargetArg",
     "Targets",
     "TemplateMismatchError",
+    "TenantCheck",
+    "TenantLint",
     "TenantProgress",
     "TenantReport",
     "TenantResult",
     "TenantStatus",
+    "TenantVerification",
     "Tenants",
     "close_scope",
     "make_group",

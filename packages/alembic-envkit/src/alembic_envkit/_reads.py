@@ -11,6 +11,7 @@ import typing as t
 from . import history as _history
 from . import run as _run
 from ._base import BaseEnvironment
+from ._errors import revision_error
 from ._snapshots import Snapshots
 from ._tenants import Tenants
 from .history import Revision
@@ -18,6 +19,7 @@ from .history import RevisionArg
 from .history import saves_cache
 from .run import operation
 from .settings import ledger_settings
+from .settings import tenant_settings
 
 if t.TYPE_CHECKING:
     from .lint import LintReport
@@ -128,12 +130,10 @@ class ReadingEnvironment(BaseEnvironment):
         also each database's applied revisions (see ``docs/history.md``).
         Every finding, errors and warnings; empty when all is well.
         """
-        found = _history.verify(self.history)
+        found = _run.verify_files(self.history, self.settings)
 
         if any(f.severity == "error" for f in found):
             return found  # A history that won't read.
-
-        found += self.snapshots.stale()
 
         if ledger_settings(self.settings.options).table is None:
             return found  # No database needed.
@@ -152,12 +152,25 @@ class ReadingEnvironment(BaseEnvironment):
         database has applied, and those after them, on the head of their
         branch, rewriting their ``down_revision``; return those moved (new
         in 0.2). An unknown revision, a merge or root, one applied in any
-        database, or one that could go on several heads is refused with a
+        database or any tenant (where tenants are configured), or one that
+        could go on several heads is refused with a
         :exc:`.RevisionError`, changing nothing.
         """
         ids = [revisions] if isinstance(revisions, str) else list(revisions)
         rows = _run.rows_by_database(self.connections, self.database_names)
-        return _history.rebase(self.history, ids, rows)
+        return _history.rebase(self.history, ids, {**rows, **self._tenant_rows()})
+
+    def _tenant_rows(self) -> dict[str, tuple[str, ...]]:
+        """Each tenant's version table rows, named ``"<database> (tenant
+        <name>)"``; none when no tenants are configured.
+        """
+        if tenant_settings(self.settings) is None:
+            return {}
+
+        tenancy = self.tenancy
+        found = _run.tenant_versions(tenancy, tenancy.names())
+        primary = tenancy.primary.name
+        return {f"{primary} (tenant {name})": ids for name, ids in found.items()}
 
     @saves_cache
     @operation
@@ -176,10 +189,25 @@ class ReadingEnvironment(BaseEnvironment):
     def rehash(self, revision: str, reason: str) -> list[str]:
         """Accept an edit to an applied revision: record its checksums as
         they are now, with ``reason``, in the ledger of every database that
-        applied it. Returns those databases.
+        applied it, and of every tenant that did where tenants are
+        configured (named ``"<database> (tenant <name>)"``). Returns those
+        databases.
         """
         names = self.database_names
-        return _run.rehash(self.history, self.connections, revision, reason, names)
+        done = _run.rehash(
+            self.history, self.connections, revision, reason, names, required=False
+        )
+
+        if tenant_settings(self.settings) is not None:
+            done += _run.rehash_tenants(self.tenancy, revision, reason)
+
+        if not done:
+            raise revision_error(
+                f"Revision {revision!r} is applied to no database; there is nothing"
+                " to accept."
+            )
+
+        return done
 
     @property
     def snapshots(self) -> Snapshots:

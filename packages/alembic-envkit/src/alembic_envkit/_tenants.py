@@ -7,22 +7,20 @@ import typing as t
 from . import run as _run
 from ._errors import ConfigurationError
 from ._errors import MigrationError
+from ._tenant_reads import TenantReads
 from .history import saves_cache
+from .run import operation
 from .settings import check_tenant_name
 
 if t.TYPE_CHECKING:
-    from ._base import BaseEnvironment
-    from .history import History
     from .history import RevisionArg
     from .history import TargetArg
-    from .run import Tenancy
     from .run import TenantCallback
     from .run import TenantReport
     from .run import TenantResult
-    from .run import TenantStatus
 
 
-class Tenants:
+class Tenants(TenantReads):
     """The tenants of an environment: copies of its primary database, each
     in a PostgreSQL schema, a MariaDB or MySQL database, or an SQLite file,
     listed by the ``tenants`` setting. The history is read once for all of
@@ -31,45 +29,14 @@ class Tenants:
 
     The commands that change tenants run over them in a pool of
     ``workers`` threads and return a :class:`.TenantReport`; a tenant's
-    failure is in the report, not raised.
+    failure is in the report, not raised. The checks (:meth:`check`,
+    :meth:`pending`, :meth:`verify`, :meth:`lint`) change nothing and take
+    no lock.
 
     .. versionadded:: 0.3
     """
 
-    def __init__(self, environment: BaseEnvironment) -> None:
-        self._environment = environment
-
-    @property
-    def history(self) -> History:
-        return self._environment.history
-
-    @property
-    def tenancy(self) -> Tenancy:
-        return self._environment.tenancy
-
-    def names(self) -> list[str]:
-        """The tenant names, as the ``tenants`` source lists them.
-
-        :raises ConfigurationError: If no tenants are configured, the source
-            raises, or lists a name that is not allowed.
-        """
-        return self.tenancy.names()
-
-    @saves_cache
-    def status(
-        self, tenants: t.Sequence[str] | None = None, *, workers: int = 1
-    ) -> list[TenantStatus]:
-        """Where each tenant stands (its revisions, the heads, how many
-        revisions it is behind), read without a lock or a migration
-        transaction, ``workers`` tenants at a time.
-
-        :param tenants: Some of the tenants; all by default.
-        :raises ConfigurationError: For a name the source does not list.
-        """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
-        return _run.tenant_status(self.tenancy, names, workers=workers)
-
+    @operation
     def upgrade(
         self,
         target: TargetArg = "heads",
@@ -80,6 +47,8 @@ class Tenants:
         stop_on_error: bool = False,
         resume: TenantReport | None = None,
         progress: TenantCallback = None,
+        phase: str | None = None,
+        snapshot: bool | None = None,
     ) -> TenantReport:
         """Upgrade the tenants to ``target``. A tenant at the target already
         is skipped after one read of its version table; each other takes
@@ -98,10 +67,30 @@ class Tenants:
             only the tenants it did not finish.
         :param progress: Called with a :class:`.TenantProgress` as each
             tenant finishes.
+        :param phase: ``"expand"`` holds back, on each tenant, every
+            contract revision and what comes after it; ``"contract"`` or
+            ``None`` runs every revision (see ``docs/zero-downtime.md``).
+        :param snapshot: ``False`` replays every revision on new tenants
+            instead of loading a snapshot; ``None`` as the ``snapshots``
+            setting says.
+        :raises ConfigurationError: For ``snapshot=True``, which is for one
+            database: an empty tenant gets a snapshot by default.
         """
-        options = _options(tenants, workers, canary, stop_on_error, resume, progress)
-        return self._fan_out("upgrade", str(target), **options)
+        if snapshot:
+            raise ConfigurationError(
+                "snapshot=True makes every database load a snapshot, and tenants"
+                " are at different revisions: an empty tenant gets the newest"
+                " snapshot unless the 'snapshots' setting is off. Leave it out,"
+                " or pass False to replay."
+            )
 
+        options = _options(tenants, workers, canary, stop_on_error, resume, progress)
+        replay = snapshot is False
+        return self._fan_out(
+            "upgrade", str(target), phase=phase, replay=replay, **options
+        )
+
+    @operation
     def downgrade(
         self,
         target: TargetArg,
@@ -119,6 +108,7 @@ class Tenants:
         options = _options(tenants, workers, canary, stop_on_error, resume, progress)
         return self._fan_out("downgrade", str(target), **options)
 
+    @operation
     def stamp(
         self,
         target: RevisionArg = "heads",
@@ -129,15 +119,20 @@ class Tenants:
         stop_on_error: bool = False,
         resume: TenantReport | None = None,
         progress: TenantCallback = None,
+        purge: bool = False,
     ) -> TenantReport:
         """Record ``target`` as current on the tenants, running nothing (and
         clearing the mark of a revision a MariaDB tenant was left in the
         middle of); the options of :meth:`upgrade`.
+
+        :param purge: Empty each version table first, for tables that name
+            revisions that no longer exist.
         """
         options = _options(tenants, workers, canary, stop_on_error, resume, progress)
-        return self._fan_out("stamp", str(target), **options)
+        return self._fan_out("stamp", str(target), purge=purge, **options)
 
     @saves_cache
+    @operation
     def create(self, name: str) -> TenantResult:
         """Make a new tenant's schema, database or file, and bring it to the
         heads, from the newest snapshot where its layout allows. The source
@@ -177,14 +172,16 @@ class Tenants:
         *,
         tenants: t.Sequence[str] | None = None,
         tag: str | None = None,
+        phase: str | None = None,
     ) -> dict[str, str]:
         """The SQL an upgrade to ``target`` (or ``"FROM:TO"``) would run on
         each tenant, by name, without connecting: each script first makes
         the tenant's schema or database unless it exists and points the
         session at it (``SET search_path``, ``USE``); on SQLite it names
-        the file to run it on.
+        the file to run it on. ``phase="expand"`` holds back contract
+        revisions, as :meth:`upgrade` does.
         """
-        return self._sql("upgrade", str(target), tenants, tag)
+        return self._sql("upgrade", str(target), tenants, tag, phase)
 
     @saves_cache
     def downgrade_sql(
@@ -218,13 +215,10 @@ class Tenants:
         target: str,
         tenants: t.Sequence[str] | None,
         tag: str | None,
+        phase: str | None = None,
     ) -> dict[str, str]:
         names = self.tenancy.choose(tenants)
-        return _run.tenant_scripts(self.tenancy, names, action, target, tag)
-
-    def close(self) -> None:
-        """Dispose the engines made for tenants (SQLite files)."""
-        self.tenancy.dispose()
+        return _run.tenant_scripts(self.tenancy, names, action, target, tag, phase)
 
     @saves_cache
     def _fan_out(
@@ -238,22 +232,35 @@ class Tenants:
         stop_on_error: bool = False,
         resume: TenantReport | None = None,
         progress: TenantCallback = None,
+        phase: str | None = None,
+        purge: bool = False,
+        replay: bool = False,
     ) -> TenantReport:
         _run.check_counts(workers, canary)
         tenancy = self.tenancy
         names = tenancy.choose(tenants)
 
         if resume is not None:
-            if (resume.action, resume.target) != (action, target):
+            ran = _command(resume.action, resume.target, resume.phase)
+            asked = _command(action, target, phase)
+
+            if ran != asked:
                 raise ConfigurationError(
-                    f"The report to resume is of '{resume.action} {resume.target}',"
-                    f" not '{action} {target}'; resume it with its own command."
+                    f"The report to resume is of {ran}, not {asked}; resume it"
+                    " with its own command."
                 )
 
             unfinished = set(resume.unfinished)
             names = [n for n in names if n in unfinished]
 
-        work = _run.job(self.history, action, target, snapshots=self._snapshots)
+        work = _run.job(
+            self.history,
+            action,
+            target,
+            snapshots=False if replay else self._snapshots,
+            phase=phase,
+            purge=purge,
+        )
         return _run.fan_out(
             tenancy,
             names,
@@ -268,6 +275,11 @@ class Tenants:
     def _snapshots(self) -> bool | None:
         """As the ``snapshots`` setting says, where the layout can load one."""
         return None if self.tenancy.layout.snapshots else False
+
+
+def _command(action: str, target: str, phase: str | None) -> str:
+    """A run as its command line starts, for messages."""
+    return f"'{action} {target}" + (f" --phase {phase}'" if phase else "'")
 
 
 def _options(

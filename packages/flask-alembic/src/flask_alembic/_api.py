@@ -160,8 +160,8 @@ class MigrationAPI(AlembicObjects):
     @property
     def tenants(self) -> Tenants:
         """The tenant commands of the current app's environment: status,
-        upgrade, downgrade, stamp and create over the tenants the
-        ``ALEMBIC["tenants"]`` setting lists. See
+        check, pending, verify, lint, upgrade, downgrade, stamp and create
+        over the tenants the ``ALEMBIC["tenants"]`` setting lists. See
         :class:`alembic_envkit.Tenants`.
 
         .. versionadded:: 0.3

@@ -17,13 +17,14 @@ from ._options import group_params
 from ._read import COMMANDS as READ_COMMANDS
 from ._run import COMMANDS as RUN_COMMANDS
 from ._snapshot import COMMANDS as SNAPSHOT_COMMANDS
+from ._tenant_checks import with_tenant_checks
 from ._tenants import COMMANDS as TENANT_COMMANDS
 from ._tenants import with_tenants
 from ._write import COMMANDS as WRITE_COMMANDS
 
 #: Every command, in the order they are added to a group.
 COMMANDS: list[click.Command] = [
-    with_tenants(command)
+    with_tenant_checks(with_tenants(command))
     for command in [
         *WRITE_COMMANDS,
         *RUN_COMMANDS,

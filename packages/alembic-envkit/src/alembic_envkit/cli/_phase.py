@@ -17,6 +17,7 @@ if t.TYPE_CHECKING:
     from alembic.script import Script
 
     from .._environment import Environment
+    from ._output import AnyRevision
 
 
 def echo_phase_gate(env: Environment, phase: str, output_format: str) -> None:
@@ -24,19 +25,30 @@ def echo_phase_gate(env: Environment, phase: str, output_format: str) -> None:
 
     :raises click.exceptions.Exit: With 1, when a step is pending.
     """
-    pending = _pending(env, phase)
+    echo_pending(_pending(env, phase), phase, output_format)
+
+
+def echo_pending(
+    pending: t.Mapping[str, t.Sequence[AnyRevision]],
+    phase: str,
+    output_format: str,
+    *,
+    key: str = "databases",
+    upgrade: str = "upgrade",
+) -> None:
+    """Print what the phase still needs, by database (or by tenant, with
+    ``key="tenants"``); exit 1 if any.
+
+    :param upgrade: The command to suggest.
+    :raises click.exceptions.Exit: With 1, when a step is pending.
+    """
     failed = any(pending.values())
 
     if output_format == "json":
-        echo_json(
-            "check",
-            phase=phase,
-            changed=failed,
-            databases={
-                name: {"pending": revisions_json(items)}
-                for name, items in pending.items()
-            },
-        )
+        body = {
+            name: {"pending": revisions_json(items)} for name, items in pending.items()
+        }
+        echo_json("check", phase=phase, changed=failed, **{key: body})
     elif not failed:
         what = "contract step" if phase == "expand" else "revision"
         click.echo(f"No {what} pending.")
@@ -51,9 +63,9 @@ def echo_phase_gate(env: Environment, phase: str, output_format: str) -> None:
                 click.echo(f"  {name}: {listed}")
 
         click.echo(
-            "  Run 'upgrade' once the new code is deployed everywhere."
+            f"  Run '{upgrade}' once the new code is deployed everywhere."
             if phase == "expand"
-            else "  Run 'upgrade'."
+            else f"  Run '{upgrade}'."
         )
 
     if failed:
@@ -95,7 +107,7 @@ def _pending(env: Environment, phase: str) -> dict[str, list[Script]]:
     return pending
 
 
-def _describe(script: Script) -> str:
+def _describe(script: AnyRevision) -> str:
     phase = getattr(script, "phase", None)
     doc = f" {script.doc}" if script.doc else ""
     return f"{script.revision}{doc}" + (f" ({phase})" if phase else "")

@@ -12,12 +12,16 @@ import typing as t
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
+from .._errors import EnvkitError
 from ._context import log_warnings_only
 from ._context import pass_env
 from ._output import echo_json
 from ._sql import check_offline_options
 from ._sql import write_each
+from ._tenant_plan import echo_tenant_plan
+from ._tenant_plan import echo_tenants_held_back
 
 if t.TYPE_CHECKING:
     from .._environment import Environment
@@ -26,7 +30,10 @@ if t.TYPE_CHECKING:
     from ..run import TenantStatus
 
 #: The commands that take ``--tenant`` and ``--tenants all``.
-TENANT_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "current"})
+TENANT_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "current", "wait"})
+
+#: Those of them that only read.
+_READING = frozenset({"current", "wait"})
 
 #: What each option is called on the command line, for messages.
 _FLAGS = {
@@ -50,7 +57,7 @@ _DEFAULTS: dict[str, t.Any] = {
 }
 
 #: The options of the commands that run revisions that tenants do not take.
-_NOT_WITH_TENANTS = {"plan": "--plan", "purge": "--purge", "phase": "--phase"}
+_NOT_WITH_TENANTS = {"snapshot": "--snapshot"}
 
 
 def with_tenants(command: click.Command) -> click.Command:
@@ -90,7 +97,11 @@ def with_tenants(command: click.Command) -> click.Command:
 
         for key, flag in _NOT_WITH_TENANTS.items():
             if kwargs.get(key):
-                raise click.UsageError(f"{flag} does not work with tenants yet.")
+                raise click.UsageError(
+                    f"{flag} is for one database: an empty tenant gets the newest"
+                    " snapshot unless the 'snapshots' setting is off. Leave it out,"
+                    " or give --no-snapshot to replay."
+                )
 
         on_tenants = t.cast("t.Callable[..., None]", pass_env(_on_tenants))
         return on_tenants(name, options, kwargs)
@@ -114,8 +125,16 @@ def _on_tenants(
 
         return
 
+    if name == "wait":
+        _wait(env, chosen, kwargs["timeout"], kwargs["interval"])
+        return
+
     if kwargs.get("sql"):
         _echo_sql(env, name, chosen, options, kwargs)
+        return
+
+    if kwargs.get("plan"):
+        echo_tenant_plan(env, name, chosen, options, kwargs)
         return
 
     quiet = bool(kwargs.get("quiet") or options.get("tenant_quiet"))
@@ -124,6 +143,7 @@ def _on_tenants(
     log_warnings_only()
     resume = _read_report(options["resume"]) if options["resume"] else None
     run = getattr(env.tenants, name)
+    own = {key: kwargs[key] for key in ("phase", "purge", "snapshot") if key in kwargs}
     report: TenantReport = run(
         kwargs["target"],
         tenants=chosen,
@@ -132,6 +152,7 @@ def _on_tenants(
         stop_on_error=options["stop_on_error"],
         resume=resume,
         progress=None if quiet else _progress,
+        **own,
     )
 
     if options["report_file"]:
@@ -147,6 +168,9 @@ def _on_tenants(
             f"{_tenants(len(report.results))} in {report.seconds:.2f}s: {counts}.",
             err=True,
         )
+
+        if report.phase == "expand":
+            echo_tenants_held_back(env, report)
 
     if not report.ok:
         unfinished = report.unfinished
@@ -172,10 +196,14 @@ def _echo_sql(
         _FLAGS[key]: options.get(key, default) != default
         for key, default in _DEFAULTS.items()
     }
+    fan_out["--plan"] = bool(kwargs.get("plan"))
+    fan_out["--purge"] = bool(kwargs.get("purge"))
+    fan_out["--format json"] = kwargs.get("output_format") == "json"
     output_dir = kwargs.get("output_dir")
     check_offline_options(kwargs["target"], True, kwargs["tag"], output_dir, fan_out)
     make = getattr(env.tenants, f"{name}_sql")
-    scripts = make(kwargs["target"], tenants=chosen, tag=kwargs["tag"])
+    phase = {"phase": kwargs["phase"]} if kwargs.get("phase") else {}
+    scripts = make(kwargs["target"], tenants=chosen, tag=kwargs["tag"], **phase)
 
     if output_dir is not None:
         write_each(scripts, output_dir)
@@ -184,6 +212,30 @@ def _echo_sql(
     for tenant, text in scripts.items():
         click.echo(f"-- tenant: {tenant}\n")
         click.echo(text, nl=False)
+
+
+def _wait(
+    env: Environment, chosen: list[str] | None, timeout: float, interval: float
+) -> None:
+    """Wait for the tenants to reach head; exit 1 naming those that did not."""
+    if env.tenants.wait_for_head(timeout, interval=interval, tenants=chosen):
+        click.echo("Every tenant is at head.", err=True)
+        return
+
+    try:
+        statuses = env.tenants.status(chosen)
+    except (EnvkitError, sa.exc.DBAPIError) as e:
+        reason = str(e).strip().splitlines()[0]
+        click.echo(f"Not at head after {timeout:g}s: {reason}", err=True)
+        raise click.exceptions.Exit(1) from None
+
+    behind = [s.tenant for s in statuses if not s.at_head]
+    listed = ", ".join(behind[:10]) + (", ..." if len(behind) > 10 else "")
+    click.echo(
+        f"Not at head after {timeout:g}s: {_tenants(len(behind))} ({listed}).",
+        err=True,
+    )
+    raise click.exceptions.Exit(1)
 
 
 def _tenants(count: int) -> str:
@@ -222,8 +274,9 @@ def _echo_status(statuses: list[TenantStatus], output_format: str) -> None:
         click.echo("  ".join([*cells, row[3]]).rstrip())
 
 
-def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
-    params: list[click.Parameter] = [
+def choice_params() -> list[click.Parameter]:
+    """``--tenant NAME`` (repeatable), ``--tenants all`` and ``--workers``."""
+    return [
         click.Option(
             ["--tenant", "tenant_names"],
             multiple=True,
@@ -245,7 +298,11 @@ def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
         ),
     ]
 
-    if name == "current":
+
+def _params(name: str, *, quiet: bool) -> list[click.Parameter]:
+    params = choice_params()
+
+    if name in _READING:
         return params
 
     params += [

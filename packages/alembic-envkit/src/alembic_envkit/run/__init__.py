@@ -14,25 +14,36 @@ from ._connections import Bound
 from ._connections import close_scope
 from ._connections import Connections
 from ._connections import Scope
-from ._fanout import ACTIONS as TENANT_ACTIONS
 from ._fanout import check_counts
 from ._fanout import fan_out
-from ._fanout import job
 from ._fanout import run_one
 from ._fanout import TenantCallback
 from ._ledger_check import ledger_findings
 from ._ledger_check import rehash
+from ._ledger_check import rehash_tenants
 from ._reading import behind_heads
 from ._reading import current_by_database
 from ._reading import interrupted_by_database
 from ._reading import rows_by_database
 from ._reading import wait_for_head
 from ._tenancy import Tenancy
+from ._tenant_checks import check_tenants
+from ._tenant_checks import lint_tenants
+from ._tenant_checks import pending_by_tenant
+from ._tenant_checks import TenantCheck
+from ._tenant_checks import TenantLint
+from ._tenant_checks import TenantVerification
+from ._tenant_checks import verify_files
+from ._tenant_checks import verify_tenants
+from ._tenant_job import ACTIONS as TENANT_ACTIONS
+from ._tenant_job import job
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
 from ._tenant_report import TenantResult
 from ._tenant_sql import tenant_scripts
+from ._tenant_status import tenant_plan
 from ._tenant_status import tenant_status
+from ._tenant_status import tenant_versions
 from ._tenant_status import TenantStatus
 
 if t.TYPE_CHECKING:
@@ -130,16 +141,24 @@ __all__ = [
     "TENANT_ACTIONS",
     "Tenancy",
     "TenantCallback",
+    "TenantCheck",
+    "TenantLint",
     "TenantProgress",
     "TenantReport",
     "TenantResult",
     "TenantStatus",
+    "TenantVerification",
     "check_counts",
+    "check_tenants",
     "fan_out",
     "job",
+    "lint_tenants",
+    "pending_by_tenant",
     "run_one",
     "tenant_scripts",
+    "tenant_plan",
     "tenant_status",
+    "tenant_versions",
     "StepsFn",
     "autogenerate_diffs",
     "behind_heads",
@@ -151,6 +170,7 @@ __all__ = [
     "ledger_findings",
     "lint",
     "rehash",
+    "rehash_tenants",
     "rows_by_database",
     "diffs_by_database",
     "downgrade",
@@ -166,6 +186,8 @@ __all__ = [
     "stamp_sql",
     "upgrade",
     "upgrade_sql",
+    "verify_files",
+    "verify_tenants",
     "wait_for_head",
     "write_revision",
 ]

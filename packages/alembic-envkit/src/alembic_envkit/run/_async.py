@@ -82,6 +82,25 @@ async def run_async(
     return t.cast(_T, await greenlet_spawn(_within, False, fn, *args, **kwargs))
 
 
+def own_operation(fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """Run ``fn`` as an operation of its own, on a new event loop of this
+    thread, apart from any operation of the thread that started this one
+    (a worker of a fan-out, whose context is a copy of its caller's): its
+    connections come from copies of the async engines' pools, closed when
+    it ends.
+    """
+    import asyncio
+
+    concurrency = _concurrency()
+    token = _current.set(None)
+
+    try:
+        coroutine = concurrency.greenlet_spawn(_within, True, fn, *args, **kwargs)
+        return t.cast(_T, asyncio.run(coroutine))
+    finally:
+        _current.reset(token)
+
+
 def scope(default: t.Callable[[], t.MutableMapping[t.Any, t.Any]]) -> t.Any:
     """Where an environment keeps its connections: the running operation's
     dict, else its own scope.

@@ -15,12 +15,10 @@ import threading
 import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from .._errors import ConfigurationError
 from .._errors import EnvkitError
-from .._errors import translate_alembic_errors
-from ._reading import interrupted_by_database
+from ._async import own_operation
 from ._reading import rows_by_database
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
@@ -29,88 +27,16 @@ from ._threads import per_thread
 from .dialects import acquire
 
 if t.TYPE_CHECKING:
-    from ..history import History
     from ._connections import Connections
     from ._tenancy import Tenancy
+    from ._tenant_job import Job
 
+_A = t.TypeVar("_A")
 _T = t.TypeVar("_T")
+_P = t.ParamSpec("_P")
 
 #: Called as each tenant finishes, or ``None``.
 TenantCallback: t.TypeAlias = "t.Callable[[TenantProgress], None] | None"
-
-#: What the fan-out runs: ``upgrade``, ``downgrade`` or ``stamp``.
-ACTIONS = ("upgrade", "downgrade", "stamp")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One command for every tenant: whether a tenant has anything to do,
-    and how to do it.
-    """
-
-    action: str
-    target: str
-    pending: t.Callable[[History, Connections, str, tuple[str, ...]], bool]
-    run: t.Callable[[History, Connections, str], None]
-
-
-def job(history: History, action: str, target: str, *, snapshots: bool | None) -> Job:
-    """The :class:`Job` of ``action`` to ``target``, its target checked
-    against the history before any tenant is touched.
-
-    :param snapshots: Whether an empty tenant may get a snapshot: ``None``
-        as the ``snapshots`` setting says, ``False`` never.
-    :raises ConfigurationError: For an unknown action.
-    :raises RevisionError: For a target the history does not have.
-    """
-    from ._online import downgrade
-    from ._online import stamp
-    from ._online import upgrade
-    from ._steps import steps_to
-
-    script = history.script_directory
-
-    if action == "stamp":
-        with translate_alembic_errors():
-            wanted = {s.revision for s in script.get_revisions(target) if s}
-
-        def differs(
-            h: History, c: Connections, name: str, ids: tuple[str, ...]
-        ) -> bool:
-            # A stamp also clears the mark of a revision left half way.
-            return set(ids) != wanted or bool(interrupted_by_database(c, [name]))
-
-        return Job(
-            action,
-            target,
-            differs,
-            lambda h, c, name: stamp(h, c, target, purge=False, names=[name]),
-        )
-
-    if action not in ACTIONS:
-        raise ConfigurationError(f"No tenant command {action!r}; use {ACTIONS}.")
-
-    down = action == "downgrade"
-    steps = steps_to(script, target, down=down)
-
-    with translate_alembic_errors():
-        # An unknown target stops here, from base up or from the heads down.
-        steps(history.graph.heads if down else (), None)  # type: ignore[arg-type]
-
-    def pending(h: History, c: Connections, name: str, ids: tuple[str, ...]) -> bool:
-        if target == "heads" and not down:
-            return not h.graph.at_heads(ids)  # The graph alone says.
-
-        with translate_alembic_errors():
-            return bool(steps(ids, None))  # type: ignore[arg-type]
-
-    def run(h: History, c: Connections, name: str) -> None:
-        if down:
-            downgrade(h, c, target, names=[name])
-        else:
-            upgrade(h, c, target, names=[name], snapshots=snapshots)
-
-    return Job(action, target, pending, run)
 
 
 def fan_out(
@@ -132,7 +58,7 @@ def fan_out(
         canary count.
     """
     check_counts(workers, canary)
-    report = TenantReport(work.action, work.target)
+    report = TenantReport(work.action, work.target, phase=work.phase)
     results = {name: TenantResult(name, "not run") for name in tenants}
     report.results = list(results.values())
     started = time.monotonic()
@@ -146,8 +72,14 @@ def fan_out(
         if stop.is_set():
             return
 
-        result = run_one(
-            tenancy, name, work, exists=name in existing, before=known.get(name)
+        result = in_worker(
+            tenancy,
+            run_one,
+            tenancy,
+            name,
+            work,
+            exists=name in existing,
+            before=known.get(name),
         )
         results[name].__dict__.update(result.__dict__)
 
@@ -241,19 +173,31 @@ def run_one(
                 lock.release()
     except Exception as e:
         result.outcome = "failed"
-        result.error = _first_line(e)
+        result.error = first_line(e)
     finally:
         result.seconds = time.monotonic() - started
 
     return result
 
 
+def in_worker(
+    tenancy: Tenancy, fn: t.Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+) -> _T:
+    """``fn`` called in a worker thread: where the primary database's engine
+    is async, as an operation of its own on an event loop of the thread.
+    """
+    if tenancy.is_async:
+        return own_operation(fn, *args, **kwargs)
+
+    return fn(*args, **kwargs)
+
+
 def each(
-    pool: ThreadPoolExecutor, fn: t.Callable[[str], _T], names: t.Iterable[str]
+    pool: ThreadPoolExecutor, fn: t.Callable[[_A], _T], names: t.Iterable[_A]
 ) -> list[_T]:
-    """``fn`` of each name in the pool, in order; each call sees the context
-    variables of the caller (the command being run), as a call in this
-    thread would.
+    """``fn`` of each name (or other item) in the pool, in order; each call
+    sees the context variables of the caller (the command being run), as a
+    call in this thread would.
     """
     futures = [pool.submit(contextvars.copy_context().run, fn, n) for n in names]
     return [future.result() for future in futures]
@@ -290,7 +234,10 @@ def _lock(tenancy: Tenancy, connections: Connections, tenant: str) -> t.Any:
     )
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The error on one line, with its type unless it is written for the
+    user already.
+    """
     text = str(error).strip()
     line = text.splitlines()[0] if text else ""
 

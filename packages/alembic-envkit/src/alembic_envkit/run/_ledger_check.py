@@ -25,16 +25,24 @@ from ._version_table import version_rows
 if t.TYPE_CHECKING:
     from ..history import History
     from ._connections import Connections
+    from ._tenancy import Tenancy
 
 logger = logging.getLogger("alembic_envkit")
 
 
 def ledger_findings(
-    history: History, connections: Connections, names: t.Sequence[str]
+    history: History,
+    connections: Connections,
+    names: t.Sequence[str],
+    *,
+    tenant: str | None = None,
 ) -> list[Finding]:
     """For each named database with a ledger: a finding for each applied
     revision whose file changed what it runs since, or is gone. None when
     the ledger is off.
+
+    :param tenant: The tenant the connections point at, named in each
+        finding instead of the database.
     """
     table = ledger_settings(history.settings.options).table
 
@@ -53,6 +61,7 @@ def ledger_findings(
 
     for name, (rows, entries) in connections.read_version_tables(read, names).items():
         applied = applied_revisions(graph, rows)
+        where = f"database {name!r}" if tenant is None else f"tenant {tenant!r}"
 
         for rev, entry in sorted((entries or {}).items()):
             if not entry.applied:
@@ -61,12 +70,12 @@ def ledger_findings(
             revision = graph.revisions.get(rev)
 
             if revision is None:
-                findings.append(_gone(rev, name, history))
+                findings.append(_gone(rev, where, history))
             elif rev in applied and entry.checksum_version == CHECKSUM_ALGORITHM:
                 changed = _changed(entry, history.checksums.get(revision.path))
 
                 if changed:
-                    findings.append(_edited(rev, name, revision.path, changed))
+                    findings.append(_edited(rev, where, revision.path, changed))
 
     return findings
 
@@ -84,26 +93,27 @@ def _changed(entry: Entry, sums: tuple[str, str]) -> list[str]:
     return changed
 
 
-def _edited(rev: str, name: str, path: str, changed: list[str]) -> Finding:
+def _edited(rev: str, where: str, path: str, changed: list[str]) -> Finding:
     what = " and ".join(changed)
+    # rehash accepts it on every database and tenant that applied it.
+    accept = f"if the edit is meant, accept it with 'rehash {rev} --reason ...'."
     return Finding(
         "edited-after-apply",
         "error",
         (path,),
-        f"Revision {rev!r} was edited after it was applied to database"
-        f" {name!r}: its {what} runs something else now.",
-        "Undo the edit and write a new revision for the change; if the edit"
-        f" is meant, accept it with 'rehash {rev} --reason ...'.",
+        f"Revision {rev!r} was edited after it was applied to {where}: its"
+        f" {what} runs something else now.",
+        f"Undo the edit and write a new revision for the change; {accept}",
     )
 
 
-def _gone(rev: str, name: str, history: History) -> Finding:
+def _gone(rev: str, where: str, history: History) -> Finding:
     return Finding(
         "applied-file-gone",
         "error",
         (history.settings.script_location,),
-        f"Revision {rev!r} is applied to database {name!r}, and no revision"
-        " file declares it any more.",
+        f"Revision {rev!r} is applied to {where}, and no revision file"
+        " declares it any more.",
         "Restore its file (from version control), or downgrade the database"
         " below it with the file still there.",
     )
@@ -139,13 +149,17 @@ def rehash(
     rev: str,
     reason: str,
     names: t.Sequence[str],
+    *,
+    required: bool = True,
 ) -> list[str]:
     """Accept a revision's files as they are now on every named database
     that has applied it: its new checksums are recorded with the reason.
 
+    :param required: Whether a revision no named database has applied is an
+        error; without it, the result is empty.
     :return: The databases where it was recorded.
     :raises RevisionError: If the ledger is off, the reason is empty, or the
-        revision is unknown or applied nowhere.
+        revision is unknown or (``required``) applied nowhere.
     """
     table = ledger_settings(history.settings.options).table
 
@@ -181,9 +195,34 @@ def rehash(
 
         done.append(name)
 
-    if not done:
+    if not done and required:
         raise revision_error(
             f"Revision {rev!r} is applied to no database; there is nothing to accept."
         )
+
+    return done
+
+
+def rehash_tenants(tenancy: Tenancy, rev: str, reason: str) -> list[str]:
+    """:func:`rehash` on each tenant made that has applied ``rev``, in the
+    source's order; returns them, named ``"<database> (tenant <name>)"``.
+    """
+    primary = tenancy.primary.name
+    names = tenancy.names()
+    made = tenancy.existing(names)
+    done = []
+
+    for tenant in (n for n in names if n in made):
+        connections = tenancy.connections(tenant)
+
+        try:
+            found = rehash(
+                tenancy.history, connections, rev, reason, [primary], required=False
+            )
+        finally:
+            connections.close()
+
+        if found:
+            done.append(f"{primary} (tenant {tenant})")
 
     return done

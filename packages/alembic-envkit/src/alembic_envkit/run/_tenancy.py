@@ -16,7 +16,9 @@ from ..settings import Settings
 from ..settings import Target
 from ..settings import tenant_settings
 from ..settings import TenantSettings
+from ._async import engine_for
 from ._connections import Connections
+from .dialects import create_tenant_engine
 from .dialects import impl_for
 
 if t.TYPE_CHECKING:
@@ -39,7 +41,7 @@ class Tenancy:
         self.settings = settings
         self.history = history
         self._targets = targets
-        self._engines: dict[str, sa.Engine] = {}
+        self._tenants: dict[str, Target] = {}
         self._lock = threading.Lock()
 
     @property
@@ -71,11 +73,9 @@ class Tenancy:
     def layout(self) -> TenantLayout:
         """Where tenants live on the primary database's dialect.
 
-        :raises ConfigurationError: If the dialect has no tenants, or the
-            engine is async.
+        :raises ConfigurationError: If the dialect has no tenants.
         """
-        primary = self.primary
-        dialect = primary.engine.dialect.name
+        dialect = self.primary.engine.dialect.name
         layout = impl_for(dialect).tenants
 
         if layout is None:
@@ -84,13 +84,14 @@ class Tenancy:
                 " MySQL or SQLite for the primary database."
             )
 
-        if primary.async_engine is not None:
-            raise ConfigurationError(
-                "Tenants are migrated with sync engines: give the primary database"
-                " a sync engine for the commands that run on tenants."
-            )
-
         return layout
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the primary database has an async engine: each tenant is
+        then reached through one too, in an operation of its own.
+        """
+        return self.primary.async_engine is not None
 
     def names(self) -> list[str]:
         """The tenant names, as the source lists them."""
@@ -103,6 +104,10 @@ class Tenancy:
         :raises ConfigurationError: If a name is not a tenant.
         """
         names = self.names()
+
+        if names:
+            # Options create_engine refuses stop here, not on each tenant.
+            self.engine(names[0])
 
         if chosen is None:
             return names
@@ -121,18 +126,41 @@ class Tenancy:
         return list(dict.fromkeys(chosen))
 
     def engine(self, tenant: str) -> sa.Engine:
-        """The engine of ``tenant``: the primary's, or one of its own made
-        once (SQLite).
+        """The (sync) engine of ``tenant``: the primary's, or one of its own
+        made once (MariaDB, SQLite).
+        """
+        return self.target(tenant).engine
+
+    def target(self, tenant: str) -> Target:
+        """The tenant as a database of its own, pointed at it when
+        connected: on the primary's engine, or on one of the tenant's own,
+        sync or async as the primary's is, made once.
         """
         with self._lock:
-            engine = self._engines.get(tenant)
+            found = self._tenants.get(tenant)
 
-            if engine is None:
-                primary = self.primary.engine
-                engine = self.layout.engine(primary, tenant, self.config.folder)
-                self._engines[tenant] = engine
+            if found is None:
+                found = self._tenants[tenant] = self._make_target(tenant)
 
-            return engine
+            return found
+
+    def _make_target(self, tenant: str) -> Target:
+        primary = self.primary
+        config = self.config
+        url = self.layout.url(primary.engine.url, tenant, config.folder)
+
+        if url is None:
+            engine, async_engine = primary.engine, primary.async_engine
+        elif self.is_async:
+            async_engine = create_tenant_engine(url, config.engine_options, True)
+            engine = async_engine.sync_engine
+        else:
+            engine = create_tenant_engine(url, config.engine_options, False)
+            async_engine = None
+
+        return Target(
+            primary.name, engine, primary.metadatas, async_engine, tenant=tenant
+        )
 
     def connections(self, tenant: str, *, lock: bool = True) -> Connections:
         """The connections of ``tenant``, in a scope of their own: close
@@ -159,15 +187,11 @@ class Tenancy:
 
     def targets_for(self, tenant: str) -> Targets:
         """The tenant as the only database, pointed at it when connected."""
-        primary = self.primary
-        target = Target(
-            primary.name, self.engine(tenant), primary.metadatas, tenant=tenant
-        )
-        return self.targets.standing_in([target])
+        return self.targets.standing_in([self.target(tenant)])
 
     def existing(self, tenants: t.Iterable[str]) -> set[str]:
         """Those of ``tenants`` whose schema, database or file exists."""
-        engine = self.primary.engine
+        engine = engine_for(self.primary)
         return self.layout.existing(engine, self.config.folder, tenants)
 
     def versions(self, tenants: t.Sequence[str]) -> dict[str, tuple[str, ...]] | None:
@@ -176,7 +200,7 @@ class Tenancy:
         """
         name = self.primary.name
         table = self.settings.context_options_for(name).get("version_table")
-        engine = self.primary.engine
+        engine = engine_for(self.primary)
         return self.layout.versions(engine, tenants, table or "alembic_version")
 
     def exists(self, tenant: str) -> bool:
@@ -188,7 +212,8 @@ class Tenancy:
         exists, another runner making it at the same time included.
         """
         try:
-            self.layout.create(self.primary.engine, self.engine(tenant), tenant)
+            primary = engine_for(self.primary)
+            self.layout.create(primary, engine_for(self.target(tenant)), tenant)
         except sa.exc.DBAPIError:
             # PostgreSQL's CREATE SCHEMA IF NOT EXISTS can fail on a
             # schema made by another session meanwhile.
@@ -196,12 +221,15 @@ class Tenancy:
                 raise
 
     def dispose(self) -> None:
-        """Dispose the engines made for tenants (SQLite)."""
+        """Dispose the engines made for tenants (MariaDB, SQLite): they have
+        no pool unless the ``tenant_engine_options`` setting gives one.
+        """
         with self._lock:
+            primary = self.primary.engine
             engines = [
-                e for e in self._engines.values() if e is not self.primary.engine
+                t.engine for t in self._tenants.values() if t.engine is not primary
             ]
-            self._engines.clear()
+            self._tenants.clear()
 
         for engine in engines:
             engine.dispose()

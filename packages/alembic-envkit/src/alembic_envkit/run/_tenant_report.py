@@ -70,6 +70,9 @@ class TenantReport:
     results: list[TenantResult] = field(default_factory=list)
     #: Seconds the whole run took.
     seconds: float = 0.0
+    #: The phase of an upgrade, ``"expand"`` or ``"contract"``; ``None``
+    #: for every revision.
+    phase: str | None = None
 
     @property
     def failed(self) -> list[str]:
@@ -102,6 +105,7 @@ class TenantReport:
         return {
             "action": self.action,
             "target": self.target,
+            "phase": self.phase,
             "seconds": round(self.seconds, 3),
             "counts": self.counts(),
             "tenants": [r.as_dict() for r in self.results],
@@ -130,7 +134,13 @@ class TenantReport:
                 )
                 for item in data["tenants"]
             ]
-            return cls(str(data["action"]), str(data["target"]), results)
+            phase = data.get("phase")
+            return cls(
+                str(data["action"]),
+                str(data["target"]),
+                results,
+                phase=None if phase is None else str(phase),
+            )
         except (ValueError, KeyError, TypeError) as e:
             raise ConfigurationError(
                 f"Cannot read {where} as a tenant report ({type(e).__name__}:"

@@ -22,11 +22,13 @@ def tenant_scripts(
     action: str,
     target: str,
     tag: str | None,
+    phase: str | None = None,
 ) -> dict[str, str]:
     """The script of ``action`` (``upgrade``, ``downgrade`` or ``stamp``)
     to ``target`` (or a ``FROM:TO`` range) for each tenant, by name. No
     database is connected to. A snapshot starts a tenant's upgrade script
-    from empty where the layout can load one.
+    from empty where the layout can load one. ``phase`` ``"expand"``
+    holds back contract revisions from an upgrade, as online.
     """
     # Imports Alembic's runtime, which reading where tenants stand never needs.
     from ._offline import downgrade_sql
@@ -49,7 +51,7 @@ def tenant_scripts(
 
         targets = tenancy.targets_for(tenant)
         history = tenancy.history
-        extra = {}
+        extra: dict[str, t.Any] = {"phase": phase} if phase is not None else {}
 
         if action == "upgrade" and layout.rehome:
             extra["snapshot_body"] = _rehomed_body(dialect, tenant)

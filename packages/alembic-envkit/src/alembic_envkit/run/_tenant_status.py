@@ -10,11 +10,13 @@ from dataclasses import asdict
 from dataclasses import dataclass
 
 from ._fanout import each
+from ._fanout import in_worker
 from ._reading import rows_by_database
 
 if t.TYPE_CHECKING:
     from ..history import RevisionGraph
     from ._tenancy import Tenancy
+    from ._tenant_job import Job
 
 
 @dataclass(frozen=True)
@@ -54,30 +56,65 @@ def tenant_status(
     graph = tenancy.history.graph
     heads = tuple(sorted(graph.heads))
     below_heads = _below(graph, heads)
-    name = tenancy.primary.name
-    together = tenancy.versions(tenants)
-    existing = tenancy.existing(tenants) if together is None else set(tenants)
+    found = tenant_versions(tenancy, tenants, workers=workers)
 
-    def status(tenant: str, ids: tuple[str, ...]) -> TenantStatus:
+    def status(tenant: str) -> TenantStatus:
+        ids = found[tenant]
         known = [i for i in ids if i in graph]
         behind = len(below_heads - _below(graph, known))
         return TenantStatus(tenant, ids, heads, behind)
 
-    def one(tenant: str) -> TenantStatus:
-        if together is not None:
-            return status(tenant, together[tenant])
+    return [status(tenant) for tenant in tenants]
 
+
+def tenant_plan(
+    tenancy: Tenancy, tenants: t.Sequence[str], work: Job, *, workers: int = 1
+) -> dict[str, list[str]]:
+    """The revision ids ``work`` would run on each of ``tenants``, in order,
+    from one read of each version table; nothing changes.
+    """
+    found = tenant_versions(tenancy, tenants, workers=workers)
+    plans: dict[tuple[str, ...], list[str]] = {}
+
+    for ids in found.values():
+        if ids not in plans:
+            plans[ids] = work.planned(ids)  # Once for tenants alike.
+
+    return {tenant: plans[found[tenant]] for tenant in tenants}
+
+
+def tenant_versions(
+    tenancy: Tenancy, tenants: t.Sequence[str], *, workers: int = 1
+) -> dict[str, tuple[str, ...]]:
+    """The revision ids in each tenant's version table, empty where it has
+    none yet: read together on the servers, else ``workers`` files at a
+    time.
+    """
+    name = tenancy.primary.name
+    together = tenancy.versions(tenants)
+
+    if together is not None:
+        return together
+
+    existing = tenancy.existing(tenants)
+
+    def one(tenant: str) -> tuple[str, ...]:
         if tenant not in existing:
-            return status(tenant, ())
+            return ()
 
         connections = tenancy.connections(tenant)
-        return status(tenant, rows_by_database(connections, [name])[name])
 
-    if workers == 1 or together is not None:
-        return [one(tenant) for tenant in tenants]
+        try:
+            return rows_by_database(connections, [name])[name]
+        finally:
+            connections.close()
+
+    if workers == 1:
+        return {tenant: one(tenant) for tenant in tenants}
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return each(pool, one, tenants)
+        found = each(pool, lambda n: in_worker(tenancy, one, n), tenants)
+        return dict(zip(tenants, found, strict=True))
 
 
 def _below(graph: RevisionGraph, ids: t.Iterable[str]) -> set[str]:

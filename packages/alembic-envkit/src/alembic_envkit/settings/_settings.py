@@ -41,6 +41,7 @@ _OWN_KEYS = frozenset(
         "snapshot_pg_dump",
         "tenants",
         "tenant_folder",
+        "tenant_engine_options",
     }
 )
 
@@ -351,7 +352,7 @@ class Settings:
                 if v is not None
             }
             for key, value in self.options.items()
-            if isinstance(value, t.Mapping)
+            if isinstance(value, t.Mapping) and key not in _OWN_KEYS
         }
 
     @property

@@ -1,6 +1,6 @@
-"""The tenant settings: where the names of the tenants come from, and the
-folder of SQLite tenants' files (see ``run/_fanout.py`` and
-``docs/tenants.md``).
+"""The tenant settings: where the names of the tenants come from, the
+folder of SQLite tenants' files, and the options of the engines made for
+tenants (see ``run/_fanout.py`` and ``docs/tenants.md``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import os
 import re
 import typing as t
 from dataclasses import dataclass
+from dataclasses import field
 
 from .._errors import ConfigurationError
 
@@ -35,6 +36,10 @@ class TenantSettings:
     #: The folder SQLite tenants' files are in, or ``None`` for the folder
     #: of the primary database's file.
     folder: str | None
+    #: Keyword arguments of ``create_engine`` for the engines made for
+    #: MariaDB and SQLite tenants (``connect_args`` and the like), which
+    #: cannot be read back from the primary's engine.
+    engine_options: t.Mapping[str, t.Any] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         """The tenant names, in the source's order, each checked.
@@ -83,8 +88,8 @@ def check_tenant_name(name: object) -> str:
 
 
 def tenant_settings(settings: Settings) -> TenantSettings | None:
-    """Read ``tenants`` and ``tenant_folder``; ``None`` when no tenants are
-    configured.
+    """Read ``tenants``, ``tenant_folder`` and ``tenant_engine_options``;
+    ``None`` when no tenants are configured.
 
     :raises ConfigurationError: For a value of the wrong kind, or a
         ``"module:function"`` that cannot be imported.
@@ -105,7 +110,17 @@ def tenant_settings(settings: Settings) -> TenantSettings | None:
 
         folder = settings.resolve_path(os.fspath(folder), setting="tenant_folder")
 
-    return TenantSettings(_source(value), folder)
+    engine_options = options.get("tenant_engine_options") or {}
+
+    if not isinstance(engine_options, t.Mapping) or not all(
+        isinstance(key, str) for key in engine_options
+    ):
+        raise ConfigurationError(
+            "The 'tenant_engine_options' setting must be a dict of create_engine"
+            f" keyword arguments, not {engine_options!r}."
+        )
+
+    return TenantSettings(_source(value), folder, dict(engine_options))
 
 
 def _source(value: t.Any) -> t.Callable[[], t.Iterable[str]]:

@@ -15,6 +15,7 @@ from ._impl import DialectImpl
 from ._impl import Marker
 from ._locks import Lock
 from ._locks import lock_key
+from ._tenants import create_tenant_engine
 from ._tenants import TenantLayout
 from .mysql import MySQLImpl
 from .postgresql import PostgreSQLImpl
@@ -72,6 +73,7 @@ __all__ = [
     "SQLiteImpl",
     "TenantLayout",
     "acquire",
+    "create_tenant_engine",
     "impl_for",
     "lock_key",
     "marking_dialects",

@@ -15,6 +15,9 @@ import sqlalchemy as sa
 
 from ..._errors import ConfigurationError
 
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 #: What puts a connection back as it was.
 Restore: t.TypeAlias = t.Callable[[], None]
 
@@ -38,11 +41,15 @@ class TenantLayout(abc.ABC):
     #: (see ``snapshot/_rehome.py``).
     rehome: t.ClassVar[bool] = False
 
-    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
-        """The engine to reach ``tenant`` with: the primary's own, whose pool
-        every tenant shares.
+    def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
+        """The URL of an engine of the tenant's own, or ``None`` where the
+        tenant is reached through the primary's engine, whose pool every
+        tenant shares.
+
+        :param primary: The primary engine's URL.
+        :param folder: The ``tenant_folder`` setting.
         """
-        return engine
+        return None
 
     def schema(self, tenant: str) -> str | None:
         """The schema the tenant's version table is in."""
@@ -164,10 +171,8 @@ class DatabaseLayout(TenantLayout):
 
     kind = "database"
 
-    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
-        return sa.create_engine(
-            engine.url.set(database=tenant), poolclass=sa.pool.NullPool
-        )
+    def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
+        return primary.set(database=tenant)
 
     def schema(self, tenant: str) -> str | None:
         return None
@@ -197,16 +202,13 @@ class FileLayout(TenantLayout):
 
     kind = "file"
 
-    def engine(self, engine: sa.Engine, tenant: str, folder: str | None) -> sa.Engine:
-        path = self.path(engine, tenant, folder)
-        return sa.create_engine(
-            engine.url.set(database=path), poolclass=sa.pool.NullPool
-        )
+    def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
+        return primary.set(database=self.path(primary, tenant, folder))
 
-    def path(self, engine: sa.Engine, tenant: str, folder: str | None) -> str:
-        """The file of ``tenant``."""
+    def path(self, url: sa.URL, tenant: str, folder: str | None) -> str:
+        """The file of ``tenant``; ``url`` is the primary engine's."""
         if folder is None:
-            primary = engine.url.database
+            primary = url.database
 
             if not primary or primary == ":memory:" or primary.startswith("file:"):
                 raise ConfigurationError(
@@ -236,13 +238,51 @@ class FileLayout(TenantLayout):
         self, primary: sa.Engine, folder: str | None, tenants: t.Iterable[str]
     ) -> set[str]:
         return {
-            name for name in tenants if os.path.exists(self.path(primary, name, folder))
+            name
+            for name in tenants
+            if os.path.exists(self.path(primary.url, name, folder))
         }
 
     def create(self, primary: sa.Engine, tenant_engine: sa.Engine, tenant: str) -> None:
         # The file is made on the first connection; its folder is not.
         path = str(tenant_engine.url.database)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+
+
+@t.overload
+def create_tenant_engine(
+    url: sa.URL, options: t.Mapping[str, t.Any], is_async: t.Literal[False]
+) -> sa.Engine: ...
+
+
+@t.overload
+def create_tenant_engine(
+    url: sa.URL, options: t.Mapping[str, t.Any], is_async: t.Literal[True]
+) -> AsyncEngine: ...
+
+
+def create_tenant_engine(
+    url: sa.URL, options: t.Mapping[str, t.Any], is_async: bool
+) -> sa.Engine | AsyncEngine:
+    """An engine of a tenant's own, sync or async, without a pool unless
+    ``options`` (the ``tenant_engine_options`` setting) say otherwise.
+
+    :raises ConfigurationError: If ``create_engine`` refuses the options.
+    """
+    if is_async:
+        from sqlalchemy.ext.asyncio import create_async_engine as create
+    else:
+        create = sa.create_engine  # type: ignore[assignment]
+
+    try:
+        return create(url, **{"poolclass": sa.pool.NullPool, **options})
+    except (TypeError, sa.exc.ArgumentError) as e:
+        reason = str(e).split(".  ")[0].rstrip(".")
+        raise ConfigurationError(
+            f"create_engine refuses the 'tenant_engine_options' setting: {reason}."
+            " Give only options the tenants' engines take: they have no pool"
+            " unless you give a 'poolclass'."
+        ) from e
 
 
 def _quote(connection: sa.Connection, name: str) -> str:
