@@ -51,6 +51,7 @@ FULL = {
     "lints": (300,),
     "tenant_schemas": (200,),
     "tenant_files": (500,),
+    "tenant_history": (150,),
 }
 QUICK = {
     "reads": (10, 100),
@@ -61,6 +62,7 @@ QUICK = {
     "lints": (30,),
     "tenant_schemas": (20,),
     "tenant_files": (20,),
+    "tenant_history": (30,),
 }
 MODES = ("savepoint", "revision", "run")
 GROUPS = (
@@ -85,6 +87,9 @@ IN_PROCESS = b"bench-in-process "
 POSTGRESQL = os.environ.get(
     "BENCH_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+#: The MariaDB server of the tenant cases on MariaDB; skipped when it
+#: can't be reached.
+MARIADB = os.environ.get("BENCH_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
 #: Brings a fresh database to head in a set-up process, see its docstring.
 FRESH_DATABASE = Path(__file__).with_name("fresh_database.py")
 #: Runs of a read command for each run of the others.
@@ -544,7 +549,10 @@ def build(
 
     if "tenants" in only:
         server = POSTGRESQL if POSTGRESQL and _reachable(POSTGRESQL) else None
-        cases += tenants.cases(root, sizes, python, base_env, server, Case, Command)
+        mariadb = MARIADB if MARIADB and _reachable(MARIADB) else None
+        cases += tenants.cases(
+            root, sizes, python, base_env, server, Case, Command, mariadb=mariadb
+        )
 
     return cases
 
@@ -586,7 +594,8 @@ def _reachable(url: str) -> bool:
         with engine.connect():
             return True
     except sa.exc.DBAPIError as e:
-        print(f"no PostgreSQL case: {url} unreachable ({e.orig})", file=sys.stderr)
+        what = sa.make_url(url).get_backend_name()
+        print(f"no {what} case: {url} unreachable ({e.orig})", file=sys.stderr)
         return False
     finally:
         engine.dispose()

@@ -38,12 +38,14 @@ LAYOUT = 1
 
 
 def ledger_table(name: str, schema: str | None) -> sa.Table:
-    """The ledger table, in the version table's schema."""
+    """The ledger table, in the version table's schema. Its index is named
+    after the table alone, so that it is the same in every tenant's schema.
+    """
     return sa.Table(
         name,
         sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("revision", sa.String(64), nullable=False, index=True),
+        sa.Column("revision", sa.String(64), nullable=False),
         sa.Column("direction", sa.String(16), nullable=False),
         sa.Column("upgrade_checksum", sa.String(64)),
         sa.Column("downgrade_checksum", sa.String(64)),
@@ -56,6 +58,7 @@ def ledger_table(name: str, schema: str | None) -> sa.Table:
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text),
         sa.Column("layout", sa.Integer, nullable=False),
+        sa.Index(f"ix_{name}_revision", "revision"),
         schema=schema,
     )
 

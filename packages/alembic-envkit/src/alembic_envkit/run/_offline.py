@@ -42,6 +42,7 @@ if t.TYPE_CHECKING:
     from ..history import TargetArg
     from ..settings import Settings
     from ..settings import Targets
+    from ..snapshot import Snapshot
 
 #: Context options the offline run sets itself; a configured value would
 #: make a script that does not run, or is written somewhere else.
@@ -58,10 +59,15 @@ def upgrade_sql(
     phase: str | None = None,
     *,
     settings: Settings | None = None,
+    snapshot_body: t.Callable[[Snapshot], str | None] | None = None,
 ) -> dict[str, str]:
     """The script of each selected database for an upgrade, see
     :meth:`.Environment.upgrade_sql`; with ``settings``, those instead of
     the history's (a tenant's, for one).
+
+    :param snapshot_body: What a snapshot's statements become in the
+        script, when not its file's body as written; ``None`` from it
+        means the script replays the revisions instead.
     """
     settings = settings or history.settings
     script = history.script_directory
@@ -79,11 +85,17 @@ def upgrade_sql(
             dialect = targets[name].engine.dialect.name
             found = newest_snapshot(history, name, dialect, target, phase=phase)
 
+        body = None
+
+        if found is not None:
+            body = found.read_body() if snapshot_body is None else snapshot_body(found)
+            found = None if body is None else found
+
         ids = list(found.revisions) if found else start_ids
         text = _scripts(
             history, targets, [name], steps, ids, tag, record=True, settings=settings
         )[name]
-        result[name] = text if found is None else found.read_body() + "\n" + text
+        result[name] = text if body is None else body + "\n" + text
 
     return result
 

@@ -165,8 +165,17 @@ def upgrade(
     if snapshots is None:
         snapshots = snapshot_settings(history.settings).load
 
+    tenants = _tenants(connections, names)
+
     def before(environments: t.Mapping[str, EnvironmentContext]) -> None:
-        preload(history, environments, target, required=required, phase=phase)
+        preload(
+            history,
+            environments,
+            target,
+            required=required,
+            phase=phase,
+            tenants=tenants,
+        )
 
     migrate(
         history,
@@ -288,6 +297,19 @@ def plan(
         result[name] = [step.revision for step in planned]  # type: ignore[attr-defined]
 
     return result
+
+
+def _tenants(connections: Connections, names: t.Sequence[str]) -> dict[str, str]:
+    """The tenant each named database stands for, where it is one."""
+    found = {}
+
+    for name in names:
+        tenant = connections.targets[name].tenant
+
+        if tenant is not None:
+            found[name] = tenant
+
+    return found
 
 
 def _two_phase(connections: Connections, write: bool) -> bool:

@@ -20,9 +20,13 @@ from ..settings import snapshot_settings
 from ..snapshot import copy_template
 from ..snapshot import history_hash
 from ..snapshot import load
+from ..snapshot import load_statements
 from ..snapshot import newest_within
+from ..snapshot import Refused
+from ..snapshot import rehomed
 from ..snapshot import Snapshot
 from ..snapshot import snapshots
+from .dialects import impl_for
 
 if t.TYPE_CHECKING:
     from alembic.runtime.environment import EnvironmentContext
@@ -33,13 +37,16 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("alembic_envkit")
 
 
-def is_empty(connection: sa.Connection, schema: str | None) -> bool:
+def is_empty(
+    connection: sa.Connection, schema: str | None, *, only: bool = False
+) -> bool:
     """Whether a database holds no table and no view, in its default schema
-    and in the version table's ``schema``.
+    and in the version table's ``schema``; with ``only``, in ``schema``
+    alone (a tenant's).
     """
     inspector = sa.inspect(connection)
 
-    for where in {None, schema}:
+    for where in {schema} if only else {None, schema}:
         if inspector.get_table_names(schema=where):
             return False
 
@@ -56,19 +63,25 @@ def preload(
     *,
     required: bool = False,
     phase: str | None = None,
+    tenants: t.Mapping[str, str] | None = None,
 ) -> None:
     """Load into each empty database the newest snapshot at or below
     ``target``, so that the upgrade runs only the revisions after it.
     Databases that are not empty, or have no such snapshot, are left be,
     unless ``required``.
 
+    :param tenants: The tenant each database stands for, where it is one:
+        its namespace alone is looked at, and on PostgreSQL the snapshot's
+        statements are rewritten to name its schema. A snapshot that cannot
+        be rewritten is not loaded (a debug line says why).
     :raises ConfigurationError: If the snapshot was built from another
         history or on another dialect; with ``required``, if a database is
         not empty or has no snapshot. Every database is checked before any
         is loaded.
     """
     config = snapshot_settings(history.settings)
-    chosen = {}
+    tenants = tenants or {}
+    chosen: dict[str, tuple[sa.Connection, Snapshot, list[str] | None]] = {}
 
     for name, env_ctx in environments.items():
         files = snapshots(config.location, name)
@@ -78,7 +91,13 @@ def preload(
 
         context = env_ctx.get_context()
         connection = t.cast(sa.Connection, context.connection)
-        empty = is_empty(connection, context.version_table_schema)
+        tenant = tenants.get(name)
+        layout = impl_for(connection.dialect.name).tenants
+
+        if tenant is not None and layout is not None:
+            empty = is_empty(connection, layout.schema(tenant), only=True)
+        else:
+            empty = is_empty(connection, context.version_table_schema)
 
         if connection.in_transaction():
             connection.rollback()  # Only the emptiness was read.
@@ -113,10 +132,18 @@ def preload(
 
             continue
 
-        chosen[name] = (connection, found)
+        statements = None
 
-    for name, (connection, found) in chosen.items():
-        _load(connection, found)
+        if tenant is not None and layout is not None and layout.rehome:
+            statements = _rehomed(connection, found, tenant, required=required)
+
+            if statements is None:
+                continue
+
+        chosen[name] = (connection, found, statements)
+
+    for name, (connection, found, statements) in chosen.items():
+        _load(connection, found, statements)
         logger.info(
             "Database %r: loaded snapshot %s (at %s)",
             name,
@@ -208,7 +235,44 @@ def _check(history: History, snapshot: Snapshot, dialect: str) -> None:
         )
 
 
-def _load(connection: sa.Connection, snapshot: Snapshot) -> None:
+def _rehomed(
+    connection: sa.Connection, snapshot: Snapshot, tenant: str, *, required: bool
+) -> list[str] | None:
+    """The statements of ``snapshot`` for the schema of ``tenant``; ``None``
+    when they cannot be moved there, and the tenant replays its revisions.
+
+    :raises ConfigurationError: With ``required``, if they cannot.
+    """
+    quoted = connection.dialect.identifier_preparer.quote_identifier(tenant)
+
+    try:
+        return rehomed(snapshot).render(quoted)
+    except Refused as e:
+        if required:
+            raise ConfigurationError(
+                f"Snapshot {snapshot.path!r} cannot be loaded into tenant"
+                f" {tenant!r}: {e}. Upgrade it without --snapshot."
+            ) from e
+
+        logger.debug(
+            "Tenant %r: snapshot %s is not loaded, since %s; the tenant"
+            " replays its revisions instead",
+            tenant,
+            os.path.basename(snapshot.path),
+            e,
+        )
+        return None
+
+
+def _load(
+    connection: sa.Connection, snapshot: Snapshot, statements: list[str] | None
+) -> None:
+    if statements is not None:
+        with connection.begin():
+            load_statements(connection, statements)
+
+        return
+
     stat = os.stat(snapshot.path)
     key = (snapshot.path, stat.st_size, stat.st_mtime_ns)
 

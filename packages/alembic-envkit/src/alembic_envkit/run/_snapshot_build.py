@@ -9,6 +9,8 @@ import os
 import typing as t
 import uuid
 
+import sqlalchemy as sa
+
 from .._errors import ConfigurationError
 from ..settings import ledger_settings
 from ..settings import snapshot_settings
@@ -63,6 +65,7 @@ def build(
                     skip_data=[ledger] if ledger else (),
                     pg_dump=config.pg_dump,
                 )
+                home = _home(connection, schema)
 
         if not heads:
             raise ConfigurationError(
@@ -77,16 +80,33 @@ def build(
             original.engine.dialect.name,
             revisions,
             history_hash(history, revisions),
+            home,
         )
 
         if ledger:
-            body += "\n" + snapshot_rows(history, revisions, ledger, schema, original)
+            # Named with the schema, as the dump names every table: the load
+            # runs with an empty search_path.
+            where = schema if home is None else home
+            body += "\n" + snapshot_rows(history, revisions, ledger, where, original)
 
         os.makedirs(config.location, exist_ok=True)
         _write(snapshot.path, render(snapshot, body))
         written.append(snapshot.path)
 
     return written
+
+
+def _home(connection: sa.Connection, schema: str | None) -> str | None:
+    """PostgreSQL: the schema that the dump's statements name, ``schema``
+    or else the scratch database's current one; ``None`` elsewhere.
+    """
+    if connection.dialect.name != "postgresql":
+        return None
+
+    if schema is not None:
+        return schema
+
+    return str(connection.exec_driver_sql("SELECT current_schema()").scalar())
 
 
 def _write(path: str, text: str) -> None:

@@ -10,6 +10,9 @@ import typing as t
 from ..settings import Settings
 
 if t.TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..snapshot import Snapshot
     from ._tenancy import Tenancy
 
 
@@ -48,10 +51,40 @@ def tenant_scripts(
 
         targets = tenancy.targets_for(tenant)
         history = tenancy.history
-        extra = {"phase": phase} if phase is not None else {}
+        extra: dict[str, t.Any] = {"phase": phase} if phase is not None else {}
+
+        if action == "upgrade" and layout.rehome:
+            extra["snapshot_body"] = _rehomed_body(dialect, tenant)
+
         text = make(
             history, targets, [name], target, None, tag, settings=settings, **extra
         )
         result[tenant] = layout.prelude(dialect, tenant) + text[name]
 
     return result
+
+
+def _rehomed_body(
+    dialect: sa.Dialect, tenant: str
+) -> t.Callable[[Snapshot], str | None]:
+    """What a snapshot becomes in the tenant's script: its statements
+    rewritten to name the tenant's schema, or ``None`` (a replay) where they
+    cannot be. The dump empties the ``search_path`` for its transaction;
+    after it, the session's points at the tenant again, for the revisions'
+    SQL.
+    """
+    from ..snapshot import Refused
+    from ..snapshot import rehomed
+
+    quoted = dialect.identifier_preparer.quote_identifier(tenant)
+
+    def body(snapshot: Snapshot) -> str | None:
+        try:
+            found = rehomed(snapshot).render(quoted)
+        except Refused:
+            return None
+
+        found.append(f"SET search_path TO {quoted}")
+        return "".join(f"{statement};\n" for statement in found)
+
+    return body

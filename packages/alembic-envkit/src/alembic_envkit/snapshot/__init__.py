@@ -25,6 +25,11 @@ if t.TYPE_CHECKING:
     from ._catalog import compare_catalogs
     from ._dump import dump
     from ._load import load
+    from ._load import load_statements
+    from ._rehome import Refused
+    from ._rehome import rehome
+    from ._rehome import Rehomed
+    from ._rehome import rehomed
     from ._statements import statements
     from ._template import copy_template
 else:
@@ -34,6 +39,11 @@ else:
         "compare_catalogs": "_catalog",
         "dump": "_dump",
         "load": "_load",
+        "load_statements": "_load",
+        "Refused": "_rehome",
+        "rehome": "_rehome",
+        "Rehomed": "_rehome",
+        "rehomed": "_rehome",
         "statements": "_statements",
         "copy_template": "_template",
     }
@@ -52,6 +62,8 @@ else:
 __all__ = [
     "FORMAT",
     "Catalog",
+    "Refused",
+    "Rehomed",
     "Snapshot",
     "catalog",
     "compare_catalogs",
@@ -60,8 +72,11 @@ __all__ = [
     "file_name",
     "history_hash",
     "load",
+    "load_statements",
     "newest_within",
     "read_header",
+    "rehome",
+    "rehomed",
     "render",
     "snapshots",
     "stale_findings",

@@ -153,7 +153,7 @@ ORDER BY t.typname, k.conname
 # constructors of a range type, which come back with it.
 _FUNCTIONS = f"""
 SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-    p.prokind::text, pg_get_functiondef(p.oid)
+    p.prokind::text, pg_get_functiondef(p.oid), quote_ident(n.nspname)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = :schema AND p.prokind IN ('f', 'p', 'w')
     AND {_not_in_extension("pg_proc", "p.oid")}
@@ -303,8 +303,8 @@ def _read(
     _read_sequences(rows(_SEQUENCES), objects, exclude_tables)
     _read_types(rows(_TYPES), rows(_DOMAIN_CONSTRAINTS), objects)
 
-    for name, kind, definition in rows(_FUNCTIONS):
-        attributes = {"definition": definition}
+    for name, kind, definition, quoted_schema in rows(_FUNCTIONS):
+        attributes = {"definition": _unqualified(definition, quoted_schema)}
         add(objects, object_name(_FUNCTION_KINDS[kind], name), attributes)
 
     for name, version in rows(_EXTENSIONS):
@@ -320,6 +320,20 @@ def _index(definition: str, quoted_table: str) -> str:
     prefix = r"CREATE (?:UNIQUE )?INDEX .+? ON (?:ONLY )?" + re.escape(quoted_table)
     match = re.match(prefix + " (USING .*)", definition, re.DOTALL)
     return match.group(1) if match else definition
+
+
+def _unqualified(definition: str, quoted_schema: str) -> str:
+    """A function's definition without the schema that
+    ``pg_get_functiondef`` names it with, whatever the ``search_path``: the
+    same function in two schemas reads the same.
+    """
+    for kind in ("FUNCTION", "PROCEDURE"):
+        prefix = f"CREATE OR REPLACE {kind} {quoted_schema}."
+
+        if definition.startswith(prefix):
+            return f"CREATE OR REPLACE {kind} " + definition[len(prefix) :]
+
+    return definition
 
 
 def _read_sequences(

@@ -9,12 +9,18 @@ what the file stands for; the body is the SQL that rebuilds the database.
     -- dialect: postgresql
     -- revisions: 20261206_120000_3f2a
     -- history: 9c1d...
+    -- schema: public
     -- Loaded by `upgrade` into an empty database; rebuilt by `snapshot`.
 
 The history hash covers, for every revision the snapshot's revisions
 stand on, its id, parents, dependencies and the checksum of its
 ``upgrade()``: reformatting a file or editing a downgrade leaves it
 unchanged, any change to what the revisions build does not.
+
+PostgreSQL snapshots also say which schema their statements name (the
+scratch database's, where the history was replayed), so that a tenant's
+copy can name its own (see ``_rehome.py``). Files written before that line
+was added are read all the same, without it.
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ if t.TYPE_CHECKING:
 FORMAT = 1
 
 _FIRST = f"-- alembic-envkit snapshot {FORMAT}"
-_FIELD = re.compile(r"-- (database|dialect|revisions|history): (.*)")
+_FIELD = re.compile(r"-- (database|dialect|revisions|history|schema): (.*)")
+#: The fields every header has.
+_REQUIRED = frozenset({"database", "dialect", "revisions", "history"})
 _SUFFIX = ".sql"
 
 
@@ -55,6 +63,9 @@ class Snapshot:
     revisions: tuple[str, ...]
     #: The hash of the history it was built from.
     history: str
+    #: PostgreSQL: the schema its statements name; ``None`` on the other
+    #: dialects, and in files written before it was recorded.
+    schema: str | None = None
 
     def read_body(self) -> str:
         """The SQL after the header."""
@@ -94,6 +105,7 @@ def render(snapshot: Snapshot, body: str) -> str:
         f"-- dialect: {snapshot.dialect}",
         f"-- revisions: {' '.join(snapshot.revisions)}",
         f"-- history: {snapshot.history}",
+        *([f"-- schema: {snapshot.schema}"] if snapshot.schema is not None else []),
         "-- Loaded by `upgrade` into an empty database; rebuilt by `snapshot`.",
     ]
     return "\n".join(header) + "\n\n" + body.strip("\n") + "\n"
@@ -117,7 +129,7 @@ def read_header(path: str) -> Snapshot:
 
             fields[match[1]] = match[2].strip()
 
-    if first != _FIRST or len(fields) != 4:
+    if first != _FIRST or not _REQUIRED <= fields.keys():
         raise ConfigurationError(
             f"{path!r} is no alembic-envkit snapshot of format {FORMAT}: move it"
             " out of the snapshot folder, or rebuild it with 'snapshot'."
@@ -129,6 +141,7 @@ def read_header(path: str) -> Snapshot:
         fields["dialect"],
         tuple(fields["revisions"].split()),
         fields["history"],
+        fields.get("schema"),
     )
 
 

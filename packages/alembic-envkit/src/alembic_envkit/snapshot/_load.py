@@ -46,9 +46,15 @@ def load(connection: sa.Connection, sql: str) -> None:
     :param connection: A connection to the empty database to load into.
     :param sql: The dump.
     """
+    load_statements(connection, statements(sql, connection.dialect.name))
+
+
+def load_statements(connection: sa.Connection, found: list[str]) -> None:
+    """:func:`load` of a dump already cut into its statements (see
+    :func:`.statements`), such as a snapshot rewritten for a tenant.
+    """
     name = connection.dialect.name
     family = "mysql" if name in ("mysql", "mariadb") else name
-    found = statements(sql, name)
 
     if family == "sqlite":
         _begin_sqlite(connection)

@@ -33,9 +33,13 @@ class TenantLayout(abc.ABC):
     #: What a tenant is, for messages and the docs.
     kind: t.ClassVar[str] = "namespace"
 
-    #: Whether a snapshot can be loaded into a new tenant: the dump's
-    #: statements must not name the primary database's own namespace.
+    #: Whether a snapshot can be loaded into a new tenant.
     snapshots: t.ClassVar[bool] = True
+
+    #: Whether a snapshot's statements name the namespace they were built
+    #: in, and are rewritten to name the tenant's before they are loaded
+    #: (see ``snapshot/_rehome.py``).
+    rehome: t.ClassVar[bool] = False
 
     def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
         """The URL of an engine of the tenant's own, or ``None`` where the
@@ -127,8 +131,8 @@ class SchemaLayout(TenantLayout):
     """
 
     kind = "schema"
-    # pg_dump names every object with its schema, the primary's own.
-    snapshots = False
+    # pg_dump names every object with its schema, the scratch database's.
+    rehome = True
 
     def enter(self, connection: sa.Connection, tenant: str) -> Restore:
         quoted = _quote(connection, tenant)
