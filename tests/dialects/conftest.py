@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tenant_support import account_models
+from tenant_support import Tenancy
+from tenant_support import write_history
 
 from alembic_envkit import Environment
+from alembic_envkit import Targets
 
 
 @pytest.fixture
@@ -211,3 +215,68 @@ class Race:
 def race(tmp_path: Path) -> t.Callable[[int], Race]:
     """Make a :class:`Race` for a number of worker processes."""
     return lambda count: Race(tmp_path / "barrier", count)
+
+
+@pytest.fixture
+def tenancy(
+    database_url: t.Callable[[str], sa.URL],
+    make_engine: t.Callable[..., sa.Engine],
+    tmp_path: Path,
+) -> t.Iterator[t.Callable[..., Tenancy]]:
+    made: list[Tenancy] = []
+
+    def make(count: int = 3) -> Tenancy:
+        url = database_url("default")
+        found = Tenancy(url, make_engine(url), tmp_path, count)
+        made.append(found)
+        return found
+
+    yield make
+
+    for found in made:
+        found.drop()
+
+
+@pytest.fixture
+def tenant_env(
+    tenancy: t.Callable[..., Tenancy],
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+) -> t.Callable[..., tuple[Environment, Tenancy]]:
+    """An environment whose tenants are listed by a :class:`Tenancy`, with
+    the history r1 (table ``account``) and r2 (a unique index on its
+    email, which a tenant holding the same email twice cannot take).
+    """
+
+    def make(count: int = 3, **options: t.Any) -> tuple[Environment, Tenancy]:
+        found = tenancy(count)
+        env = make_env(
+            sa.MetaData(), found.engine, {"tenants": found.source, **options}
+        )
+        write_history(revisions)
+        return env, found
+
+    return make
+
+
+@pytest.fixture
+def checked_env(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> t.Iterator[t.Callable[..., tuple[Environment, Tenancy]]]:
+    """Like ``tenant_env``, with the models of r1 and r2 as the metadata,
+    ids as the tests write them, and the tenants at head.
+    """
+    made: list[Environment] = []
+
+    def make(count: int = 3, **options: t.Any) -> tuple[Environment, Tenancy]:
+        options.setdefault("revision_id_pattern", "r[0-9]+")
+        env, found = tenant_env(count, **options)
+        models = Environment(env.settings, Targets(account_models(), found.engine))
+        made.append(models)
+        models.tenants.upgrade()
+        return models, found
+
+    yield make
+
+    for env in made:
+        env.close()
