@@ -11,9 +11,11 @@ only then does the runner run, on a connection pointed at the tenant.
 from __future__ import annotations
 
 import contextvars
+import multiprocessing
 import threading
 import time
 import typing as t
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import ThreadPoolExecutor
 
 from .._errors import ConfigurationError
@@ -65,22 +67,29 @@ def fan_out(
     tally = _Tally(len(tenants), started, progress)
     stop = threading.Event()
 
-    if workers > 1:
+    first, rest = list(tenants[:canary]), list(tenants[canary:])
+    existing = tenancy.existing(tenants)
+    # Where the servers' tenants stand, read together up front: those at
+    # the target are skipped without a connection of their own.
+    known = tenancy.versions([n for n in tenants if n in existing]) or {}
+    processes = _processes(tenancy, work, workers)
+
+    if workers > 1 and processes is None:
         per_thread()  # Revisions run in several threads at once.
 
     def one(name: str) -> None:
         if stop.is_set():
             return
 
-        result = in_worker(
-            tenancy,
-            run_one,
-            tenancy,
-            name,
-            work,
-            exists=name in existing,
-            before=known.get(name),
-        )
+        exists, before = name in existing, known.get(name)
+
+        if processes is not None:
+            result = processes.submit(_in_child, name, exists, before).result()
+        else:
+            result = in_worker(
+                tenancy, run_one, tenancy, name, work, exists=exists, before=before
+            )
+
         results[name].__dict__.update(result.__dict__)
 
         if result.outcome == "failed" and stop_on_error:
@@ -88,22 +97,69 @@ def fan_out(
 
         tally.finished(result)
 
-    first, rest = list(tenants[:canary]), list(tenants[canary:])
-    existing = tenancy.existing(tenants)
-    # Where the servers' tenants stand, read together up front: those at
-    # the target are skipped without a connection of their own.
-    known = tenancy.versions([n for n in tenants if n in existing]) or {}
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            each(pool, one, first)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        each(pool, one, first)
+            if any(results[n].outcome == "failed" for n in first):
+                stop.set()
 
-        if any(results[n].outcome == "failed" for n in first):
-            stop.set()
-
-        each(pool, one, rest)
+            each(pool, one, rest)
+    finally:
+        if processes is not None:
+            processes.shutdown()
 
     report.seconds = time.monotonic() - started
     return report
+
+
+#: What the worker processes run: set in the parent just before they are
+#: forked, so that each has its own copy; see :func:`_processes`.
+_inherited: tuple[Tenancy, Job] | None = None
+
+
+def _processes(tenancy: Tenancy, work: Job, workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for tenants whose layout runs them so (SQLite
+    files: their work is Python's own, which threads run one at a time),
+    where processes can be forked; else ``None``, and threads run them.
+    Every process is forked here, before any worker thread starts, each
+    with a copy of ``tenancy`` and ``work``.
+    """
+    fork = "fork" in multiprocessing.get_all_start_methods()
+
+    if workers < 2 or not tenancy.layout.processes or not fork:
+        return None
+
+    global _inherited
+    _inherited = (tenancy, work)
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_forget)
+
+    try:
+        pool.submit(_forget).result()  # Forks them all, from this thread alone.
+    except BaseException:
+        pool.shutdown()
+        raise
+    finally:
+        _inherited = None
+
+    return pool
+
+
+def _forget() -> None:
+    """In a new worker process: drop the parent's pooled connections,
+    which are not this process's to use.
+    """
+    if _inherited is not None:
+        _inherited[0].primary.engine.dispose(close=False)
+
+
+def _in_child(name: str, exists: bool, before: tuple[str, ...] | None) -> TenantResult:
+    assert _inherited is not None
+    tenancy, work = _inherited
+    return in_worker(
+        tenancy, run_one, tenancy, name, work, exists=exists, before=before
+    )
 
 
 def run_one(
