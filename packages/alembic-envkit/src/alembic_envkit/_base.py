@@ -336,3 +336,22 @@ class BaseEnvironment:
             f"The revision id function keeps returning existing ids ({value!r})."
             " Make it return a new id on each call."
         )
+
+
+class EnvironmentPart:
+    """A group of an environment's commands, reached as an attribute of it
+    (``env.snapshots``, ``env.tenants``), working on its history and
+    databases.
+    """
+
+    def __init__(self, environment: BaseEnvironment) -> None:
+        self._environment = environment
+
+    @property
+    def history(self) -> History:
+        return self._environment.history
+
+    @property
+    def targets(self) -> Targets:
+        """The environment's databases."""
+        return self._environment.targets

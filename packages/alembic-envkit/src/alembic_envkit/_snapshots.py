@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from . import run as _run
+from ._base import EnvironmentPart
 from .history import saves_cache
 from .run import operation
 from .settings import snapshot_settings
@@ -13,14 +14,11 @@ from .snapshot import snapshots
 from .snapshot import stale_findings
 
 if t.TYPE_CHECKING:
-    from ._base import BaseEnvironment
     from .history import Finding
-    from .history import History
     from .history import TargetArg
-    from .settings import Targets
 
 
-class Snapshots:
+class Snapshots(EnvironmentPart):
     """Schema snapshots of an environment's databases: written by replaying
     the history into scratch databases, checked by comparing such a replay
     with a database brought up from the snapshot, and loaded by
@@ -32,17 +30,6 @@ class Snapshots:
 
     .. versionadded:: 0.3
     """
-
-    def __init__(self, environment: BaseEnvironment) -> None:
-        self._environment = environment
-
-    @property
-    def history(self) -> History:
-        return self._environment.history
-
-    @property
-    def targets(self) -> Targets:
-        return self._environment.targets
 
     @property
     def location(self) -> str:

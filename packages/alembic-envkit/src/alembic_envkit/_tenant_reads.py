@@ -8,13 +8,12 @@ from __future__ import annotations
 import typing as t
 
 from . import run as _run
+from ._base import EnvironmentPart
 from .history import saves_cache
 from .run import operation
 from .settings import ledger_settings
 
 if t.TYPE_CHECKING:
-    from ._base import BaseEnvironment
-    from .history import History
     from .history import Revision
     from .history import TargetArg
     from .run import Tenancy
@@ -22,30 +21,26 @@ if t.TYPE_CHECKING:
     from .run import TenantLint
     from .run import TenantStatus
     from .run import TenantVerification
-    from .settings import Targets
 
 
-class TenantReads:
+class TenantReads(EnvironmentPart):
     """The commands of :class:`.Tenants` that only read; see there.
 
     .. versionadded:: 0.3
     """
 
-    def __init__(self, environment: BaseEnvironment) -> None:
-        self._environment = environment
-
-    @property
-    def history(self) -> History:
-        return self._environment.history
-
-    @property
-    def targets(self) -> Targets:
-        """The environment's databases; tenants are copies of the primary."""
-        return self._environment.targets
-
     @property
     def tenancy(self) -> Tenancy:
         return self._environment.tenancy
+
+    def _chosen(self, tenants: t.Sequence[str] | None, workers: int) -> list[str]:
+        """The tenants to work on, as :meth:`.Tenancy.choose` says.
+
+        :raises ConfigurationError: For fewer than one worker, or a name
+            the source does not list.
+        """
+        _run.check_counts(workers, 0)
+        return self.tenancy.choose(tenants)
 
     def close(self) -> None:
         """Dispose the engines made for tenants (MariaDB, SQLite)."""
@@ -71,8 +66,7 @@ class TenantReads:
         :param tenants: Some of the tenants; all by default.
         :raises ConfigurationError: For a name the source does not list.
         """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
+        names = self._chosen(tenants, workers)
         return _run.tenant_status(self.tenancy, names, workers=workers)
 
     @saves_cache
@@ -89,8 +83,7 @@ class TenantReads:
         :raises ConfigurationError: For a name the source does not list, or
             fewer than one worker.
         """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
+        names = self._chosen(tenants, workers)
         return _run.check_tenants(self.tenancy, names, workers=workers)
 
     @saves_cache
@@ -109,8 +102,7 @@ class TenantReads:
         :raises ConfigurationError: For an unknown phase or tenant, or
             fewer than one worker.
         """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
+        names = self._chosen(tenants, workers)
         return _run.pending_by_tenant(self.tenancy, names, phase=phase, workers=workers)
 
     @saves_cache
@@ -125,8 +117,7 @@ class TenantReads:
         :raises ConfigurationError: For an unknown tenant, or fewer than one
             worker.
         """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
+        names = self._chosen(tenants, workers)
         ledger = ledger_settings(self._environment.settings.options).table
         return _run.verify_tenants(
             self.tenancy, names, ledger=ledger is not None, workers=workers
@@ -145,8 +136,7 @@ class TenantReads:
         :raises ConfigurationError: For an unknown tenant, or fewer than one
             worker.
         """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
+        names = self._chosen(tenants, workers)
         return _run.lint_tenants(self.tenancy, names, workers=workers)
 
     @operation
@@ -193,8 +183,7 @@ class TenantReads:
         :param tenants: Some of the tenants; all by default.
         :raises ConfigurationError: For a name the source does not list.
         """
-        _run.check_counts(workers, 0)
-        names = self.tenancy.choose(tenants)
+        names = self._chosen(tenants, workers)
         action = "downgrade" if down else "upgrade"
         work = _run.job(self.history, action, str(target), snapshots=False, phase=phase)
         planned = _run.tenant_plan(self.tenancy, names, work, workers=workers)
