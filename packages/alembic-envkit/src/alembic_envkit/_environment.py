@@ -199,6 +199,7 @@ class Environment(ReadingEnvironment):
         finally:
             if tenant is not None:
                 connections.close()
+                self.tenancy.release(tenant)
 
     @saves_cache
     def merge(

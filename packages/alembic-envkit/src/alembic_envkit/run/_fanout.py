@@ -231,6 +231,7 @@ def run_one(
         result.outcome = "failed"
         result.error = first_line(e)
     finally:
+        tenancy.release(tenant)
         result.seconds = time.monotonic() - started
 
     return result

@@ -221,6 +221,7 @@ def rehash_tenants(tenancy: Tenancy, rev: str, reason: str) -> list[str]:
             )
         finally:
             connections.close()
+            tenancy.release(tenant)
 
         if found:
             done.append(f"{primary} (tenant {tenant})")

@@ -220,6 +220,21 @@ class Tenancy:
             if not self.exists(tenant):
                 raise
 
+    def release(self, tenant: str) -> None:
+        """Close the pooled connections of an engine of the tenant's own
+        (MariaDB, SQLite) once a piece of work on it is done. Async
+        engines' connections belong to the operation that opened them,
+        which closes them.
+        """
+        with self._lock:
+            target = self._tenants.get(tenant)
+
+        if target is None or target.async_engine is not None:
+            return
+
+        if target.engine is not self.primary.engine:
+            target.engine.dispose()
+
     def dispose(self) -> None:
         """Dispose the engines made for tenants (MariaDB, SQLite): they have
         no pool unless the ``tenant_engine_options`` setting gives one.

@@ -225,6 +225,7 @@ def verify_tenants(
             return ledger_findings(history, connections, [name], tenant=tenant)
         finally:
             connections.close()
+            tenancy.release(tenant)
 
     for tenant, items in zip(
         tenants, _each(tenancy, tenants, one, workers), strict=True

@@ -37,6 +37,7 @@ def compare_tenant(
         return autogenerate_diffs(tenancy.history, connections, [name])[name]
     finally:
         connections.close()
+        tenancy.release(tenant)
 
 
 def comparing_connections(tenancy: Tenancy, tenant: str) -> Connections:

@@ -108,6 +108,7 @@ def tenant_versions(
             return rows_by_database(connections, [name])[name]
         finally:
             connections.close()
+            tenancy.release(tenant)
 
     if workers == 1:
         return {tenant: one(tenant) for tenant in tenants}
