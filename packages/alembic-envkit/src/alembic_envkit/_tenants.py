@@ -54,7 +54,8 @@ class Tenants(TenantReads):
         is skipped after one read of its version table; each other takes
         its own migration lock, then reads its version table again (another
         run may have done the work), then runs. A new, empty tenant gets
-        its newest snapshot first where its layout allows (SQLite, MariaDB).
+        its newest snapshot first, unless the ``snapshots`` setting is off
+        (on PostgreSQL, one the rewrite for its schema can follow).
 
         :param tenants: Some of the tenants; all by default.
         :param workers: How many tenants run at once (1 or more). On the
