@@ -12,6 +12,7 @@ import click
 
 from ._context import pass_env
 from ._options import format_option
+from ._output import counted
 from ._output import echo_json
 
 if t.TYPE_CHECKING:
@@ -49,7 +50,7 @@ def verify(env: Environment, output_format: str) -> None:
         warnings = len(findings) - errors
 
         if findings:
-            click.echo(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}.")
+            click.echo(f"{counted(errors, 'error')}, {counted(warnings, 'warning')}.")
         else:
             click.echo("The history has no problems.")
 
@@ -99,10 +100,6 @@ def rehash(env: Environment, revision: str, reason: str) -> None:
     """
     for name in env.rehash(revision, reason):
         click.echo(f"Accepted revision {revision} as it is now on database {name!r}.")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 #: The commands of this module, in the order they are added to a group.

@@ -89,6 +89,29 @@ def format_revision(
         set_current_indicator(revision, None)
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: "1 tenant", "2 errors"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def some_names(names: t.Sequence[str], most: int = 10) -> str:
+    """The first ``most`` of ``names``, comma-separated, then "..." if
+    there are more.
+    """
+    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
+
+
+def echo_table(rows: t.Sequence[t.Sequence[str]]) -> None:
+    """Print rows (the first one the headings) in columns two spaces
+    apart; the last column is not padded.
+    """
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
 def describe_diff(diff: t.Any) -> str:
     """One line for one of Alembic's autogenerate diff tuples."""
     if isinstance(diff, list):

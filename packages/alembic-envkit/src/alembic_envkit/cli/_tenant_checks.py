@@ -15,8 +15,10 @@ import typing as t
 import click
 
 from ._context import pass_env
+from ._output import counted
 from ._output import describe_diff
 from ._output import echo_json
+from ._output import echo_table
 from ._phase import echo_pending
 from ._tenants import choice_params
 
@@ -123,11 +125,7 @@ def _echo_checks(results: list[TenantCheck]) -> None:
 
         rows.append((r.tenant, at_head, differences))
 
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        click.echo("  ".join([*cells, row[2]]))
+    echo_table(rows)
 
     for r in results:
         if r.error:
@@ -177,11 +175,11 @@ def _verify(
             click.echo(str(finding))
 
         if findings:
-            click.echo(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}.")
+            click.echo(f"{counted(errors, 'error')}, {counted(warnings, 'warning')}.")
         elif found.ledger:
             click.echo(
                 "The history has no problems, and the"
-                f" {_count(len(found.tenants), 'tenant')} applied what the files"
+                f" {counted(len(found.tenants), 'tenant')} applied what the files"
                 " say."
             )
         else:
@@ -232,10 +230,6 @@ def _lint(
 
     if report.errors:
         raise click.exceptions.Exit(1)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 _ON_TENANTS: dict[str, _OnTenants] = {

@@ -10,16 +10,15 @@ import typing as t
 
 import click
 
+from ._output import counted
 from ._output import echo_json
 from ._output import revisions_json
+from ._output import some_names
 
 if t.TYPE_CHECKING:
     from .._environment import Environment
     from ..history import Revision
     from ..run import TenantReport
-
-#: How many tenant names a line lists before "...".
-_LISTED = 10
 
 
 def echo_tenant_plan(
@@ -86,7 +85,5 @@ def echo_tenants_held_back(env: Environment, report: TenantReport) -> None:
 
 
 def _listed(tenants: list[str]) -> str:
-    """``tenants`` counted, and named up to :data:`_LISTED` of them."""
-    names = ", ".join(tenants[:_LISTED]) + (", ..." if len(tenants) > _LISTED else "")
-    noun = "tenant" if len(tenants) == 1 else "tenants"
-    return f"{len(tenants)} {noun} ({names})"
+    """``tenants`` counted, and named up to ten of them."""
+    return f"{counted(len(tenants), 'tenant')} ({some_names(tenants)})"

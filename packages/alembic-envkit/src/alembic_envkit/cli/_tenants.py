@@ -17,7 +17,10 @@ import sqlalchemy as sa
 from .._errors import EnvkitError
 from ._context import log_warnings_only
 from ._context import pass_env
+from ._output import counted
 from ._output import echo_json
+from ._output import echo_table
+from ._output import some_names
 from ._sql import check_offline_options
 from ._sql import write_each
 from ._tenant_plan import echo_tenant_plan
@@ -164,20 +167,18 @@ def _on_tenants(
     counts = ", ".join(f"{n} {o}" for o, n in report.counts().items()) or "none"
 
     if not quiet:
-        click.echo(
-            f"{_tenants(len(report.results))} in {report.seconds:.2f}s: {counts}.",
-            err=True,
-        )
+        ran = counted(len(report.results), "tenant")
+        click.echo(f"{ran} in {report.seconds:.2f}s: {counts}.", err=True)
 
         if report.phase == "expand":
             echo_tenants_held_back(env, report)
 
     if not report.ok:
         unfinished = report.unfinished
-        listed = ", ".join(unfinished[:10]) + (", ..." if len(unfinished) > 10 else "")
+        listed = some_names(unfinished)
         again = f" --resume {options['report_file']}" if options["report_file"] else ""
         click.echo(
-            f"Error: {_tenants(len(unfinished))} not at the target ({listed});"
+            f"Error: {counted(len(unfinished), 'tenant')} not at the target ({listed});"
             f" fix them and run the command again{again}.",
             err=True,
         )
@@ -230,16 +231,12 @@ def _wait(
         raise click.exceptions.Exit(1) from None
 
     behind = [s.tenant for s in statuses if not s.at_head]
-    listed = ", ".join(behind[:10]) + (", ..." if len(behind) > 10 else "")
+    listed = some_names(behind)
     click.echo(
-        f"Not at head after {timeout:g}s: {_tenants(len(behind))} ({listed}).",
+        f"Not at head after {timeout:g}s: {counted(len(behind), 'tenant')} ({listed}).",
         err=True,
     )
     raise click.exceptions.Exit(1)
-
-
-def _tenants(count: int) -> str:
-    return f"{count} tenant" + ("" if count == 1 else "s")
 
 
 def _progress(update: TenantProgress) -> None:
@@ -267,11 +264,7 @@ def _echo_status(statuses: list[TenantStatus], output_format: str) -> None:
         )
         for s in statuses
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        click.echo("  ".join([*cells, row[3]]).rstrip())
+    echo_table(rows)
 
 
 def choice_params() -> list[click.Parameter]:
