@@ -194,9 +194,7 @@ class ReadingEnvironment(BaseEnvironment):
         databases.
         """
         names = self.database_names
-        done = _run.rehash(
-            self.history, self.connections, revision, reason, names, required=False
-        )
+        done = _run.rehash(self.history, self.connections, revision, reason, names)
 
         if tenant_settings(self.settings) is not None:
             done += _run.rehash_tenants(self.tenancy, revision, reason)

@@ -249,6 +249,24 @@ def in_worker(
     return fn(*args, **kwargs)
 
 
+def each_tenant(
+    tenancy: Tenancy, items: t.Iterable[_A], fn: t.Callable[[_A], _T], workers: int
+) -> list[_T]:
+    """``fn`` of each item (a tenant, or what stands for one), ``workers``
+    at a time, in order: in this thread for one worker, else in a pool of
+    threads, each running it as :func:`in_worker` does.
+    """
+    items = list(items)
+
+    if workers == 1 or len(items) < 2:
+        return [fn(item) for item in items]
+
+    per_thread()  # Migration contexts in several threads at once.
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return each(pool, lambda item: in_worker(tenancy, fn, item), items)
+
+
 def each(
     pool: ThreadPoolExecutor, fn: t.Callable[[_A], _T], names: t.Iterable[_A]
 ) -> list[_T]:

@@ -149,17 +149,14 @@ def rehash(
     rev: str,
     reason: str,
     names: t.Sequence[str],
-    *,
-    required: bool = True,
 ) -> list[str]:
     """Accept a revision's files as they are now on every named database
     that has applied it: its new checksums are recorded with the reason.
 
-    :param required: Whether a revision no named database has applied is an
-        error; without it, the result is empty.
-    :return: The databases where it was recorded.
+    :return: The databases where it was recorded; empty where none applied
+        it (the caller says so, having looked at its tenants too).
     :raises RevisionError: If the ledger is off, the reason is empty, or the
-        revision is unknown or (``required``) applied nowhere.
+        revision is unknown.
     """
     table = ledger_settings(history.settings.options).table
 
@@ -195,11 +192,6 @@ def rehash(
 
         done.append(name)
 
-    if not done and required:
-        raise revision_error(
-            f"Revision {rev!r} is applied to no database; there is nothing to accept."
-        )
-
     return done
 
 
@@ -216,9 +208,7 @@ def rehash_tenants(tenancy: Tenancy, rev: str, reason: str) -> list[str]:
         connections = tenancy.connections(tenant)
 
         try:
-            found = rehash(
-                tenancy.history, connections, rev, reason, [primary], required=False
-            )
+            found = rehash(tenancy.history, connections, rev, reason, [primary])
         finally:
             connections.close()
             tenancy.release(tenant)

@@ -236,9 +236,7 @@ class Tenancy:
             target.engine.dispose()
 
     def dispose(self) -> None:
-        """Dispose the engines made for tenants (MariaDB, SQLite): they have
-        no pool unless the ``tenant_engine_options`` setting gives one.
-        """
+        """Dispose the engines made for tenants (MariaDB, SQLite)."""
         with self._lock:
             primary = self.primary.engine
             engines = [

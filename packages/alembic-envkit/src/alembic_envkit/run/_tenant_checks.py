@@ -9,7 +9,6 @@ tenants' version tables (batched on the servers, see
 from __future__ import annotations
 
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -19,13 +18,12 @@ from ..history import verify as verify_history
 from ..settings import Settings
 from ..settings import snapshot_settings
 from ..snapshot import stale_findings
-from ._fanout import each
+from ._fanout import each_tenant
 from ._fanout import first_line
-from ._fanout import in_worker
 from ._ledger_check import ledger_findings
 from ._tenant_compare import compare_tenant
 from ._tenant_status import tenant_status
-from ._threads import per_thread
+from ._tenant_status import tenant_versions
 
 if t.TYPE_CHECKING:
     from ..history import Finding
@@ -34,8 +32,6 @@ if t.TYPE_CHECKING:
     from ..lint import LintReport
     from ._tenancy import Tenancy
     from ._tenant_status import TenantStatus
-
-_T = t.TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -147,7 +143,7 @@ def check_tenants(
 
         return TenantCheck(name, current, 0, tuple(diffs))
 
-    return _each(tenancy, statuses, one, workers)
+    return each_tenant(tenancy, statuses, one, workers)
 
 
 def pending_by_tenant(
@@ -167,18 +163,22 @@ def pending_by_tenant(
 
     check_run_phase(phase)
     history = tenancy.history
-    result = {}
+    found = tenant_versions(tenancy, tenants, workers=workers)
+    by_current: dict[tuple[str, ...], list[Revision]] = {}
 
-    for status in tenant_status(tenancy, tenants, workers=workers):
-        pending = _not_applied(history, status.current)
+    for current in found.values():
+        if current in by_current:
+            continue  # Worked out once for the tenants at the same revisions.
+
+        pending = _not_applied(history, current)
 
         if phase == "expand":
             held = held_back(pending)
             pending = [r for r in pending if r.revision in held]
 
-        result[status.tenant] = pending
+        by_current[current] = pending
 
-    return result
+    return {tenant: list(by_current[found[tenant]]) for tenant in tenants}
 
 
 def verify_files(history: History, settings: Settings) -> list[Finding]:
@@ -228,7 +228,7 @@ def verify_tenants(
             tenancy.release(tenant)
 
     for tenant, items in zip(
-        tenants, _each(tenancy, tenants, one, workers), strict=True
+        tenants, each_tenant(tenancy, tenants, one, workers), strict=True
     ):
         found.tenants[tenant] = items
 
@@ -292,20 +292,3 @@ def _in_order(history: History, ids: t.Iterable[str]) -> list[Revision]:
             ordered.append(revisions[rev])
 
     return ordered
-
-
-def _each(
-    tenancy: Tenancy, items: t.Iterable[_T], fn: t.Callable[[_T], t.Any], workers: int
-) -> list[t.Any]:
-    """``fn`` of each item, ``workers`` at a time, in order; in the worker
-    threads as :func:`.in_worker` runs it.
-    """
-    items = list(items)
-
-    if workers == 1 or len(items) < 2:
-        return [fn(item) for item in items]
-
-    per_thread()  # Migration contexts in several threads at once.
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return each(pool, lambda item: in_worker(tenancy, fn, item), items)

@@ -5,12 +5,10 @@ against the revision graph, a bounded number of tenants at a time.
 from __future__ import annotations
 
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from dataclasses import dataclass
 
-from ._fanout import each
-from ._fanout import in_worker
+from ._fanout import each_tenant
 from ._reading import rows_by_database
 
 if t.TYPE_CHECKING:
@@ -110,12 +108,8 @@ def tenant_versions(
             connections.close()
             tenancy.release(tenant)
 
-    if workers == 1:
-        return {tenant: one(tenant) for tenant in tenants}
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = each(pool, lambda n: in_worker(tenancy, one, n), tenants)
-        return dict(zip(tenants, found, strict=True))
+    found = each_tenant(tenancy, tenants, one, workers)
+    return dict(zip(tenants, found, strict=True))
 
 
 def _below(graph: RevisionGraph, ids: t.Iterable[str]) -> set[str]:
