@@ -21,6 +21,7 @@ from ._output import echo_json
 from ._output import echo_table
 from ._phase import echo_pending
 from ._tenants import choice_params
+from ._tenants import runs_on_tenants
 
 if t.TYPE_CHECKING:
     from .._environment import Environment
@@ -43,7 +44,7 @@ def with_tenant_checks(command: click.Command) -> click.Command:
     if command.name not in CHECK_COMMANDS or command.callback is None:
         return command
 
-    on_tenants = _ON_TENANTS[command.name]
+    command_on_tenants = _ON_TENANTS[command.name]
     new = copy.copy(command)
     new.params = [*command.params, *choice_params()]
     plain = command.callback
@@ -54,18 +55,10 @@ def with_tenant_checks(command: click.Command) -> click.Command:
         every = kwargs.pop("all_tenants")
         workers = kwargs.pop("workers")
 
-        if not names and every is None:
-            if workers != 1:
-                raise click.UsageError(
-                    "--workers works on tenants: add --tenant NAME or --tenants all."
-                )
-
+        if not runs_on_tenants(names, every, ["--workers"] if workers != 1 else []):
             return plain(**kwargs)
 
-        if names and every is not None:
-            raise click.UsageError("Give --tenant NAME or --tenants all, not both.")
-
-        run = t.cast("t.Callable[..., None]", pass_env(on_tenants))
+        run = t.cast("t.Callable[..., None]", pass_env(command_on_tenants))
         return run(kwargs, list(names) or None, workers)
 
     new.callback = callback

@@ -81,22 +81,14 @@ def with_tenants(command: click.Command) -> click.Command:
     def callback(**kwargs: t.Any) -> t.Any:
         options = {key: kwargs.pop(key) for key in _FLAGS if key in kwargs}
 
-        if not options["tenant_names"] and options["all_tenants"] is None:
-            given = [
-                _FLAGS[key]
-                for key, default in _DEFAULTS.items()
-                if options.get(key, default) != default
-            ]
+        given = [
+            _FLAGS[key]
+            for key, default in _DEFAULTS.items()
+            if options.get(key, default) != default
+        ]
 
-            if given:
-                raise click.UsageError(
-                    f"{given[0]} works on tenants: add --tenant NAME or --tenants all."
-                )
-
+        if not runs_on_tenants(options["tenant_names"], options["all_tenants"], given):
             return plain(**kwargs)
-
-        if options["tenant_names"] and options["all_tenants"] is not None:
-            raise click.UsageError("Give --tenant NAME or --tenants all, not both.")
 
         for key, flag in _NOT_WITH_TENANTS.items():
             if kwargs.get(key):
@@ -106,11 +98,35 @@ def with_tenants(command: click.Command) -> click.Command:
                     " or give --no-snapshot to replay."
                 )
 
-        on_tenants = t.cast("t.Callable[..., None]", pass_env(_on_tenants))
-        return on_tenants(name, options, kwargs)
+        run = t.cast("t.Callable[..., None]", pass_env(_on_tenants))
+        return run(name, options, kwargs)
 
     new.callback = callback
     return new
+
+
+def runs_on_tenants(
+    names: t.Sequence[str], every: str | None, given: t.Sequence[str]
+) -> bool:
+    """Whether a command runs on tenants: ``--tenant NAME`` (``names``) or
+    ``--tenants all`` (``every``) given.
+
+    :param given: The tenant-only options given, by flag.
+    :raises click.UsageError: For both choices at once, or a tenant-only
+        option without either.
+    """
+    if not names and every is None:
+        if given:
+            raise click.UsageError(
+                f"{given[0]} works on tenants: add --tenant NAME or --tenants all."
+            )
+
+        return False
+
+    if names and every is not None:
+        raise click.UsageError("Give --tenant NAME or --tenants all, not both.")
+
+    return True
 
 
 def _on_tenants(
