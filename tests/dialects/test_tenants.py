@@ -78,6 +78,33 @@ def test_rerun_skips_tenants_at_head_without_their_lock(
     assert found.versions(found.names[2]) == ["r2"]
 
 
+def test_fan_out_waits_for_a_lock_taken_on_the_tenants_own_database(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """The lock a plain run on a tenant's database takes (on an engine of
+    that database) is the one a fan-out takes for the tenant, whichever
+    session it holds it on (MariaDB's is the primary's): while it is held,
+    that tenant times out and changes nothing, the others migrate.
+    """
+    env, found = tenant_env(2, lock_timeout=0.3)
+    env.tenants.upgrade("r1")
+    held_name = found.names[0]
+    engine = env.tenancy.engine(held_name)
+    held = acquire("plain run", engine, "alembic_version", found.schema(held_name), 5)
+    assert held is not None
+
+    try:
+        report = env.tenants.upgrade()
+    finally:
+        held.release()
+
+    assert report.failed == [held_name]
+    error = report.results[0].error
+    assert error is not None and "migration lock" in error, error
+    assert found.versions(held_name) == ["r1"]
+    assert found.versions(found.names[1]) == ["r2"]
+
+
 def test_failing_tenant_is_reported_and_others_reach_head(
     tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
 ) -> None:

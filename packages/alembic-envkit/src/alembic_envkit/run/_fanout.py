@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .._errors import ConfigurationError
 from .._errors import EnvkitError
+from ._async import engine_for
 from ._async import own_operation
 from ._reading import rows_by_database
 from ._tenant_report import TenantProgress
@@ -306,6 +307,9 @@ def _lock(tenancy: Tenancy, connections: Connections, tenant: str) -> t.Any:
         opts.get("version_table") or "alembic_version",
         opts.get("version_table_schema"),
         tenancy.settings.lock_timeout,
+        held_on=engine_for(tenancy.primary)
+        if tenancy.layout.locks_on_primary
+        else None,
     )
 
 

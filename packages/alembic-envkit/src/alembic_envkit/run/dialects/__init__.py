@@ -53,15 +53,22 @@ def acquire(
     version_table: str,
     schema: str | None,
     timeout: float,
+    *,
+    held_on: sa.Engine | None = None,
 ) -> Lock | None:
     """Take the migration lock of one database, waiting up to ``timeout``
     seconds for another runner to finish; ``None`` where its dialect has no
     lock.
 
+    :param held_on: The engine whose session holds a server's lock, where
+        not ``engine``'s: another engine on the same server, whose pool
+        may have a connection open already. The lock is named after
+        ``engine``'s database all the same.
     :raises LockError: If the lock is not free in time.
     """
     digest = lock_key(engine, version_table, schema)
-    return impl_for(engine.dialect.name).lock(name, engine, digest, timeout)
+    on = engine if held_on is None else held_on
+    return impl_for(engine.dialect.name).lock(name, on, digest, timeout)
 
 
 __all__ = [

@@ -46,6 +46,11 @@ class TenantLayout(abc.ABC):
     #: (see ``snapshot/_rehome.py``).
     rehome: t.ClassVar[bool] = False
 
+    #: Whether a tenant's migration lock is held on a session of the
+    #: primary's engine: where the lock is the server's, not the tenant
+    #: database's, and the primary's pool saves a tenant a connection.
+    locks_on_primary: t.ClassVar[bool] = False
+
     def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
         """The URL of an engine of the tenant's own, or ``None`` where the
         tenant is reached through the primary's engine, whose pool every
@@ -175,6 +180,10 @@ class DatabaseLayout(TenantLayout):
     """
 
     kind = "database"
+    # GET_LOCK names are the server's: a warm connection of the primary's
+    # pool holds a tenant's lock as well as one of the tenant's own, which
+    # a new tenant would have to open (a TLS handshake, with PyMySQL).
+    locks_on_primary = True
 
     def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
         return primary.set(database=tenant)
