@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from alembic_envkit import Environment
+from alembic_envkit.run._processes import batches
 
 #: A revision that records which process ran it, then waits (at most 60 s)
 #: until another process has recorded itself too: two tenants meet only if
@@ -84,3 +85,16 @@ def test_sqlite_tenants_run_in_worker_processes(
     assert len(ran) == 2
     assert os.getpid() not in ran
     assert {int(p.name) for p in pids.iterdir()} == ran
+
+
+def test_batches_cut_tenants_evenly_and_in_order() -> None:
+    """About eight batches per worker, at most eight tenants each, one
+    tenant each where there are few; every tenant once, in order.
+    """
+    names = [f"t{n}" for n in range(500)]
+    found = batches(names, 8)
+    assert {len(b) for b in found[:-1]} == {7}
+    assert [n for b in found for n in b] == names
+    assert [len(b) for b in batches(names, 2)][:3] == [8, 8, 8]
+    assert batches(names[:5], 4) == [[n] for n in names[:5]]
+    assert batches([], 4) == []

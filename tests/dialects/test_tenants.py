@@ -153,6 +153,31 @@ def test_stop_on_error_and_canary_stop_the_run(
         assert found.versions(name) == ["r1"]
 
 
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_stop_on_error_stops_the_worker_processes_batches(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """SQLite tenants run in worker processes, in batches (two tenants each
+    for 40 tenants and two workers): a failure with ``stop_on_error`` stops
+    its own batch before the next tenant, and every process before its
+    next one. The tenants that ran are at head, the others untouched.
+    """
+    env, found = tenant_env(40)
+    env.tenants.upgrade("r1", workers=2)
+    first = found.names[0]
+    found.execute(first, "INSERT INTO {}account (email) VALUES ('a@x'), ('a@x')")
+    report = env.tenants.upgrade(stop_on_error=True, workers=2)
+    outcomes = {r.tenant: r.outcome for r in report.results}
+    assert outcomes[first] == "failed"
+    # Its batch-mate: stopped in the same process, whatever the timing.
+    assert outcomes[found.names[1]] == "not run"
+    assert set(outcomes.values()) <= {"failed", "migrated", "not run"}
+
+    for name, outcome in outcomes.items():
+        expected = ["r2"] if outcome == "migrated" else ["r1"]
+        assert found.versions(name) == expected, name
+
+
 def test_resume_runs_only_unfinished_tenants(
     tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
 ) -> None:

@@ -1,5 +1,7 @@
 """The fan-out: one upgrade, downgrade or stamp on many tenants, in a
-bounded pool of worker threads, with the database as the only coordinator.
+bounded pool of worker threads (which hand SQLite tenants to worker
+processes, see ``_processes.py``), with the database as the only
+coordinator.
 
 For each tenant: a plain read of its version table says whether there is
 anything to do; a tenant with nothing to do is skipped, without its lock or
@@ -11,17 +13,17 @@ only then does the runner run, on a connection pointed at the tenant.
 from __future__ import annotations
 
 import contextvars
-import multiprocessing
 import threading
 import time
 import typing as t
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import ThreadPoolExecutor
 
 from .._errors import ConfigurationError
 from .._errors import EnvkitError
 from ._async import engine_for
 from ._async import own_operation
+from ._processes import batches
+from ._processes import start
 from ._reading import rows_by_database
 from ._tenant_report import TenantProgress
 from ._tenant_report import TenantReport
@@ -66,46 +68,65 @@ def fan_out(
     report.results = list(results.values())
     started = time.monotonic()
     tally = _Tally(len(tenants), started, progress)
-    stop = threading.Event()
 
     first, rest = list(tenants[:canary]), list(tenants[canary:])
     existing = tenancy.existing(tenants)
     # Where the servers' tenants stand, read together up front: those at
     # the target are skipped without a connection of their own.
     known = tenancy.versions([n for n in tenants if n in existing]) or {}
-    processes = _processes(tenancy, work, workers)
+
+    def run(name: str, exists: bool, before: tuple[str, ...] | None) -> TenantResult:
+        return in_worker(
+            tenancy, run_one, tenancy, name, work, exists=exists, before=before
+        )
+
+    def forget() -> None:
+        # In a new worker process: drop the parent's pooled connections,
+        # which are not this process's to use.
+        tenancy.primary.engine.dispose(close=False)
+
+    processes = None
+
+    if workers > 1 and tenancy.layout.processes:
+        processes = start(workers, run, forget, stop_on_error=stop_on_error)
+
+    stop = processes.stop if processes is not None else threading.Event()
 
     if workers > 1 and processes is None:
         per_thread()  # Revisions run in several threads at once.
 
-    def one(name: str) -> None:
-        if stop.is_set():
-            return
-
-        exists, before = name in existing, known.get(name)
-
-        if processes is not None:
-            result = processes.submit(_in_child, name, exists, before).result()
-        else:
-            result = in_worker(
-                tenancy, run_one, tenancy, name, work, exists=exists, before=before
-            )
-
-        results[name].__dict__.update(result.__dict__)
+    def finished(result: TenantResult) -> None:
+        results[result.tenant].__dict__.update(result.__dict__)
 
         if result.outcome == "failed" and stop_on_error:
             stop.set()
 
         tally.finished(result)
 
+    def batch(names: list[str]) -> None:
+        if stop.is_set():
+            return
+
+        items = [(n, n in existing, known.get(n)) for n in names]
+
+        if processes is None:
+            for item in items:
+                finished(run(*item))
+        else:
+            for result in processes.run(items):
+                finished(result)
+
+    # Threads take one tenant at a time; processes a batch (see _processes).
+    size = workers if processes is not None else 0
+
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            each(pool, one, first)
+            each(pool, batch, _cut(first, size))
 
             if any(results[n].outcome == "failed" for n in first):
                 stop.set()
 
-            each(pool, one, rest)
+            each(pool, batch, _cut(rest, size))
     finally:
         if processes is not None:
             processes.shutdown()
@@ -114,53 +135,11 @@ def fan_out(
     return report
 
 
-#: What the worker processes run: set in the parent just before they are
-#: forked, so that each has its own copy; see :func:`_processes`.
-_inherited: tuple[Tenancy, Job] | None = None
-
-
-def _processes(tenancy: Tenancy, work: Job, workers: int) -> ProcessPoolExecutor | None:
-    """Worker processes for tenants whose layout runs them so (SQLite
-    files: their work is Python's own, which threads run one at a time),
-    where processes can be forked; else ``None``, and threads run them.
-    Every process is forked here, before any worker thread starts, each
-    with a copy of ``tenancy`` and ``work``.
+def _cut(names: list[str], workers: int) -> list[list[str]]:
+    """Batches for ``workers`` processes, or one tenant each for threads
+    (``workers`` 0).
     """
-    fork = "fork" in multiprocessing.get_all_start_methods()
-
-    if workers < 2 or not tenancy.layout.processes or not fork:
-        return None
-
-    global _inherited
-    _inherited = (tenancy, work)
-    context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_forget)
-
-    try:
-        pool.submit(_forget).result()  # Forks them all, from this thread alone.
-    except BaseException:
-        pool.shutdown()
-        raise
-    finally:
-        _inherited = None
-
-    return pool
-
-
-def _forget() -> None:
-    """In a new worker process: drop the parent's pooled connections,
-    which are not this process's to use.
-    """
-    if _inherited is not None:
-        _inherited[0].primary.engine.dispose(close=False)
-
-
-def _in_child(name: str, exists: bool, before: tuple[str, ...] | None) -> TenantResult:
-    assert _inherited is not None
-    tenancy, work = _inherited
-    return in_worker(
-        tenancy, run_one, tenancy, name, work, exists=exists, before=before
-    )
+    return batches(names, workers) if workers else [[n] for n in names]
 
 
 def run_one(
