@@ -8,6 +8,7 @@ import os
 import typing as t
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from alembic_envkit import Environment
@@ -19,6 +20,7 @@ from alembic_envkit.run._processes import batches
 MEET = """
 import os, time
 from pathlib import Path
+import pytest
 import sqlalchemy as sa
 from alembic import op
 
@@ -98,3 +100,106 @@ def test_batches_cut_tenants_evenly_and_in_order() -> None:
     assert [len(b) for b in batches(names, 2)][:3] == [8, 8, 8]
     assert batches(names[:5], 4) == [[n] for n in names[:5]]
     assert batches([], 4) == []
+
+
+LIMITED = """
+import json, resource, sys
+import pytest
+import sqlalchemy as sa
+from alembic_envkit import Environment, Settings, Targets
+
+root = sys.argv[1]
+names = [f"t{n:03d}" for n in range(80)]
+engine = sa.create_engine(f"sqlite:///{root}/primary.sqlite")
+options = {"tenants": lambda: names}
+settings = Settings.from_mappings(options, root=root)
+env = Environment(settings, Targets(sa.MetaData(), engine))
+env.tenants.status()  # What a run imports and opens, before the limit.
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (48, hard))
+print(env.tenants.upgrade().to_json())
+"""
+
+
+def test_a_long_run_keeps_no_tenant_file_open(tmp_path: Path) -> None:
+    """A run over more SQLite files than the process may have open (80,
+    with a limit of 48) in one worker: each file's lock descriptor is
+    closed when its tenant is done, so every tenant migrates.
+    """
+    import json
+    import subprocess
+    import sys
+
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "r1_step.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'r1'\n"
+        "down_revision = None\n\n\ndef upgrade():\n"
+        "    op.create_table('t', sa.Column('id', sa.Integer))\n\n\n"
+        "def downgrade():\n    op.drop_table('t')\n"
+    )
+    script = tmp_path / "limited.py"
+    script.write_text(LIMITED)
+    ran = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    results = json.loads(ran.stdout)["tenants"]
+    assert len(results) == 80
+    assert {r["outcome"] for r in results} == {"migrated"}, results[-1]
+
+    for n in (0, 79):
+        tenant = sa.create_engine(f"sqlite:///{tmp_path / f't{n:03d}.sqlite'}")
+
+        with tenant.connect() as conn:
+            versions = conn.exec_driver_sql("SELECT * FROM alembic_version")
+            assert [row[0] for row in versions] == ["r1"]
+
+        tenant.dispose()
+
+
+def _open_on(path: Path) -> int:
+    """How many of this process's descriptors are open on ``path``."""
+    fds = Path("/proc/self/fd")
+    real = os.path.realpath(path)
+    return sum(os.path.realpath(fds / fd) == real for fd in os.listdir(fds))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists /proc/self/fd")
+def test_a_lock_descriptor_is_kept_while_the_file_is_open_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """Closing a file's lock descriptor would drop the POSIX locks this
+    process's SQLite connections hold on the file: it is closed only once
+    no lock uses it and nothing else in the process has the file open.
+    """
+    import sqlite3
+
+    from alembic_envkit.run.dialects import acquire
+    from alembic_envkit.run.dialects import impl_for
+
+    path = tmp_path / "tenant.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    impl = impl_for("sqlite")
+    user = sqlite3.connect(path)
+
+    try:
+        lock = acquire("tenant", engine, "alembic_version", None, 1)
+        assert lock is not None
+        impl.forget_lock(engine)  # Held: kept.
+        assert _open_on(path) == 2
+        lock.release()
+        impl.forget_lock(engine)  # Open in the user's connection: kept.
+        assert _open_on(path) == 2
+    finally:
+        user.close()
+
+    impl.forget_lock(engine)
+    assert _open_on(path) == 0
+    again = acquire("tenant", engine, "alembic_version", None, 1)
+    assert again is not None
+    again.release()
+    engine.dispose()

@@ -222,18 +222,23 @@ class Tenancy:
 
     def release(self, tenant: str) -> None:
         """Close the pooled connections of an engine of the tenant's own
-        (MariaDB, SQLite) once a piece of work on it is done. Async
-        engines' connections belong to the operation that opened them,
-        which closes them.
+        (MariaDB, SQLite) once a piece of work on it is done, and what its
+        migration lock keeps open between locks. Async engines'
+        connections belong to the operation that opened them, which closes
+        them.
         """
         with self._lock:
             target = self._tenants.get(tenant)
 
-        if target is None or target.async_engine is not None:
+        if target is None or target.engine is self.primary.engine:
             return
 
-        if target.engine is not self.primary.engine:
+        if target.async_engine is None:
             target.engine.dispose()
+
+        # With its connections closed: what its lock keeps (a SQLite file's
+        # descriptor), so that thousands of tenants keep nothing open.
+        impl_for(target.engine.dialect.name).forget_lock(target.engine)
 
     def dispose(self) -> None:
         """Dispose the engines made for tenants (MariaDB, SQLite)."""

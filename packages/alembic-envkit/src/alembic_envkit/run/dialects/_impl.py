@@ -77,6 +77,13 @@ class DialectImpl:
         )
         return None
 
+    def forget_lock(self, engine: sa.Engine) -> None:
+        """Let go of what :meth:`lock` keeps for the engine's database
+        between locks, once no connection of the engine is open: called
+        when the runners are done with a tenant, so that a run over
+        thousands of tenants keeps nothing open for each.
+        """
+
     def marker(self, context: MigrationContext) -> Marker | None:
         """The marker of a context whose DDL is not transactional, or
         ``None`` where the dialect has none.

@@ -43,36 +43,46 @@ class SQLiteImpl(DialectImpl):
             logger.warning("No migration lock for SQLite on this platform")
             return None
 
-        fd, thread_lock = _file(path)
+        held = _file(path)
+        fd, thread_lock = held.fd, held.thread_lock
         deadline = time.monotonic() + timeout
         said = False
 
-        while True:
-            # Threads of one process share the descriptor, so they take
-            # turns on a thread lock as well.
-            if thread_lock.acquire(blocking=False):
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return FileLock(name, fd, thread_lock)
-                except BlockingIOError:
-                    thread_lock.release()
+        try:
+            while True:
+                # Threads of one process share the descriptor, so they take
+                # turns on a thread lock as well.
+                if thread_lock.acquire(blocking=False):
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        return FileLock(name, held)
+                    except BlockingIOError:
+                        thread_lock.release()
 
-            if time.monotonic() >= deadline:
-                raise LockError(
-                    f"Timed out after {timeout:g}s waiting for the migration lock"
-                    f" of database {name!r} ({path}), held by {_file_holder(fd)}."
-                    " Try again when it has finished, or raise 'lock_timeout'."
-                )
+                if time.monotonic() >= deadline:
+                    raise LockError(
+                        f"Timed out after {timeout:g}s waiting for the migration"
+                        f" lock of database {name!r} ({path}), held by"
+                        f" {_file_holder(fd)}. Try again when it has finished, or"
+                        " raise 'lock_timeout'."
+                    )
 
-            if not said:
-                logger.info(
-                    "Waiting for the migration lock of database %r, held by %s",
-                    name,
-                    _file_holder(fd),
-                )
-                said = True
+                if not said:
+                    logger.info(
+                        "Waiting for the migration lock of database %r, held by %s",
+                        name,
+                        _file_holder(fd),
+                    )
+                    said = True
 
-            time.sleep(POLL_INTERVAL)
+                time.sleep(POLL_INTERVAL)
+        except BaseException:
+            _done_with(held)
+            raise
+
+    def forget_lock(self, engine: sa.Engine) -> None:
+        if engine.url.database:
+            _forget(engine.url.database)  # Nothing is kept for one not locked.
 
     def prepare_connection(self, connection: sa.Connection) -> t.Callable[[], None]:
         """Make pysqlite run DDL inside transactions on this connection only:
@@ -115,35 +125,103 @@ def _emit_begin(connection: sa.Connection) -> None:
 class FileLock(Lock):
     """A ``flock`` on a database file, and the thread lock beside it."""
 
-    def __init__(self, name: str, fd: int, thread_lock: threading.Lock) -> None:
+    def __init__(self, name: str, held: _Held) -> None:
         super().__init__(name)
-        self.fd = fd
-        self.thread_lock = thread_lock
+        self.held = held
 
     def release(self) -> None:
         import fcntl
 
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            fcntl.flock(self.held.fd, fcntl.LOCK_UN)
         finally:
-            self.thread_lock.release()
+            self.held.thread_lock.release()
+            _done_with(self.held)
 
 
-#: One descriptor per SQLite file, kept open: closing any descriptor of a
-#: file drops the POSIX locks SQLite's own connections hold on it.
-_files: dict[str, tuple[int, threading.Lock]] = {}
+class _Held:
+    """The descriptor a SQLite file's migration lock is taken on, the
+    thread lock beside it, and how many lockers are using them.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.thread_lock = threading.Lock()
+        self.users = 0
+
+
+#: One descriptor per SQLite file, kept open between locks: closing any
+#: descriptor of a file drops the POSIX locks this process's SQLite
+#: connections hold on it. :func:`_forget` closes one once nothing else in
+#: the process has the file open.
+_files: dict[str, _Held] = {}
 _files_lock = threading.Lock()
 
 
-def _file(path: str) -> tuple[int, threading.Lock]:
+def _file(path: str) -> _Held:
     real = os.path.realpath(path)
 
     with _files_lock:
-        if real not in _files:
-            fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o666)
-            _files[real] = (fd, threading.Lock())
+        held = _files.get(real)
 
-        return _files[real]
+        if held is None:
+            held = _files[real] = _Held(os.open(real, os.O_RDWR | os.O_CREAT, 0o666))
+
+        held.users += 1
+        return held
+
+
+def _done_with(held: _Held) -> None:
+    with _files_lock:
+        held.users -= 1
+
+
+def _forget(path: str) -> None:
+    """Close the descriptor kept for ``path``'s lock, if no locker is using
+    it and no other descriptor of this process is open on the file (so no
+    SQLite connection of the process holds a lock on it to lose).
+    """
+    real = os.path.realpath(path)
+
+    with _files_lock:
+        held = _files.get(real)
+
+        if held is None or held.users or _open_elsewhere(held.fd):
+            return
+
+        del _files[real]
+        os.close(held.fd)
+
+
+def _open_elsewhere(fd: int) -> bool:
+    """Whether this process has a descriptor other than ``fd`` open on its
+    file; ``True`` where the process's descriptors cannot be listed.
+    """
+    mine = os.fstat(fd)
+
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            listed = os.listdir(folder)
+        except OSError:
+            continue
+
+        for name in listed:
+            other = int(name)
+
+            if other == fd:
+                continue
+
+            try:
+                found = os.fstat(other)
+            except OSError:
+                continue  # The listing's own descriptor, closed since.
+
+            if (found.st_dev, found.st_ino) == (mine.st_dev, mine.st_ino):
+                return True
+
+        return False
+
+    return True
 
 
 def _file_holder(fd: int) -> str:
