@@ -13,6 +13,7 @@ import threading
 import typing as t
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from tenant_support import ASYNC_DRIVERS
 from tenant_support import contract_r3
@@ -231,6 +232,22 @@ def test_tenant_engine_options_refused_change_nothing(
     else:
         made = set(sa.inspect(found.engine).get_schema_names())
         assert made.isdisjoint(found.names)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_tenant_processes_must_be_a_bool(
+    tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
+) -> None:
+    """A ``tenant_processes`` that is not True or False stops the command
+    with one line naming the setting, before any tenant is made.
+    """
+    env, found = tenant_env(2, tenant_processes="yes")
+    result = invoke(env, "upgrade", "--tenants", "all", "--workers", "2")
+    assert result.exit_code == 1
+    assert "The 'tenant_processes' setting must be True or False" in result.stderr
+    assert "'yes'" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(found.folder.glob("*.sqlite")) == []
 
 
 def test_tenants_of_a_multidb_environment(

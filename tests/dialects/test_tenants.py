@@ -540,10 +540,12 @@ def test_create_loads_the_snapshot_where_the_layout_allows(
 def test_postgresql_connections_return_to_the_pool_as_they_were(
     tenant_env: t.Callable[..., tuple[Environment, Tenancy]],
 ) -> None:
-    """The tenants share the primary's pool, and every connection they used
-    is back in it with the ``search_path`` it had before.
+    """Run in threads, the tenants share the primary's pool, and every
+    connection they used is back in it with the ``search_path`` it had
+    before.
     """
-    env, found = tenant_env(4)
+    # In threads of this process, on its pool; not in worker processes.
+    env, found = tenant_env(4, tenant_processes=False)
 
     with found.engine.connect() as conn:
         before = conn.exec_driver_sql("SHOW search_path").scalar()
@@ -633,3 +635,36 @@ def test_cli_sql_writes_one_script_per_tenant(
     result = invoke(env, "upgrade", "--tenants", "all", "--sql", "--workers", "2")
     assert result.exit_code == 2
     assert "--sql and --workers cannot be used together" in result.stderr
+
+
+@pytest.mark.parametrize("processes", [True, False])
+def test_workers_are_processes_unless_the_setting_is_off(
+    tenancy: t.Callable[..., Tenancy],
+    make_env: t.Callable[..., Environment],
+    revisions: t.Any,
+    processes: bool,
+) -> None:
+    """With several workers, tenants run in forked worker processes, on
+    every dialect; with ``tenant_processes`` off, in threads of this one.
+    Either way each tenant is migrated once, and the report comes back.
+    """
+    found = tenancy(4)
+    revisions.write(
+        "r1",
+        None,
+        """
+        import os
+        op.create_table("ran", sa.Column("pid", sa.Integer))
+        op.execute(f"INSERT INTO ran (pid) VALUES ({os.getpid()})")
+        """,
+    )
+    options = {"tenants": found.source, "tenant_processes": processes}
+    env = make_env(sa.MetaData(), found.engine, options)
+    report = env.tenants.upgrade(workers=2)
+    assert report.counts() == {"migrated": 4}
+    pids = {pid for n in found.names for pid in found.rows(n, "SELECT pid FROM {}ran")}
+
+    if processes:
+        assert os.getpid() not in pids
+    else:
+        assert pids == {os.getpid()}

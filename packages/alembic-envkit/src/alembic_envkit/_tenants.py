@@ -27,9 +27,10 @@ class Tenants(TenantReads):
     them; on the servers, they share the primary database's engine. See
     ``docs/tenants.md``.
 
-    The commands that change tenants run over them in a pool of
-    ``workers`` threads and return a :class:`.TenantReport`; a tenant's
-    failure is in the report, not raised. The checks (:meth:`check`,
+    The commands that change tenants run over them ``workers`` at a time
+    (in forked worker processes, unless the ``tenant_processes`` setting
+    is off) and return a :class:`.TenantReport`; a tenant's failure is in
+    the report, not raised. The checks (:meth:`check`,
     :meth:`pending`, :meth:`verify`, :meth:`lint`) change nothing and take
     no lock.
 

@@ -1,7 +1,7 @@
 """The fan-out: one upgrade, downgrade or stamp on many tenants, in a
-bounded pool of worker threads (which hand SQLite tenants to worker
-processes, see ``_processes.py``), with the database as the only
-coordinator.
+bounded pool of worker threads (which hand the tenants to forked worker
+processes, unless the ``tenant_processes`` setting is off: see
+``_processes.py``), with the database as the only coordinator.
 
 For each tenant: a plain read of its version table says whether there is
 anything to do; a tenant with nothing to do is skipped, without its lock or
@@ -87,7 +87,7 @@ def fan_out(
 
     processes = None
 
-    if workers > 1 and tenancy.layout.processes:
+    if workers > 1 and tenancy.config.processes:
         processes = start(workers, run, forget, stop_on_error=stop_on_error)
 
     stop = processes.stop if processes is not None else threading.Event()

@@ -1,5 +1,6 @@
-"""Worker processes for a fan-out whose tenants' work is Python's own
-(SQLite files), which threads would run one at a time.
+"""Worker processes for a fan-out: most of a tenant's time is Python's
+own (Alembic's and SQLAlchemy's work, and on SQLite all of it), which
+threads would run one at a time, even where the server does the rest.
 
 The processes are forked before any worker thread starts, each with a copy
 of what runs a tenant, so nothing but tenant names and results crosses

@@ -23,16 +23,42 @@ def version_rows(
     :param table: Name of the version table.
     :param schema: Its schema, or ``None`` for the default.
     """
-    with ending_read(connection):
-        if not sa.inspect(connection).has_table(table, schema=schema):
-            return ()
+    dialect = connection.dialect
+    preparer = dialect.identifier_preparer
+    name = preparer.quote(table)
 
-        version = sa.table(table, sa.column("version_num"), schema=schema)
-        # Ordered, so that every dialect lists several heads alike (MariaDB
-        # returns them in key order, the others in insertion order).
-        query = sa.select(version.c.version_num).order_by(version.c.version_num)
-        rows = connection.execute(query)
+    if schema is not None:
+        name = f"{preparer.quote_schema(schema)}.{name}"
+    # Plain SQL: a tenant's schema would make a statement of its own in the
+    # engine's cache of compiled statements. Ordered, so that every dialect
+    # lists several heads alike (MariaDB returns them in key order, the
+    # others in insertion order).
+    query = f"SELECT version_num FROM {name} ORDER BY version_num"
+
+    def select() -> tuple[str, ...]:
+        rows = connection.exec_driver_sql(query)
         return tuple(t.cast(str, row[0]) for row in rows)
+
+    def exists() -> bool:
+        return dialect.has_table(connection, table, schema=schema)
+
+    if connection.in_transaction():
+        # A failed statement would end the caller's transaction on
+        # PostgreSQL: look first.
+        return select() if exists() else ()
+
+    with ending_read(connection):
+        # In a transaction of its own, the table is read straight away, and
+        # looked for only if that fails: one statement where it exists.
+        try:
+            return select()
+        except sa.exc.DBAPIError:
+            connection.rollback()
+
+            if exists():
+                raise
+
+            return ()
 
 
 def interrupted_revision(

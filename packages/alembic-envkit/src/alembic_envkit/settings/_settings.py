@@ -42,6 +42,7 @@ _OWN_KEYS = frozenset(
         "tenants",
         "tenant_folder",
         "tenant_engine_options",
+        "tenant_processes",
     }
 )
 

@@ -1,6 +1,7 @@
 """The tenant settings: where the names of the tenants come from, the
-folder of SQLite tenants' files, and the options of the engines made for
-tenants (see ``run/_fanout.py`` and ``docs/tenants.md``).
+folder of SQLite tenants' files, the options of the engines made for
+tenants, and whether a fan-out forks worker processes (see
+``run/_fanout.py`` and ``docs/tenants.md``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class TenantSettings:
     #: MariaDB and SQLite tenants (``connect_args`` and the like), which
     #: cannot be read back from the primary's engine.
     engine_options: t.Mapping[str, t.Any] = field(default_factory=dict)
+    #: Whether a fan-out with several workers runs tenants in forked worker
+    #: processes, where the platform can fork; else in threads.
+    processes: bool = True
 
     def names(self) -> list[str]:
         """The tenant names, in the source's order, each checked.
@@ -88,8 +92,8 @@ def check_tenant_name(name: object) -> str:
 
 
 def tenant_settings(settings: Settings) -> TenantSettings | None:
-    """Read ``tenants``, ``tenant_folder`` and ``tenant_engine_options``;
-    ``None`` when no tenants are configured.
+    """Read ``tenants``, ``tenant_folder``, ``tenant_engine_options`` and
+    ``tenant_processes``; ``None`` when no tenants are configured.
 
     :raises ConfigurationError: For a value of the wrong kind, or a
         ``"module:function"`` that cannot be imported.
@@ -120,7 +124,14 @@ def tenant_settings(settings: Settings) -> TenantSettings | None:
             f" keyword arguments, not {engine_options!r}."
         )
 
-    return TenantSettings(_source(value), folder, dict(engine_options))
+    processes = options.get("tenant_processes", True)
+
+    if not isinstance(processes, bool):
+        raise ConfigurationError(
+            f"The 'tenant_processes' setting must be True or False, not {processes!r}."
+        )
+
+    return TenantSettings(_source(value), folder, dict(engine_options), processes)
 
 
 def _source(value: t.Any) -> t.Callable[[], t.Iterable[str]]:

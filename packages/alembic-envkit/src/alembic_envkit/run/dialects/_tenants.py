@@ -33,11 +33,6 @@ class TenantLayout(abc.ABC):
     #: What a tenant is, for messages and the docs.
     kind: t.ClassVar[str] = "namespace"
 
-    #: Whether a fan-out runs tenants in worker processes rather than
-    #: threads, where processes can be forked: for tenants whose work is
-    #: Python's own, which threads would run one at a time.
-    processes: t.ClassVar[bool] = False
-
     #: Whether a snapshot can be loaded into a new tenant.
     snapshots: t.ClassVar[bool] = True
 
@@ -215,8 +210,6 @@ class FileLayout(TenantLayout):
     """
 
     kind = "file"
-    # A file is written by the process itself: threads share one CPU.
-    processes = True
 
     def url(self, primary: sa.URL, tenant: str, folder: str | None) -> sa.URL | None:
         return primary.set(database=self.path(primary, tenant, folder))
