@@ -42,6 +42,28 @@ def test_current_orders_heads_alike(
     assert [s.revision for s in env.current()] == ["r_a", "r_b"]
 
 
+def test_current_of_no_version_table_and_of_one_it_cannot_read(
+    make_env: t.Callable[..., Environment], engine: sa.Engine, revisions: t.Any
+) -> None:
+    """With no version table, a database is at base. A table of that name
+    the read fails on (no ``version_num`` column) is an error, not a
+    database at base, and ``current`` exits non-zero.
+    """
+    revisions.write("r1", None)
+    env = make_env(sa.MetaData(), engine)
+    assert list(env.current()) == []
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (other INTEGER)")
+
+    result = _invoke(env, "current")
+    assert result.exit_code != 0
+    assert "version_num" in result.output + str(result.exception)
+
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["alembic_version"]
+
+
 def test_current_marks_interrupted_revision(
     make_env: t.Callable[..., Environment],
     engine: sa.Engine,
