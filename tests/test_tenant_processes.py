@@ -49,6 +49,9 @@ def downgrade():
 """
 
 
+@pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="one process per CPU: needs two CPUs"
+)
 def test_sqlite_tenants_run_in_worker_processes(
     make_env: t.Callable[..., Environment], tmp_path: Path
 ) -> None:
@@ -90,16 +93,21 @@ def test_sqlite_tenants_run_in_worker_processes(
 
 
 def test_batches_cut_tenants_evenly_and_in_order() -> None:
-    """About eight batches per worker, at most eight tenants each, one
-    tenant each where there are few; every tenant once, in order.
+    """About eight batches per worker, at most eight tenants for each of a
+    process's threads, one each where there are few; every tenant once, in
+    order.
     """
     names = [f"t{n}" for n in range(500)]
-    found = batches(names, 8)
+    found = batches(names, 8, 1)
     assert {len(b) for b in found[:-1]} == {7}
     assert [n for b in found for n in b] == names
-    assert [len(b) for b in batches(names, 2)][:3] == [8, 8, 8]
-    assert batches(names[:5], 4) == [[n] for n in names[:5]]
-    assert batches([], 4) == []
+    assert [len(b) for b in batches(names, 2, 1)][:3] == [8, 8, 8]
+    # 2 processes of 4 threads: 7 tenants for each thread, 28 a batch.
+    assert [len(b) for b in batches(names, 2, 4)][:2] == [28, 28]
+    assert [n for b in batches(names, 2, 4) for n in b] == names
+    assert batches(names[:5], 4, 1) == [[n] for n in names[:5]]
+    assert batches(names[:5], 2, 2) == [names[0:2], names[2:4], names[4:5]]
+    assert batches([], 4, 1) == []
 
 
 LIMITED = """

@@ -22,7 +22,6 @@ from .._errors import ConfigurationError
 from .._errors import EnvkitError
 from ._async import engine_for
 from ._async import own_operation
-from ._processes import batches
 from ._processes import start
 from ._reading import rows_by_database
 from ._tenant_report import TenantProgress
@@ -87,13 +86,15 @@ def fan_out(
 
     processes = None
 
-    if workers > 1 and tenancy.config.processes:
-        processes = start(workers, run, forget, stop_on_error=stop_on_error)
+    if workers > 1:
+        # Revisions run in several threads at once: here, or in the
+        # processes forked below, which copy this.
+        per_thread()
+
+        if tenancy.config.processes:
+            processes = start(workers, run, forget, stop_on_error=stop_on_error)
 
     stop = processes.stop if processes is not None else threading.Event()
-
-    if workers > 1 and processes is None:
-        per_thread()  # Revisions run in several threads at once.
 
     def finished(result: TenantResult) -> None:
         results[result.tenant].__dict__.update(result.__dict__)
@@ -116,30 +117,27 @@ def fan_out(
             for result in processes.run(items):
                 finished(result)
 
-    # Threads take one tenant at a time; processes a batch (see _processes).
-    size = workers if processes is not None else 0
+    def cut(names: list[str]) -> list[list[str]]:
+        # Threads take one tenant at a time; processes a batch.
+        return processes.batches(names) if processes else [[n] for n in names]
 
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            each(pool, batch, _cut(first, size))
+        # One thread per process hands it batches, or one per worker runs.
+        threads = processes.count if processes else workers
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            each(pool, batch, cut(first))
 
             if any(results[n].outcome == "failed" for n in first):
                 stop.set()
 
-            each(pool, batch, _cut(rest, size))
+            each(pool, batch, cut(rest))
     finally:
         if processes is not None:
             processes.shutdown()
 
     report.seconds = time.monotonic() - started
     return report
-
-
-def _cut(names: list[str], workers: int) -> list[list[str]]:
-    """Batches for ``workers`` processes, or one tenant each for threads
-    (``workers`` 0).
-    """
-    return batches(names, workers) if workers else [[n] for n in names]
 
 
 def run_one(

@@ -14,9 +14,15 @@ when a canary fails.
 
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
+import os
+import sys
+import threading
 import typing as t
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 if t.TYPE_CHECKING:
     from multiprocessing.synchronize import Event
@@ -30,22 +36,54 @@ RunTenant: t.TypeAlias = "t.Callable[[str, bool, tuple[str, ...] | None], Tenant
 #: One tenant of a batch: the arguments of a :data:`RunTenant`.
 Item: t.TypeAlias = "tuple[str, bool, tuple[str, ...] | None]"
 
-#: At most this many tenants in a batch: the results of a batch come back
-#: together, and the progress with them.
+#: Whether this Python's pools fork their processes as they are needed.
+_LAZY_POOL = sys.version_info < (3, 10, 5)
+
+#: At most this many tenants in a batch for each of a process's threads:
+#: the results of a batch come back together, and the progress with them.
 MAX_BATCH = 8
 
-#: What the processes run, set in the parent just before they are forked;
-#: see :func:`start`.
-_inherited: tuple[RunTenant, t.Callable[[], None], Event, bool] | None = None
+
+@dataclass(frozen=True)
+class _Inherited:
+    """What the processes run, set in the parent just before they are
+    forked; see :func:`start`.
+    """
+
+    run: RunTenant
+    forget: t.Callable[[], None]
+    stop: Event
+    stop_on_error: bool
+    threads: int
+
+
+_inherited: _Inherited | None = None
+_starting = threading.Lock()
+
+#: In a worker process with several threads: their pool, made on first use.
+_threads: ThreadPoolExecutor | None = None
 
 
 class Processes:
-    """Forked worker processes that run tenants in batches."""
+    """Forked worker processes, one per CPU at most, each running tenants
+    in batches on a few threads of its own, so that as many tenants run at
+    once as there are workers.
+    """
 
-    def __init__(self, pool: ProcessPoolExecutor, stop: Event) -> None:
+    def __init__(
+        self, pool: ProcessPoolExecutor, stop: Event, count: int, threads: int
+    ) -> None:
         self.pool = pool
         #: Set, the processes start no other tenant.
         self.stop = stop
+        #: How many processes there are.
+        self.count = count
+        #: How many tenants each runs at once.
+        self.threads = threads
+
+    def batches(self, names: list[str]) -> list[list[str]]:
+        """``names`` cut into batches for the processes, see :func:`batches`."""
+        return batches(names, self.count, self.threads)
 
     def run(self, batch: list[Item]) -> list[TenantResult]:
         """Run a batch of tenants in one of the processes: the result of
@@ -59,6 +97,16 @@ class Processes:
         self.pool.shutdown()
 
 
+def batches(names: list[str], processes: int, threads: int) -> list[list[str]]:
+    """``names`` cut into batches for ``processes`` processes of ``threads``
+    threads each, in order: about eight for each of the workers, at most
+    :data:`MAX_BATCH` tenants for each thread of a process.
+    """
+    workers = processes * threads
+    size = max(1, min(MAX_BATCH, len(names) // (workers * 8))) * threads
+    return [names[i : i + size] for i in range(0, len(names), size)]
+
+
 def start(
     workers: int,
     run: RunTenant,
@@ -66,62 +114,74 @@ def start(
     *,
     stop_on_error: bool,
 ) -> Processes | None:
-    """Fork ``workers`` processes that run tenants with ``run``, each
-    calling ``forget`` first (to drop what it must not share with the
-    parent, such as pooled connections); ``None`` where the platform
-    cannot fork, and threads run the tenants instead. Every process is
-    forked here, from the calling thread, before any worker thread starts.
+    """Fork processes that run ``workers`` tenants at a time with ``run``:
+    one per CPU at most (more would contend for the CPUs and the server's
+    share of them), with the workers shared out as threads among them.
+    Each calls ``forget`` first (to drop what it must not share with the
+    parent, such as pooled connections). ``None`` where the platform
+    cannot fork (or Python is older than 3.10.5), and threads run the
+    tenants instead. Every process is forked here, from the calling
+    thread, before any worker thread starts.
 
     :param stop_on_error: Whether a failed tenant stops the processes
         starting any other.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
+    # Before 3.10.5, a fork pool made its processes on demand, from the
+    # worker threads, after what they run is set here.
+    if "fork" not in multiprocessing.get_all_start_methods() or _LAZY_POOL:
         return None
 
     global _inherited
+    count = min(workers, os.cpu_count() or 1)
+    threads = -(-workers // count)
     context = multiprocessing.get_context("fork")
     stop = context.Event()
-    _inherited = (run, forget, stop, stop_on_error)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_forget)
 
-    try:
-        pool.submit(_forget).result()  # Forks them all, from this thread alone.
-    except BaseException:
-        pool.shutdown()
-        raise
-    finally:
-        _inherited = None
+    with _starting:  # Fan-outs in other threads set their own.
+        _inherited = _Inherited(run, forget, stop, stop_on_error, threads)
+        pool = ProcessPoolExecutor(count, mp_context=context, initializer=_forget)
 
-    return Processes(pool, stop)
+        try:
+            pool.submit(_forget).result()  # Forks them all, from here alone.
+        except BaseException:
+            pool.shutdown()
+            raise
+        finally:
+            _inherited = None
 
-
-def batches(names: list[str], workers: int) -> list[list[str]]:
-    """``names`` cut into batches, in order: about eight for each worker,
-    so that the workers finish close together, and at most
-    :data:`MAX_BATCH` tenants each.
-    """
-    size = max(1, min(MAX_BATCH, len(names) // (workers * 8)))
-    return [names[i : i + size] for i in range(0, len(names), size)]
+    return Processes(pool, stop, count, threads)
 
 
 def _forget() -> None:
     if _inherited is not None:
-        _inherited[1]()
+        _inherited.forget()
 
 
 def _run_batch(batch: list[Item]) -> list[TenantResult]:
+    global _threads
     assert _inherited is not None
-    run, _, stop, stop_on_error = _inherited
-    results = []
+    inherited = _inherited
 
-    for name, exists, before in batch:
-        if stop.is_set():
-            break
+    def one(item: Item) -> TenantResult | None:
+        if inherited.stop.is_set():
+            return None
 
-        result = run(name, exists, before)
-        results.append(result)
+        result = inherited.run(*item)
 
-        if result.outcome == "failed" and stop_on_error:
-            stop.set()
+        if result.outcome == "failed" and inherited.stop_on_error:
+            inherited.stop.set()
 
-    return results
+        return result
+
+    if inherited.threads == 1:
+        found = [one(item) for item in batch]
+    else:
+        if _threads is None:
+            _threads = ThreadPoolExecutor(max_workers=inherited.threads)
+
+        # Each thread sees the context variables of this process's own
+        # (the command being run), as the parent's threads do.
+        run = [_threads.submit(contextvars.copy_context().run, one, i) for i in batch]
+        found = [future.result() for future in run]
+
+    return [result for result in found if result is not None]
