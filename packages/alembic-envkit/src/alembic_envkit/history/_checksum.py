@@ -66,7 +66,14 @@ import ast
 import hashlib
 import json
 import os
+import threading
 import typing as t
+
+#: The lock every ``ast.parse`` of this package takes: CPython 3.11 and
+#: 3.12 build syntax trees in state the threads share (see ``_parse.py``).
+#: Here, so that this module loads on its own.
+PARSE_LOCK = threading.Lock()
+
 
 #: The version of the normal form and checksum. Stored beside each pair of
 #: checksums; raise it with any change that changes a checksum.
@@ -142,7 +149,8 @@ def _parse(source: bytes | str, filename: str) -> list[ast.stmt]:
         # Given bytes, the parser decodes them as it decodes a file (coding
         # comment, byte order mark) and reads CR and CRLF as LF, in string
         # literals too.
-        return ast.parse(source, filename).body
+        with PARSE_LOCK:
+            return ast.parse(source, filename).body
     except SyntaxError as e:
         # Some errors, such as a null byte, come without the file's name.
         e.filename = e.filename or filename

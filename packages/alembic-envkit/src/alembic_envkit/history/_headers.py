@@ -15,6 +15,7 @@ import sys
 import typing as t
 
 from .._errors import revision_error
+from ._parse import parse
 
 #: What a revision file declares: revision id, down revisions, branch labels,
 #: dependencies, full docstring and the file's real path.
@@ -38,7 +39,7 @@ def read_header(path: str) -> Header | None:
     """
     try:
         with open(path, "rb") as f:
-            tree = ast.parse(f.read(), path)
+            tree = parse(f.read(), path)
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
         return None  # Importing it reports the error as Python would.
 

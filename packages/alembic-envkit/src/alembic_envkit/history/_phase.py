@@ -11,6 +11,7 @@ import ast
 import typing as t
 
 from .._errors import revision_error
+from ._parse import parse
 from ._phase_read import phase_assignment
 from ._phase_read import PHASES
 
@@ -112,7 +113,7 @@ def write_phase(path: str, phase: str) -> None:
         source = f.read()
 
     lines = source.splitlines(keepends=True)
-    tree = ast.parse(source, path)
+    tree = parse(source, path)
     line = f"phase = {phase!r}\n".replace("'", '"')
     after = None
 

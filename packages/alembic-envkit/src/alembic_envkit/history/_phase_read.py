@@ -8,6 +8,7 @@ import ast
 import typing as t
 
 from .._errors import revision_error
+from ._parse import parse
 
 if t.TYPE_CHECKING:
     from types import ModuleType
@@ -28,7 +29,7 @@ def read_phase(path: str, module: t.Callable[[], ModuleType]) -> str | None:
     """
     try:
         with open(path, "rb") as f:
-            tree = ast.parse(f.read(), path)
+            tree = parse(f.read(), path)
     except (OSError, SyntaxError, ValueError):
         tree = None
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .._errors import revision_error
 from ._files import replace_file
+from ._parse import parse
 
 if t.TYPE_CHECKING:
     from ._graph import RevisionGraph
@@ -106,7 +107,7 @@ def rewrite_parent(path: str, old: str, new: str) -> None:
 
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
-    tree = ast.parse(text, path)
+    tree = parse(text, path)
     spans = []
 
     for node in tree.body:
