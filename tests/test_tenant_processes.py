@@ -211,3 +211,109 @@ def test_a_lock_descriptor_is_kept_while_the_file_is_open_elsewhere(
     assert again is not None
     again.release()
     engine.dispose()
+
+
+#: A revision that says it started, then waits (at most 60 s) until the
+#: fan-out has been told to stop, which its process sees in the event the
+#: processes share.
+STOPPED = """
+import os, time
+from pathlib import Path
+import sqlalchemy as sa
+from alembic import op
+from alembic_envkit.run import _processes
+
+revision = "r1"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("ran", sa.Column("pid", sa.Integer))
+    (Path({folder!r}) / f"{{os.getpid()}}-{{time.monotonic_ns()}}").touch()
+    deadline = time.monotonic() + 60
+
+    while not _processes._inherited.stop.is_set():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the run was never stopped")
+
+        time.sleep(0.01)
+
+
+def downgrade():
+    op.drop_table("ran")
+"""
+
+INTERRUPTED = """
+import sys
+import sqlalchemy as sa
+from alembic_envkit import Environment, Settings, Targets
+
+root = sys.argv[1]
+names = [f"t{n}" for n in range(6)]
+engine = sa.create_engine(f"sqlite:///{root}/primary.sqlite")
+settings = Settings.from_mappings({"tenants": lambda: names}, root=root)
+env = Environment(settings, Targets(sa.MetaData(), engine))
+env.tenants.upgrade(workers=2)
+"""
+
+
+@pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="one process per CPU: needs two CPUs"
+)
+def test_interrupted_fan_out_finishes_what_it_started_and_starts_nothing(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C (SIGINT to the command's process) while two tenants run in
+    two worker processes: those two finish, the four others never start,
+    and the command exits with the interruption.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    started = tmp_path / "started"
+    started.mkdir()
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "r1_wait.py").write_text(STOPPED.format(folder=str(started)))
+    script = tmp_path / "interrupted.py"
+    script.write_text(INTERRUPTED)
+    running = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    try:
+        deadline = time.monotonic() + 60
+
+        while len(list(started.iterdir())) < 2:  # Both processes are busy.
+            assert running.poll() is None, running.communicate()
+            assert time.monotonic() < deadline, "the tenants never started"
+            time.sleep(0.01)
+
+        running.send_signal(signal.SIGINT)
+        _, stderr = running.communicate(timeout=60)
+    finally:
+        running.kill()
+
+    assert running.returncode != 0
+    assert "KeyboardInterrupt" in stderr
+    assert len(list(started.iterdir())) == 2
+    migrated = []
+
+    for n in range(6):
+        path = tmp_path / f"t{n}.sqlite"
+        tenant = sa.create_engine(f"sqlite:///{path}")
+
+        with tenant.connect() as conn:
+            if sa.inspect(conn).has_table("alembic_version"):
+                rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+                assert [row[0] for row in rows] == ["r1"]
+                migrated.append(n)
+
+        tenant.dispose()
+
+    assert len(migrated) == 2

@@ -121,18 +121,24 @@ def fan_out(
         # Threads take one tenant at a time; processes a batch.
         return processes.batches(names) if processes else [[n] for n in names]
 
+    # One thread per process hands it batches, or one per worker runs.
+    pool = ThreadPoolExecutor(max_workers=processes.count if processes else workers)
+
     try:
-        # One thread per process hands it batches, or one per worker runs.
-        threads = processes.count if processes else workers
+        each(pool, batch, cut(first))
 
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            each(pool, batch, cut(first))
+        if any(results[n].outcome == "failed" for n in first):
+            stop.set()
 
-            if any(results[n].outcome == "failed" for n in first):
-                stop.set()
-
-            each(pool, batch, cut(rest))
+        each(pool, batch, cut(rest))
+    except BaseException:
+        # Interrupted (Ctrl-C): the tenants under way finish, no other
+        # starts, here or in the processes.
+        stop.set()
+        raise
     finally:
+        pool.shutdown(cancel_futures=True)
+
         if processes is not None:
             processes.shutdown()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import typing as t
@@ -153,6 +154,11 @@ def start(
 
 
 def _forget() -> None:
+    # Ctrl-C reaches every process of the terminal's group: an idle worker
+    # ignores it (the parent stops the run), a busy one stops its tenants
+    # as a command on one database would (see _run_batch).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     if _inherited is not None:
         _inherited.forget()
 
@@ -173,15 +179,25 @@ def _run_batch(batch: list[Item]) -> list[TenantResult]:
 
         return result
 
-    if inherited.threads == 1:
-        found = [one(item) for item in batch]
-    else:
-        if _threads is None:
-            _threads = ThreadPoolExecutor(max_workers=inherited.threads)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
-        # Each thread sees the context variables of this process's own
-        # (the command being run), as the parent's threads do.
-        run = [_threads.submit(contextvars.copy_context().run, one, i) for i in batch]
-        found = [future.result() for future in run]
+    try:
+        if inherited.threads == 1:
+            found = [one(item) for item in batch]
+        else:
+            if _threads is None:
+                _threads = ThreadPoolExecutor(max_workers=inherited.threads)
+
+            # Each thread sees the context variables of this process's own
+            # (the command being run), as the parent's threads do.
+            run = [
+                _threads.submit(contextvars.copy_context().run, one, i) for i in batch
+            ]
+            found = [future.result() for future in run]
+    except BaseException:
+        inherited.stop.set()  # This process's other threads start none.
+        raise
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     return [result for result in found if result is not None]
