@@ -4,12 +4,14 @@ threads would run one at a time, even where the server does the rest.
 
 The processes are forked before any worker thread starts, each with a copy
 of what runs a tenant, so nothing but tenant names and results crosses
-between them. A worker thread of the parent hands a process a batch of
-tenants at a time: a hand-off costs the parent about as much as a small
-tenant's whole work, so handing them over one by one would keep one of
-the cores busy with hand-offs. The processes share an event that stops
-them starting another tenant: set on a failure with ``stop_on_error``, or
-when a canary fails.
+between them. There is one per CPU at most, each running a few tenants
+at once on threads of its own, as many in all as there are workers (a
+semaphore they share holds them to it). A worker thread of the parent
+hands a process a batch of tenants at a time: a hand-off costs the parent
+about as much as a small tenant's whole work, so handing them over one by
+one would keep one of the cores busy with hand-offs. The processes share
+an event that stops them starting another tenant: set on a failure with
+``stop_on_error``, when a canary fails, or on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 if t.TYPE_CHECKING:
     from multiprocessing.synchronize import Event
+    from multiprocessing.synchronize import Semaphore
 
     from ._tenant_report import TenantResult
 
@@ -56,6 +59,8 @@ class _Inherited:
     stop: Event
     stop_on_error: bool
     threads: int
+    #: Held by each tenant under way, ``workers`` in all.
+    slots: Semaphore
 
 
 _inherited: _Inherited | None = None
@@ -137,9 +142,10 @@ def start(
     threads = -(-workers // count)
     context = multiprocessing.get_context("fork")
     stop = context.Event()
+    slots = context.BoundedSemaphore(workers)
 
     with _starting:  # Fan-outs in other threads set their own.
-        _inherited = _Inherited(run, forget, stop, stop_on_error, threads)
+        _inherited = _Inherited(run, forget, stop, stop_on_error, threads, slots)
         pool = ProcessPoolExecutor(count, mp_context=context, initializer=_forget)
 
         try:
@@ -169,10 +175,11 @@ def _run_batch(batch: list[Item]) -> list[TenantResult]:
     inherited = _inherited
 
     def one(item: Item) -> TenantResult | None:
-        if inherited.stop.is_set():
-            return None
+        with inherited.slots:
+            if inherited.stop.is_set():
+                return None
 
-        result = inherited.run(*item)
+            result = inherited.run(*item)
 
         if result.outcome == "failed" and inherited.stop_on_error:
             inherited.stop.set()
