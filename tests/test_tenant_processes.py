@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tenant_support import open_on
 
 from alembic_envkit import Environment
 from alembic_envkit.run._processes import batches
@@ -169,13 +170,6 @@ def test_a_long_run_keeps_no_tenant_file_open(tmp_path: Path) -> None:
         tenant.dispose()
 
 
-def _open_on(path: Path) -> int:
-    """How many of this process's descriptors are open on ``path``."""
-    fds = Path("/proc/self/fd")
-    real = os.path.realpath(path)
-    return sum(os.path.realpath(fds / fd) == real for fd in os.listdir(fds))
-
-
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists /proc/self/fd")
 def test_a_lock_descriptor_is_kept_while_the_file_is_open_elsewhere(
     tmp_path: Path,
@@ -198,15 +192,15 @@ def test_a_lock_descriptor_is_kept_while_the_file_is_open_elsewhere(
         lock = acquire("tenant", engine, "alembic_version", None, 1)
         assert lock is not None
         impl.forget_lock(engine)  # Held: kept.
-        assert _open_on(path) == 2
+        assert open_on(path) == 2
         lock.release()
         impl.forget_lock(engine)  # Open in the user's connection: kept.
-        assert _open_on(path) == 2
+        assert open_on(path) == 2
     finally:
         user.close()
 
     impl.forget_lock(engine)
-    assert _open_on(path) == 0
+    assert open_on(path) == 0
     again = acquire("tenant", engine, "alembic_version", None, 1)
     assert again is not None
     again.release()

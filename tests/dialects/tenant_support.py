@@ -4,6 +4,7 @@ history they migrate, and the CLI (see ``conftest.py`` for the fixtures).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import typing as t
 import uuid
@@ -183,3 +184,12 @@ def account_models() -> sa.MetaData:
         sa.Index("account_email", "email", unique=True),
     )
     return metadata
+
+
+def open_on(path: Path) -> int:
+    """How many of this process's descriptors are open on ``path``
+    (Linux: ``/proc/self/fd``).
+    """
+    fds = Path("/proc/self/fd")
+    real = os.path.realpath(path)
+    return sum(os.path.realpath(fds / fd) == real for fd in os.listdir(fds))

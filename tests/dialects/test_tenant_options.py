@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import threading
 import typing as t
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from tenant_support import ASYNC_DRIVERS
 from tenant_support import contract_r3
 from tenant_support import invoke
+from tenant_support import open_on
 from tenant_support import Tenancy
 from tenant_support import write_history
 
@@ -396,10 +396,8 @@ def test_tenant_connections_are_closed_after_the_work(
             assert conn.exec_driver_sql(query).scalar() == 0
     elif dialect == "sqlite":
         # Not even the descriptor a file's migration lock is taken on.
-        fds = Path("/proc/self/fd")
-        held = [os.path.realpath(fds / fd) for fd in os.listdir(fds)]
-        files = [os.path.realpath(found.folder / f"{n}.sqlite") for n in found.names]
-        assert [held.count(f) for f in files] == [0] * 4
+        files = [found.folder / f"{n}.sqlite" for n in found.names]
+        assert [open_on(f) for f in files] == [0] * 4
     else:
         pool = found.engine.pool
         assert pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -284,15 +284,14 @@ def _ids(connections: Connections, name: str) -> tuple[str, ...]:
 def _lock(tenancy: Tenancy, connections: Connections, tenant: str) -> t.Any:
     name = tenancy.primary.name
     opts = connections.settings.context_options_for(name)
+    primary = engine_for(tenancy.primary) if tenancy.layout.locks_on_primary else None
     return acquire(
         f"{name} (tenant {tenant})",
         connections.engine(name),
         opts.get("version_table") or "alembic_version",
         opts.get("version_table_schema"),
         tenancy.settings.lock_timeout,
-        held_on=engine_for(tenancy.primary)
-        if tenancy.layout.locks_on_primary
-        else None,
+        held_on=primary,
     )
 
 
